@@ -1,0 +1,45 @@
+# The two README commands: `make demo` and `make test`. Each creates .venv when it is missing and
+# installs the exact versions of requirements.lock (Airflow's constraint files cannot be fetched here).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint lock vendor airflow bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/footfall demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline maps dags tests benchmarks
+
+# Re-resolve the lock after changing dependencies in pyproject.toml.
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
+
+# Refresh the browser libraries vendored into every release, from the npm registry.
+vendor:
+	cd $$(mktemp -d) && npm pack --silent jquery@3.7.1 leaflet@1.9.4 leaflet.heat@0.2.0 \
+	  && for f in *.tgz; do mkdir -p $${f%.tgz} && tar xzf $$f -C $${f%.tgz} --strip-components=1; done \
+	  && cp jquery-3.7.1/dist/jquery.min.js leaflet-1.9.4/dist/leaflet.js leaflet-1.9.4/dist/leaflet.css \
+	        leaflet.heat-0.2.0/dist/leaflet-heat.js $(CURDIR)/maps/vendor/ \
+	  && cp jquery-3.7.1/LICENSE.txt $(CURDIR)/maps/vendor/LICENSE-jquery.txt \
+	  && cp leaflet-1.9.4/LICENSE $(CURDIR)/maps/vendor/LICENSE-leaflet.txt \
+	  && cp leaflet.heat-0.2.0/LICENSE $(CURDIR)/maps/vendor/LICENSE-leaflet.heat.txt
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_night.py
+
+clean:
+	rm -rf var keystore .pytest_cache

@@ -1,0 +1,159 @@
+"""Folium maps of a release that open offline: Leaflet and plugins are vendored next to them.
+
+heatmap.html: footfall heat (weekday and holiday layers) with site popups of the hourly profile.
+flows.html: OD flows as curved lines with direction, width and colour by trips, Japanese tooltips.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+from pathlib import Path
+
+import folium
+import pyarrow as pa
+from folium.plugins import HeatMap
+
+VENDOR = Path(__file__).parent / "vendor"
+LIB = "lib"
+CENTER = (33.2333, 131.6400)
+GSI_TILES = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
+GSI_ATTRIBUTION = "<a href='https://maps.gsi.go.jp/development/ichiran.html'>地理院タイル</a>"
+DAY_TYPES = {"weekday": "平日", "holiday": "土日祝"}
+FLOW_COLOURS = ["#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"]
+
+
+def _base_map(title: str) -> folium.Map:
+    fmap = folium.Map(location=CENTER, zoom_start=12, tiles=None, control_scale=True)
+    # Vendored assets only: folium's defaults point at CDNs, which a closed network cannot reach.
+    fmap.default_js = [("leaflet", f"{LIB}/leaflet.js"), ("jquery", f"{LIB}/jquery.min.js")]
+    fmap.default_css = [("leaflet_css", f"{LIB}/leaflet.css")]
+    folium.TileLayer(GSI_TILES, attr=GSI_ATTRIBUTION, name="地理院タイル（淡色）",
+                     max_zoom=18).add_to(fmap)
+    fmap.get_root().header.add_child(folium.Element(
+        f"<title>{title}</title><meta charset='utf-8'>"
+        "<style>.ff-legend{position:absolute;z-index:1000;bottom:24px;left:12px;background:#fff;"
+        "padding:8px 10px;font:13px sans-serif;border-radius:4px;box-shadow:0 1px 4px #0004}</style>"))
+    return fmap
+
+
+def _legend(fmap: folium.Map, html: str) -> None:
+    fmap.get_root().html.add_child(folium.Element(f"<div class='ff-legend'>{html}</div>"))
+
+
+def _profile_popup(name: str, rows: list[dict]) -> str:
+    cells = "".join(
+        f"<tr><td>{r['hour_local']:02d}時</td><td>{_fmt(r['weekday'])}</td>"
+        f"<td>{_fmt(r['holiday'])}</td></tr>" for r in rows)
+    return (f"<b>{name}</b><br>1時間あたりの平均端末数<table><tr><th></th><th>平日</th>"
+            f"<th>土日祝</th></tr>{cells}</table>")
+
+
+def _fmt(value) -> str:
+    return "秘匿" if value is None else f"{value:,.1f}"
+
+
+def _site_layer(sites: pa.Table, profile: pa.Table) -> folium.FeatureGroup:
+    """Every site as a circle, so the map reads even with no tiles (no network)."""
+    by_site: dict[str, dict[int, dict]] = {}
+    for r in profile.to_pylist():
+        hours = by_site.setdefault(r["site_id"], {})
+        hours.setdefault(r["hour_local"], {"hour_local": r["hour_local"]})[r["day_type"]] = (
+            r["mean_devices"])
+    group = folium.FeatureGroup(name="地点（アクセスポイント設置場所）")
+    for s in sites.to_pylist():
+        hours = [by_site.get(s["site_id"], {}).get(h, {"hour_local": h}) for h in range(24)]
+        rows = [{"hour_local": h["hour_local"], "weekday": h.get("weekday"),
+                 "holiday": h.get("holiday")} for h in hours if len(h) > 1]
+        mean = s["mean_daily_devices"]
+        folium.CircleMarker(
+            (s["lat"], s["lon"]), radius=4 + (math.sqrt(mean) / 3 if mean else 0),
+            color="#1f4e79", weight=1, fill=True, fill_opacity=0.6,
+            tooltip=f"{s['site_name']}：1日平均 {_fmt(mean)} 端末",
+            popup=folium.Popup(_profile_popup(s["site_name"], rows), max_width=320),
+        ).add_to(group)
+    return group
+
+
+def heatmap(tables: dict[str, pa.Table], title: str) -> folium.Map:
+    """Footfall heat by day type, weighted by the mean devices present per hour."""
+    fmap = _base_map(f"{title} 人流ヒートマップ")
+    profile = tables["footfall_profile"]
+    for key, label in DAY_TYPES.items():
+        weights: dict[tuple, float] = {}
+        for r in profile.to_pylist():
+            if r["day_type"] == key and r["mean_devices"] is not None:
+                weights[(r["lat"], r["lon"])] = weights.get((r["lat"], r["lon"]), 0) + r["mean_devices"]
+        top = max(weights.values(), default=1.0)
+        points = [[lat, lon, round(w / top, 4)] for (lat, lon), w in sorted(weights.items())]
+        layer = HeatMap(points, name=f"ヒートマップ（{label}）", radius=28, blur=22, min_opacity=0.3,
+                        show=key == "weekday")
+        layer.default_js = [("leaflet-heat.js", f"{LIB}/leaflet-heat.js")]
+        layer.add_to(fmap)
+    _site_layer(tables["sites"], profile).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    _legend(fmap, f"<b>{title} 人流ヒートマップ</b><br>1時間あたり平均端末数の合計（相対値）<br>"
+                  "地点をクリックすると時間帯別の値を表示。秘匿＝10端末未満")
+    return fmap
+
+
+def _curve(a: tuple, b: tuple, bend: float = 0.18, steps: int = 16) -> list[tuple]:
+    """A quadratic Bezier arc from a to b bending to the right, so A->B and B->A stay apart."""
+    (y0, x0), (y1, x1) = a, b
+    cx, cy = (x0 + x1) / 2 + bend * (y1 - y0), (y0 + y1) / 2 - bend * (x1 - x0)
+    return [((1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t * t * y1,
+             (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t * t * x1)
+            for t in (i / steps for i in range(steps + 1))]
+
+
+def _arrow_head(points: list[tuple], size: float = 0.0012) -> list[tuple]:
+    (y0, x0), (y1, x1) = points[-3], points[-1]
+    angle = math.atan2(y1 - y0, x1 - x0)
+    return [(y1 - size * math.sin(angle + s), x1 - size * math.cos(angle + s)) for s in (0.5, -0.5)]
+
+
+def flowmap(tables: dict[str, pa.Table], title: str) -> folium.Map:
+    """OD flows of the published (unsuppressed) pairs, widest and darkest for the most trips."""
+    fmap = _base_map(f"{title} 人流（OD）フローマップ")
+    flows = [r for r in tables["od_flows"].to_pylist() if not r["suppressed"]]
+    top = max((r["trips"] for r in flows), default=1)
+    group = folium.FeatureGroup(name="移動（トリップ数）")
+    for r in flows:
+        share = r["trips"] / top
+        colour = FLOW_COLOURS[min(len(FLOW_COLOURS) - 1, int(share * len(FLOW_COLOURS)))]
+        points = _curve((r["origin_lat"], r["origin_lon"]), (r["dest_lat"], r["dest_lon"]))
+        tip = (f"{r['origin_name']} → {r['dest_name']}<br>トリップ数 {r['trips']:,}"
+               f"<br>延べ端末数 {r['device_days']:,}<br>所要時間（中央値） {r['median_travel_min']} 分")
+        folium.PolyLine(points + _arrow_head(points)[:1] + [points[-1]] + _arrow_head(points)[1:],
+                        weight=1 + 9 * share, color=colour, opacity=0.85, tooltip=tip,
+                        class_name="ff-flow").add_to(group)
+    group.add_to(fmap)
+    _site_layer(tables["sites"], tables["footfall_profile"]).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    swatches = "".join(f"<span style='background:{c};display:inline-block;width:18px;height:8px'>"
+                       "</span>" for c in FLOW_COLOURS)
+    _legend(fmap, f"<b>{title} 地点間の移動</b><br>線の太さと色：トリップ数（四半期合計）<br>少 "
+                  f"{swatches} 多<br>最大 {top:,} トリップ／10端末未満の組は非表示")
+    return fmap
+
+
+def _deterministic(html: str) -> str:
+    """Folium names elements with random hex ids; number them in order of appearance instead."""
+    names: dict[str, str] = {}
+    return re.sub(r"(?<=_)[0-9a-f]{32}\b",
+                  lambda m: names.setdefault(m.group(0), f"e{len(names):05d}"), html)
+
+
+def render_maps(tables: dict[str, pa.Table], outdir: Path, title: str) -> dict[str, Path]:
+    """Write heatmap.html and flows.html with their vendored libraries into outdir."""
+    lib = outdir / LIB
+    lib.mkdir(parents=True, exist_ok=True)
+    for asset in sorted(VENDOR.iterdir()):
+        shutil.copyfile(asset, lib / asset.name)
+    out = {}
+    for name, build in (("heatmap", heatmap), ("flows", flowmap)):
+        path = outdir / f"{name}.html"
+        path.write_text(_deterministic(build(tables, title).get_root().render()), encoding="utf-8")
+        out[name] = path
+    return out

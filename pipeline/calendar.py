@@ -1,0 +1,82 @@
+"""Service days, Japanese holidays and fiscal quarters (FY starts in April: FY2024Q4 = Jan-Mar 2025)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import jpholiday
+
+from pipeline.config import Settings
+
+_QUARTER = re.compile(r"^FY(\d{4})Q([1-4])$")
+
+
+def is_holiday(day: date) -> bool:
+    """A national holiday of Japan (振替休日 included), or the New Year break (Dec 29 - Jan 3)."""
+    new_year = (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
+    return new_year or jpholiday.is_holiday(day)
+
+
+def day_type(day: date) -> str:
+    """'weekday', or 'holiday' for Saturdays, Sundays and holidays."""
+    return "holiday" if day.weekday() >= 5 or is_holiday(day) else "weekday"
+
+
+def service_day(settings: Settings, moment: datetime) -> date:
+    """The service day a tz-aware moment belongs to (days run from day_start_hour local time)."""
+    local = moment.astimezone(settings.zone)
+    return (local - timedelta(hours=settings.day_start_hour)).date()
+
+
+def last_complete_service_day(settings: Settings, moment: datetime) -> date:
+    """The latest service day that has fully ended at a tz-aware moment."""
+    return service_day(settings, moment) - timedelta(days=1)
+
+
+def day_of_run(settings: Settings, requested: str | None, moment: datetime) -> date:
+    """The service day a scheduled run processes: the one asked for, else the last complete one."""
+    if requested:
+        return date.fromisoformat(requested)
+    return last_complete_service_day(settings, moment)
+
+
+@dataclass(frozen=True, order=True)
+class FiscalQuarter:
+    """A quarter of the Japanese fiscal year."""
+
+    year: int
+    quarter: int
+
+    @classmethod
+    def parse(cls, text: str) -> FiscalQuarter:
+        match = _QUARTER.match(text.strip().upper())
+        if not match:
+            raise ValueError(f"{text!r} is not a fiscal quarter; write it like FY2024Q1.")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def of(cls, day: date) -> FiscalQuarter:
+        """The fiscal quarter a calendar day falls in."""
+        fy = day.year if day.month >= 4 else day.year - 1
+        return cls(fy, (day.month - 4) % 12 // 3 + 1)
+
+    @property
+    def first_day(self) -> date:
+        month = 4 + 3 * (self.quarter - 1)
+        return date(self.year + (month > 12), (month - 1) % 12 + 1, 1)
+
+    @property
+    def last_day(self) -> date:
+        return self.next().first_day - timedelta(days=1)
+
+    def next(self) -> FiscalQuarter:
+        return FiscalQuarter(self.year + (self.quarter == 4), self.quarter % 4 + 1)
+
+    def days(self) -> list[date]:
+        n = (self.last_day - self.first_day).days + 1
+        return [self.first_day + timedelta(days=i) for i in range(n)]
+
+    def __str__(self) -> str:
+        return f"FY{self.year}Q{self.quarter}"

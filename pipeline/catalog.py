@@ -1,0 +1,61 @@
+"""The catalog (footfall.duckdb): file registry, day status, run log. Short transactions only,
+so that parallel tasks take turns on the single-writer file instead of failing."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from contextlib import contextmanager
+from datetime import date, datetime, UTC
+
+import duckdb
+
+from pipeline import lake
+from pipeline.config import Settings
+
+LOCK_WAIT_S = 120
+
+
+@contextmanager
+def connect(settings: Settings):
+    """A connection to the catalog, retried while another process holds the file."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            con = duckdb.connect(str(settings.catalog), config={"threads": 1})
+            break
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the catalog {settings.catalog} is locked by another process for more than "
+                    f"{LOCK_WAIT_S} s; check for a stuck run."
+                ) from error
+            time.sleep(0.05 + random.random() * 0.2)
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute(lake.sql_text("catalog/schema"))
+        yield con
+    finally:
+        con.close()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def record_run(settings: Settings, day: date, stage: str, seconds: float, figures: dict) -> None:
+    """Log one stage of one day (counts only)."""
+    with connect(settings) as con:
+        con.execute("insert into runs values (?, ?, ?, ?, ?)",
+                    [day, stage, now(), seconds, json.dumps(figures, sort_keys=True)])
+
+
+def mark_days(con, days: list[date]) -> None:
+    """Days that received events and must be (re)built."""
+    for day in days:
+        con.execute("""
+            insert into day_status values (?, true, null)
+            on conflict (day) do update set needs_build = true
+        """, [day])

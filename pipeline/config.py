@@ -1,0 +1,135 @@
+"""One settings object, built once from the environment (FOOTFALL_*) and passed down.
+
+No other module reads os.environ; no lake path is spelled anywhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PACKAGE_DATA = Path(__file__).parent / "data"
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+SAMPLE_REGISTRY = PACKAGE_DATA / "registry_sample.csv"
+
+MIN_K = 5
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths of the lake and the policy numbers of one deployment."""
+
+    home: Path
+    keystore: Path
+    registry: Path = SAMPLE_REGISTRY
+    tz: str = "Asia/Tokyo"
+    day_start_hour: int = 4  # the service day runs 04:00 -> 04:00 local time
+    k: int = 10  # every published count covers at least k devices
+    gap_s: int = 600  # events of one device at one site closer than this form one visit
+    max_transit_s: int = 3600  # a move between sites slower than this is not a trip
+    visitor_min_s: int = 300  # visits at least this long are visitors, shorter passers-by
+    memory_limit: str = "2GB"
+    threads: int = 2
+
+    def __post_init__(self):
+        if self.k < MIN_K:
+            raise ValueError(f"FOOTFALL_K={self.k} is below the floor of {MIN_K}; raise it.")
+        if not 0 <= self.day_start_hour < 24:
+            raise ValueError(f"FOOTFALL_DAY_START_HOUR={self.day_start_hour} must be 0..23.")
+        ZoneInfo(self.tz)  # fails early on a misspelt zone
+
+    # --- zones of the lake -------------------------------------------------------------
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    @property
+    def inbox(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def events(self) -> Path:
+        return self.home / "staged" / "events"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "staged" / "quarantine"
+
+    @property
+    def visits(self) -> Path:
+        return self.home / "curated" / "visits"
+
+    @property
+    def trips(self) -> Path:
+        return self.home / "curated" / "trips"
+
+    @property
+    def marts(self) -> Path:
+        return self.home / "marts"
+
+    @property
+    def published(self) -> Path:
+        return self.home / "published"
+
+    @property
+    def truth(self) -> Path:
+        """Simulator ground truth: device indices, never MACs; kept apart from the lake."""
+        return self.home / "simulation" / "truth"
+
+    @property
+    def catalog(self) -> Path:
+        return self.home / "footfall.duckdb"
+
+    @property
+    def spill(self) -> Path:
+        return self.home / "tmp"
+
+    def day_partition(self, table_root: Path, day: date) -> Path:
+        return table_root / f"day={day.isoformat()}"
+
+    def day_bounds_local(self, day: date):
+        """Start and end (local, tz-aware) of a service day."""
+        from datetime import datetime, time
+
+        start = datetime.combine(day, time(self.day_start_hour), tzinfo=self.zone)
+        return start, start + timedelta(days=1)
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+
+def _int(env, name, default):
+    value = env.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not an integer.") from None
+
+
+def load_settings(env: dict | None = None) -> Settings:
+    """Build the settings from FOOTFALL_* environment variables (defaults: ./var, ./keystore)."""
+    env = os.environ if env is None else env
+    home = Path(env.get("FOOTFALL_HOME") or "var").resolve()
+    keystore = Path(env.get("FOOTFALL_KEYSTORE") or home.parent / "keystore").resolve()
+    return Settings(
+        home=home,
+        keystore=keystore,
+        registry=Path(env.get("FOOTFALL_REGISTRY") or SAMPLE_REGISTRY),
+        tz=env.get("FOOTFALL_TZ") or "Asia/Tokyo",
+        day_start_hour=_int(env, "FOOTFALL_DAY_START_HOUR", 4),
+        k=_int(env, "FOOTFALL_K", 10),
+        gap_s=_int(env, "FOOTFALL_GAP_S", 600),
+        max_transit_s=_int(env, "FOOTFALL_MAX_TRANSIT_S", 3600),
+        visitor_min_s=_int(env, "FOOTFALL_VISITOR_MIN_S", 300),
+        memory_limit=env.get("FOOTFALL_MEMORY_LIMIT") or "2GB",
+        threads=_int(env, "FOOTFALL_THREADS", 2),
+    )

@@ -1,0 +1,156 @@
+"""Landing and ingestion: raw files in, canonical pseudonymised events and quarantine out.
+
+Raw MACs exist only in landing/ and in the memory of `ingest_file` (a DuckDB without a spill
+directory), until every MAC of the file has been replaced by its day's pseudonym.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from pipeline import catalog, lake, pseudonym, sources
+from pipeline.config import Settings
+from pipeline.registry import Registry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What one file gave: usable events per service day, quarantined and ignored records."""
+
+    file_id: str
+    fmt: str
+    records: int
+    events_by_day: dict
+    quarantined: dict
+    ignored: int
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
+         move: bool = False) -> list[str]:
+    """Copy files into landing/ under their content hash; a file seen before is skipped.
+
+    move=True removes each source once it is safely landed (or known): used for the inbox.
+    Returns the ids of the newly landed files.
+    """
+    landed = []
+    for path in paths:
+        path = Path(path)
+        sha = _sha256(path)
+        file_id = sha[:16]
+        target = settings.landing / file_id / path.name
+        with catalog.connect(settings) as con:
+            if con.execute("select 1 from files where file_id = ?", [file_id]).fetchone():
+                log.info("skip %s: already landed as %s", path.name, file_id)
+                if move:
+                    path.unlink()
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".tmp-{target.name}")
+            shutil.copyfile(path, tmp)
+            tmp.replace(target)
+            con.execute(
+                "insert into files (file_id, sha256, name, bytes, year_hint, landed_at) "
+                "values (?, ?, ?, ?, ?, ?)",
+                [file_id, sha, path.name, path.stat().st_size, year_hint, catalog.now()],
+            )
+        if move:
+            path.unlink()
+        landed.append(file_id)
+    return landed
+
+
+def _write_day(con, settings: Settings, day: date, file_id: str, source: str) -> int:
+    key = pseudonym.day_key(settings.keystore, day)
+    macs = con.sql(
+        "select distinct mac from resolved where reason is null and day = ?", params=[day]
+    ).to_arrow_table()
+    con.register("pseudonyms", pseudonym.pseudonym_table(key, macs["mac"]))
+    events = con.sql(lake.sql_text("staging/events"),
+                     params={"day": day, "source": source, "file_id": file_id}).to_arrow_table()
+    con.unregister("pseudonyms")
+    lake.write_parquet(events, settings.day_partition(settings.events, day) / f"{file_id}.parquet")
+    return events.num_rows
+
+
+def ingest_file(settings: Settings, registry: Registry, file_id: str, path: Path,
+                fmt: str | None = None) -> FileResult:
+    """Parse one landed file into staged events (one Parquet per service day it touches)."""
+    fmt = fmt or sources.detect(path)
+    con = lake.connect(settings, spill=False)
+    try:
+        con.register("aps", registry.aps)
+        con.register("ap_macs", registry.ap_macs)
+        con.execute(lake.sql_text("staging/raw_lines"), {"path": str(path)})
+        con.execute(lake.sql_text(f"sources/{fmt}"))
+        con.execute(lake.sql_text("staging/resolved"),
+                    {"tz": settings.tz, "day_start_hour": settings.day_start_hour})
+        days = [row[0] for row in con.execute(
+            "select distinct day from resolved where reason is null order by day").fetchall()]
+        by_day = {day: _write_day(con, settings, day, file_id, fmt) for day in days}
+        quarantine = con.sql(lake.sql_text("staging/quarantine"),
+                             params={"file_id": file_id}).to_arrow_table()
+        if quarantine.num_rows:
+            lake.write_parquet(quarantine, settings.quarantine / f"{file_id}.parquet")
+        reasons = dict(con.execute(
+            "select reason, count(*) from resolved where reason is not null "
+            "and reason not in ('ignored', 'empty_line') group by reason order by reason").fetchall())
+        records, ignored = con.execute(
+            "select count(*), count(*) filter (reason in ('ignored', 'empty_line')) from resolved"
+        ).fetchone()
+    finally:
+        con.close()
+    return FileResult(file_id, fmt, records, by_day, reasons, ignored)
+
+
+def pending_files(settings: Settings) -> list[tuple[str, Path]]:
+    """Landed files not ingested yet, oldest first."""
+    with catalog.connect(settings) as con:
+        rows = con.execute(
+            "select file_id, name from files where ingested_at is null order by landed_at, file_id"
+        ).fetchall()
+    return [(file_id, settings.landing / file_id / name) for file_id, name in rows]
+
+
+def ingest(settings: Settings, registry: Registry) -> dict:
+    """Ingest every pending landed file; mark the service days that received events."""
+    totals = {"files": 0, "records": 0, "events": 0, "quarantined": 0, "days": set()}
+    for file_id, path in pending_files(settings):
+        started = time.monotonic()
+        result = ingest_file(settings, registry, file_id, path)
+        quarantined = sum(result.quarantined.values())
+        with catalog.connect(settings) as con:
+            for day, n in result.events_by_day.items():
+                con.execute("insert or replace into file_days values (?, ?, ?)", [file_id, day, n])
+            catalog.mark_days(con, list(result.events_by_day))
+            con.execute(
+                "update files set ingested_at = ?, format = ?, records = ?, quarantined = ?, "
+                "ignored = ? where file_id = ?",
+                [catalog.now(), result.fmt, result.records, quarantined,
+                 result.ignored, file_id],
+            )
+        log.info("ingested %s: %d records, %d events, %d quarantined %s in %.1f s", file_id,
+                 result.records, sum(result.events_by_day.values()), quarantined,
+                 result.quarantined, time.monotonic() - started)
+        totals["files"] += 1
+        totals["records"] += result.records
+        totals["events"] += sum(result.events_by_day.values())
+        totals["quarantined"] += quarantined
+        totals["days"] |= set(result.events_by_day)
+    totals["days"] = sorted(d.isoformat() for d in totals["days"])
+    return totals

@@ -1,0 +1,111 @@
+"""The thin layer that reads and writes the lake: atomic Parquet, DuckDB connections, SQL files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.config import SQL_DIR, Settings
+
+PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, row_group_size=256_000)
+
+
+def connect(settings: Settings, *, spill: bool = True) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with bounded memory, UTC session time and the SQL macros.
+
+    spill=False forbids temporary files: used while raw MACs are in memory, so that they
+    never reach the disk through DuckDB's spill directory.
+    """
+    con = duckdb.connect(config={"threads": settings.threads, "memory_limit": settings.memory_limit})
+    con.execute("set TimeZone = 'UTC'")
+    if spill:
+        settings.spill.mkdir(parents=True, exist_ok=True)
+        con.execute("set temp_directory = ?", [str(settings.spill)])
+    else:
+        con.execute("set temp_directory = ''")
+    con.execute(sql_text("macros"))
+    return con
+
+
+def sql_text(name: str) -> str:
+    """The text of sql/<name>.sql."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def query(con, name: str, params: dict) -> pa.Table:
+    """Run sql/<name>.sql with the parameters it names ($name) and return Arrow."""
+    sql = sql_text(name)
+    used = {key: value for key, value in params.items() if f"${key}" in sql}
+    return con.sql(sql, params=used).to_arrow_table()
+
+
+def _tmp_name(path: Path) -> Path:
+    return path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
+
+
+def write_parquet(table: pa.Table, path: Path, sort_by: list[str] | None = None) -> Path:
+    """Write a table atomically (temp name, fsync, rename) with fixed writer settings."""
+    if sort_by:
+        table = table.sort_by([(c, "ascending") for c in sort_by])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_name(path)
+    try:
+        pq.write_table(table, tmp, **PARQUET_OPTIONS)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_bytes(data: bytes, path: Path) -> Path:
+    """Write a file atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_name(path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def replace_partition(root: Path, day: date, files: dict[str, pa.Table], sort_by=None) -> Path:
+    """Replace a whole day partition: build it aside, then swap it in with renames."""
+    final = root / f"day={day.isoformat()}"
+    staging = root / f".tmp-{uuid.uuid4().hex}-day={day.isoformat()}"
+    try:
+        for name, table in files.items():
+            write_parquet(table, staging / name, sort_by)
+        old = None
+        if final.exists():
+            old = root / f".old-{uuid.uuid4().hex}-day={day.isoformat()}"
+            os.replace(final, old)
+        os.replace(staging, final)
+        if old:
+            shutil.rmtree(old)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return final
+
+
+def day_files(root: Path, day: date) -> list[str]:
+    """The Parquet files of one day partition, sorted (empty when the day has none)."""
+    return sorted(str(p) for p in (root / f"day={day.isoformat()}").glob("*.parquet"))
+
+
+def range_files(root: Path, first: date, last: date) -> list[str]:
+    """The Parquet files of the day partitions first..last, sorted."""
+    out = []
+    for part in sorted(root.glob("day=*")):
+        if first.isoformat() <= part.name[4:] <= last.isoformat():
+            out.extend(str(p) for p in sorted(part.glob("*.parquet")))
+    return out

@@ -1,0 +1,88 @@
+"""Keyed, rotating pseudonyms: HMAC-SHA256(key of the service day, 48-bit MAC) -> uint64.
+
+One 256-bit random key per service day lives in the keystore (apart from the lake, directory 0700,
+files 0600). A destroyed key leaves a tombstone so that the day can never be re-pseudonymised
+under a fresh key, which would silently split every device of that day in two.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+KEY_BYTES = 32
+
+
+class KeyDestroyedError(RuntimeError):
+    """The day's key is gone: its events cannot be pseudonymised any more."""
+
+
+def _key_path(keystore: Path, day: date) -> Path:
+    return keystore / f"{day.isoformat()}.key"
+
+
+def _tombstone(keystore: Path, day: date) -> Path:
+    return keystore / f"{day.isoformat()}.destroyed"
+
+
+def _ensure_keystore(keystore: Path) -> None:
+    keystore.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(keystore, 0o700)
+
+
+def day_key(keystore: Path, day: date) -> bytes:
+    """The key of a service day, created on first use."""
+    _ensure_keystore(keystore)
+    path = _key_path(keystore, day)
+    if _tombstone(keystore, day).exists():
+        raise KeyDestroyedError(
+            f"the key of service day {day} was destroyed after its aggregates were built; its "
+            "events cannot be pseudonymised again. The existing aggregates are kept."
+        )
+    try:
+        # O_EXCL: two processes starting the same day agree on one key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_bytes()
+        if len(key) == KEY_BYTES:
+            return key
+        raise KeyDestroyedError(f"the key file of service day {day} is damaged; restore it.") from None
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(secrets.token_bytes(KEY_BYTES))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path.read_bytes()
+
+
+def destroy_key(keystore: Path, day: date) -> bool:
+    """Destroy a day's key (overwrite, unlink) and leave a tombstone; True if a key was there."""
+    path = _key_path(keystore, day)
+    existed = path.exists()
+    if existed:
+        with open(path, "r+b") as handle:
+            handle.write(b"\0" * KEY_BYTES)
+            handle.flush()
+            os.fsync(handle.fileno())
+        path.unlink()
+    _ensure_keystore(keystore)
+    _tombstone(keystore, day).touch(mode=0o600)
+    return existed
+
+
+def pseudonym(key: bytes, mac_hex: str) -> int:
+    """The 64-bit pseudonym of one canonical MAC (12 lower-case hex digits)."""
+    digest = hmac.new(key, bytes.fromhex(mac_hex), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def pseudonym_table(key: bytes, macs: pa.Array) -> pa.Table:
+    """Map the distinct MACs of a batch (few) to pseudonyms, to be joined to the rows (many)."""
+    distinct = macs.unique().to_pylist()
+    devices = [pseudonym(key, mac) for mac in distinct]
+    return pa.table({"mac": pa.array(distinct, pa.string()), "device": pa.array(devices, pa.uint64())})

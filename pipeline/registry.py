@@ -1,0 +1,162 @@
+"""Access-point registry -> sites -> zones, read from the national 推奨データセット layout.
+
+The file is the standard 「公衆無線LANアクセスポイント一覧」 (18 columns, standard order) with three
+columns appended: AP_ID, AP名 (the name controllers log) and AP_MAC (BSSIDs separated by ';').
+Rows that share 名称 are one site. By default every site is its own zone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+STANDARD_COLUMNS = [
+    "都道府県コード又は市区町村コード", "NO", "都道府県名", "市区町村名", "名称", "名称_カナ",
+    "名称_英語", "住所", "方書", "緯度", "経度", "設置者", "電話番号", "内線番号", "SSID",
+    "提供エリア", "URL", "備考",
+]
+EXTRA_COLUMNS = ["AP_ID", "AP名", "AP_MAC"]
+COLUMNS = STANDARD_COLUMNS + EXTRA_COLUMNS
+
+# Japan's extent, generously: a coordinate outside is a typo (swapped lat/lon, missing digit).
+LAT_RANGE = (20.0, 46.0)
+LON_RANGE = (122.0, 154.0)
+SENSITIVE_MARK = "要配慮"
+
+AP_SCHEMA = pa.schema([
+    ("ap_id", pa.string()), ("ap_name", pa.string()), ("site_id", pa.string()),
+    ("site_name", pa.string()), ("site_name_en", pa.string()), ("zone_id", pa.string()),
+    ("lat", pa.float64()), ("lon", pa.float64()), ("sensitive", pa.bool_()),
+])
+AP_MAC_SCHEMA = pa.schema([("mac", pa.string()), ("ap_id", pa.string())])
+SITE_SCHEMA = pa.schema([
+    ("site_id", pa.string()), ("site_name", pa.string()), ("site_name_en", pa.string()),
+    ("zone_id", pa.string()), ("lat", pa.float64()), ("lon", pa.float64()),
+    ("n_aps", pa.int32()), ("sensitive", pa.bool_()),
+])
+
+_HEX12 = re.compile(r"^[0-9a-f]{12}$")
+
+
+class RegistryError(ValueError):
+    """The registry file cannot be used; the message names the file, row and fix."""
+
+
+def canonical_mac(text: str) -> str | None:
+    """12 lower-case hex digits of any common MAC spelling, or None if it is not a MAC."""
+    digits = re.sub(r"[\s:.\-]", "", text).lower()
+    return digits if _HEX12.match(digits) else None
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Access points, their BSSIDs and the sites they form."""
+
+    aps: pa.Table
+    ap_macs: pa.Table
+    sites: pa.Table
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise RegistryError(f"{path}: neither UTF-8 nor Shift_JIS (CP932); save it as UTF-8.")
+
+
+def _float(value: str, name: str, where: str, bounds) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise RegistryError(f"{where}: {name} {value!r} is not a number.") from None
+    if not bounds[0] <= number <= bounds[1]:
+        raise RegistryError(f"{where}: {name} {number} lies outside Japan {bounds}; check the value.")
+    return number
+
+
+def _check_header(header: list[str], path: Path) -> None:
+    if header[: len(COLUMNS)] != COLUMNS:
+        raise RegistryError(
+            f"{path}: the header must be the 18 standard columns of 推奨データセット followed by "
+            f"{', '.join(EXTRA_COLUMNS)}; got {header!r}."
+        )
+
+
+def _parse_rows(rows: list[dict], path: Path):
+    aps, macs, seen_macs, seen_ids = [], [], {}, {}
+    for line, row in rows:
+        where = f"{path}, row {line}"
+        ap_id = row["AP_ID"].strip()
+        if not ap_id or not row["名称"].strip():
+            raise RegistryError(f"{where}: AP_ID and 名称 must not be empty.")
+        if ap_id in seen_ids:
+            raise RegistryError(f"{where}: AP_ID {ap_id} repeats row {seen_ids[ap_id]}.")
+        seen_ids[ap_id] = line
+        lat = _float(row["緯度"], "緯度", where, LAT_RANGE)
+        lon = _float(row["経度"], "経度", where, LON_RANGE)
+        for text in filter(None, (m.strip() for m in row["AP_MAC"].split(";"))):
+            mac = canonical_mac(text)
+            if mac is None:
+                raise RegistryError(f"{where}: AP_MAC {text!r} is not a MAC address.")
+            if mac in seen_macs:
+                raise RegistryError(
+                    f"{where}: AP_MAC {text} is also on row {seen_macs[mac]}; one BSSID, one AP."
+                )
+            seen_macs[mac] = line
+            macs.append((mac, ap_id))
+        aps.append((ap_id, row["AP名"].strip() or ap_id, row["名称"].strip(),
+                    row["名称_英語"].strip(), lat, lon, SENSITIVE_MARK in row["備考"],
+                    int(row["NO"]) if row["NO"].strip().isdigit() else line))
+    return aps, macs
+
+
+def _site_ids(aps) -> dict[str, str]:
+    """A site's id comes from the smallest NO among its rows, so it survives reordering."""
+    first = {}
+    for ap in aps:
+        first[ap[2]] = min(first.get(ap[2], ap[7]), ap[7])
+    return {name: f"S{no:04d}" for name, no in first.items()}
+
+
+def load_registry(path: Path) -> Registry:
+    """Read and validate a registry CSV (UTF-8 with or without BOM, or CP932)."""
+    path = Path(path)
+    text = _decode(path.read_bytes(), path)
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None) or []
+    _check_header(header, path)
+    rows = [(n, dict(zip(COLUMNS, r))) for n, r in enumerate(reader, start=2) if any(r)]
+    if not rows:
+        raise RegistryError(f"{path}: no access points.")
+    aps, macs = _parse_rows(rows, path)
+    site_of = _site_ids(aps)
+    ap_rows = [
+        (ap_id, ap_name, site_of[name], name, en, site_of[name], lat, lon, sensitive)
+        for ap_id, ap_name, name, en, lat, lon, sensitive, _ in aps
+    ]
+    ap_table = pa.Table.from_pylist([dict(zip(AP_SCHEMA.names, r)) for r in ap_rows], AP_SCHEMA)
+    mac_table = pa.Table.from_pylist([{"mac": m, "ap_id": a} for m, a in macs], AP_MAC_SCHEMA)
+    return Registry(ap_table, mac_table, _sites(ap_rows))
+
+
+def _sites(ap_rows) -> pa.Table:
+    by_site: dict[str, list] = {}
+    for row in ap_rows:
+        by_site.setdefault(row[2], []).append(row)
+    out = []
+    for site_id in sorted(by_site):
+        group = by_site[site_id]
+        out.append({
+            "site_id": site_id, "site_name": group[0][3], "site_name_en": group[0][4],
+            "zone_id": group[0][5], "lat": sum(r[6] for r in group) / len(group),
+            "lon": sum(r[7] for r in group) / len(group), "n_aps": len(group),
+            "sensitive": any(r[8] for r in group),
+        })
+    return pa.Table.from_pylist(out, SITE_SCHEMA)

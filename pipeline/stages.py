@@ -1,0 +1,109 @@
+"""The nightly steps, each a plain function of (settings, service day), idempotent.
+
+land (inbox -> landing) -> ingest -> movement (visits, trips) -> marts.
+A rerun replaces that day's partitions.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date
+
+from pipeline import catalog, ingest as ingestion, lake
+from pipeline.config import Settings
+from pipeline.registry import load_registry
+
+log = logging.getLogger(__name__)
+
+MARTS = ("footfall_hourly", "footfall_daily", "od_flows")
+
+
+class NoDataError(RuntimeError):
+    """A stage found nothing to work on for the day."""
+
+
+def _timed(settings: Settings, day: date, stage: str, started: float, figures: dict) -> dict:
+    seconds = time.monotonic() - started
+    catalog.record_run(settings, day, stage, seconds, figures)
+    log.info("%s %s: %s in %.2f s", stage, day, figures, seconds)
+    return figures
+
+
+def land(settings: Settings, day: date) -> dict:
+    """Move every file of the inbox into landing/ (checksummed, each content once)."""
+    started = time.monotonic()
+    inbox = sorted(p for p in settings.inbox.glob("*") if p.is_file() and not p.name.startswith("."))
+    landed = ingestion.land(settings, inbox, year_hint=day, move=True)
+    return _timed(settings, day, "land", started, {"seen": len(inbox), "landed": len(landed)})
+
+
+def ingest(settings: Settings, day: date) -> dict:
+    """Ingest every landed file not ingested yet (files may hold events of several days)."""
+    started = time.monotonic()
+    figures = ingestion.ingest(settings, load_registry(settings.registry))
+    return _timed(settings, day, "ingest", started, figures)
+
+
+def movement(settings: Settings, day: date) -> dict:
+    """Visits and trips of the day's devices, from the staged events."""
+    started = time.monotonic()
+    events = lake.day_files(settings.events, day)
+    if not events:
+        raise NoDataError(f"no staged events for service day {day}; land and ingest its logs first.")
+    registry = load_registry(settings.registry)
+    con = lake.connect(settings)
+    try:
+        con.register("aps", registry.aps)
+        visits = lake.query(con, "curated/visits", {"events": events, "gap_s": settings.gap_s})
+        lake.replace_partition(settings.visits, day, {"part.parquet": visits})
+        trips = lake.query(con, "curated/trips", {
+            "visits": lake.day_files(settings.visits, day),
+            "max_transit_s": settings.max_transit_s,
+        })
+        lake.replace_partition(settings.trips, day, {"part.parquet": trips})
+        devices = con.execute("select count(distinct device) from read_parquet(?)",
+                              [events]).fetchone()[0]
+    finally:
+        con.close()
+    return _timed(settings, day, "movement", started, {
+        "events_files": len(events), "devices": devices,
+        "visits": visits.num_rows, "trips": trips.num_rows,
+    })
+
+
+def marts(settings: Settings, day: date) -> dict:
+    """The day's aggregates with no identifiers: footfall per site and hour, per day, OD flows."""
+    started = time.monotonic()
+    visits, trips = lake.day_files(settings.visits, day), lake.day_files(settings.trips, day)
+    if not visits:
+        raise NoDataError(f"no visits for service day {day}; run the movement stage first.")
+    registry = load_registry(settings.registry)
+    params = {"visits": visits, "trips": trips, "tz": settings.tz,
+              "visitor_min_s": settings.visitor_min_s}
+    con = lake.connect(settings)
+    figures = {}
+    try:
+        con.register("sites", registry.sites)
+        for name in MARTS:
+            table = lake.query(con, f"marts/{name}", params)
+            lake.replace_partition(settings.marts / name, day, {"part.parquet": table})
+            figures[name] = table.num_rows
+    finally:
+        con.close()
+    with catalog.connect(settings) as cat:
+        cat.execute("""
+            insert into day_status values (?, false, ?)
+            on conflict (day) do update set needs_build = false, built_at = excluded.built_at
+        """, [day, catalog.now()])
+    return _timed(settings, day, "marts", started, figures)
+
+
+def nightly(settings: Settings, day: date) -> dict:
+    """The whole night for one service day."""
+    return {
+        "land": land(settings, day),
+        "ingest": ingest(settings, day),
+        "movement": movement(settings, day),
+        "marts": marts(settings, day),
+    }

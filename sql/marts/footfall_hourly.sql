@@ -1,0 +1,47 @@
+-- Footfall per site and hour of one service day. No device ids: counts only.
+-- devices: distinct devices present in the hour; visitors: those whose visit lasted at least
+-- visitor_min_s; passers_by: the rest; visits: visits starting in the hour, with their median dwell.
+with visits as (
+    select device, site_id, start, "end", dwell_s from read_parquet($visits)
+),
+presence as (
+    select
+        device,
+        site_id,
+        dwell_s,
+        unnest(generate_series(date_trunc('hour', start), date_trunc('hour', "end"),
+                               interval 1 hour)) as hour
+    from visits
+),
+present as (
+    select
+        site_id,
+        hour,
+        count(distinct device) as devices,
+        count(distinct device) filter (dwell_s >= $visitor_min_s) as visitors
+    from presence
+    group by site_id, hour
+),
+started as (
+    select
+        site_id,
+        date_trunc('hour', start) as hour,
+        count(*) as visits,
+        median(dwell_s) as median_dwell_s
+    from visits
+    group by site_id, hour
+),
+footfall as (
+    select
+        p.site_id,
+        p.hour,
+        local_hour(p.hour, $tz) as hour_local,
+        p.devices,
+        p.visitors,
+        p.devices - p.visitors as passers_by,
+        coalesce(s.visits, 0) as visits,
+        s.median_dwell_s
+    from present as p
+    left join started as s using (site_id, hour)
+)
+select * from footfall order by site_id, hour

@@ -1,0 +1,40 @@
+-- Published footfall per site and service day of a quarter. One row per site and day with data.
+-- A cell below k devices is suppressed (NULL, suppressed = true). Secondary suppression: a site
+-- whose quarter total is published never has exactly one hidden day, else total minus the shown
+-- days would give it away; the smallest shown day is hidden with it.
+with daily as (
+    select day, site_id, devices, visits, visitors, devices - visitors as passers_by,
+           median_dwell_s
+    from read_parquet($footfall_daily, hive_partitioning = true)
+),
+primary_rule as (
+    select *, devices < $k as hidden from daily
+),
+ranked as (
+    select
+        *,
+        count(*) filter (hidden) over (partition by site_id) as hidden_in_site,
+        row_number() over (partition by site_id order by hidden, devices, day) as rank_shown
+    from primary_rule
+),
+secondary as (
+    select
+        *,
+        hidden or (hidden_in_site = 1 and rank_shown = 1 and not hidden) as suppressed
+    from ranked
+),
+published as (
+    select
+        d.day,
+        d.site_id,
+        s.site_name,
+        case when not suppressed then d.devices end as devices,
+        case when not suppressed then d.visitors end as visitors,
+        case when not suppressed then d.passers_by end as passers_by,
+        case when not suppressed then d.visits end as visits,
+        case when not suppressed then round(d.median_dwell_s / 60.0, 1) end as median_dwell_min,
+        suppressed
+    from secondary as d
+    join sites as s using (site_id)
+)
+select * from published order by day, site_id

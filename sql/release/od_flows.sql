@@ -1,0 +1,34 @@
+-- Published OD flows of a quarter: one row per origin and destination zone, all hour bands.
+-- device_days: the sum over days of the distinct devices that made the move; below k suppressed.
+with flows as (
+    select origin_zone_id, dest_zone_id, trips, devices, median_travel_s
+    from read_parquet($od_flows, hive_partitioning = true)
+),
+pairs as (
+    select
+        origin_zone_id,
+        dest_zone_id,
+        sum(trips)::bigint as trips,
+        sum(devices)::bigint as device_days,
+        median(median_travel_s) as median_travel_s
+    from flows
+    group by origin_zone_id, dest_zone_id
+),
+published as (
+    select
+        p.origin_zone_id,
+        o.zone_name as origin_name,
+        p.dest_zone_id,
+        d.zone_name as dest_name,
+        case when p.device_days >= $k then p.trips end as trips,
+        case when p.device_days >= $k then p.device_days end as device_days,
+        case when p.device_days >= $k then round(p.median_travel_s / 60.0, 1) end
+            as median_travel_min,
+        round(o.lat, 6) as origin_lat, round(o.lon, 6) as origin_lon,
+        round(d.lat, 6) as dest_lat, round(d.lon, 6) as dest_lon,
+        p.device_days < $k as suppressed
+    from pairs as p
+    join zones as o on o.zone_id = p.origin_zone_id
+    join zones as d on d.zone_id = p.dest_zone_id
+)
+select * from published order by trips desc nulls last, origin_zone_id, dest_zone_id

@@ -1,0 +1,28 @@
+-- Published sites: one row per site of the registry with its quarter footfall in device-days
+-- (the sum of the published daily table, suppressed when below k) and mean devices per day.
+with daily as (
+    select site_id, devices from read_parquet($footfall_daily, hive_partitioning = true)
+),
+totals as (
+    select site_id, sum(devices)::bigint as device_days, count(*)::integer as days_with_data
+    from daily
+    group by site_id
+),
+published as (
+    select
+        s.site_id,
+        s.site_name,
+        s.site_name_en,
+        s.zone_id,
+        round(s.lat, 6) as lat,
+        round(s.lon, 6) as lon,
+        s.n_aps,
+        case when t.device_days >= $k then t.device_days end as device_days,
+        case when t.device_days >= $k then round(t.device_days / $days, 1) end
+            as mean_daily_devices,
+        coalesce(t.days_with_data, 0) as days_with_data,
+        coalesce(t.device_days < $k, false) as suppressed
+    from sites as s
+    left join totals as t using (site_id)
+)
+select * from published order by site_id
