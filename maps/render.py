@@ -33,9 +33,14 @@ def _base_map(title: str) -> folium.Map:
                      max_zoom=18).add_to(fmap)
     fmap.get_root().header.add_child(folium.Element(
         f"<title>{title}</title><meta charset='utf-8'>"
-        "<style>.ff-legend{position:absolute;z-index:1000;bottom:24px;left:12px;background:#fff;"
+        "<style>.ff-legend{position:absolute;z-index:1000;top:90px;left:12px;background:#fff;"
         "padding:8px 10px;font:13px sans-serif;border-radius:4px;box-shadow:0 1px 4px #0004}</style>"))
     return fmap
+
+
+def _fit(fmap: folium.Map, sites: pa.Table) -> None:
+    lats, lons = sites.column("lat").to_pylist(), sites.column("lon").to_pylist()
+    fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(20, 20))
 
 
 def _legend(fmap: folium.Map, html: str) -> None:
@@ -92,6 +97,7 @@ def heatmap(tables: dict[str, pa.Table], title: str) -> folium.Map:
         layer.default_js = [("leaflet-heat.js", f"{LIB}/leaflet-heat.js")]
         layer.add_to(fmap)
     _site_layer(tables["sites"], profile).add_to(fmap)
+    _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
     _legend(fmap, f"<b>{title} 人流ヒートマップ</b><br>1時間あたり平均端末数の合計（相対値）<br>"
                   "地点をクリックすると時間帯別の値を表示。秘匿＝10端末未満")
@@ -117,23 +123,27 @@ def flowmap(tables: dict[str, pa.Table], title: str) -> folium.Map:
     """OD flows of the published (unsuppressed) pairs, widest and darkest for the most trips."""
     fmap = _base_map(f"{title} 人流（OD）フローマップ")
     flows = [r for r in tables["od_flows"].to_pylist() if not r["suppressed"]]
+    flows.sort(key=lambda r: r["trips"])  # the busiest drawn last, on top
     top = max((r["trips"] for r in flows), default=1)
     group = folium.FeatureGroup(name="移動（トリップ数）")
-    for r in flows:
+    for rank, r in enumerate(flows):
         share = r["trips"] / top
-        colour = FLOW_COLOURS[min(len(FLOW_COLOURS) - 1, int(share * len(FLOW_COLOURS)))]
+        # colour by quantile: a few very busy pairs would otherwise leave every other line pale
+        colour = FLOW_COLOURS[rank * len(FLOW_COLOURS) // len(flows)]
         points = _curve((r["origin_lat"], r["origin_lon"]), (r["dest_lat"], r["dest_lon"]))
         tip = (f"{r['origin_name']} → {r['dest_name']}<br>トリップ数 {r['trips']:,}"
                f"<br>延べ端末数 {r['device_days']:,}<br>所要時間（中央値） {r['median_travel_min']} 分")
         folium.PolyLine(points + _arrow_head(points)[:1] + [points[-1]] + _arrow_head(points)[1:],
-                        weight=1 + 9 * share, color=colour, opacity=0.85, tooltip=tip,
+                        weight=1 + 9 * math.sqrt(share), color=colour,
+                        opacity=0.35 + 0.6 * math.sqrt(share), tooltip=tip,
                         class_name="ff-flow").add_to(group)
     group.add_to(fmap)
     _site_layer(tables["sites"], tables["footfall_profile"]).add_to(fmap)
+    _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
     swatches = "".join(f"<span style='background:{c};display:inline-block;width:18px;height:8px'>"
                        "</span>" for c in FLOW_COLOURS)
-    _legend(fmap, f"<b>{title} 地点間の移動</b><br>線の太さと色：トリップ数（四半期合計）<br>少 "
+    _legend(fmap, f"<b>{title} 地点間の移動</b><br>線の太さ：トリップ数（四半期合計）、色：順位<br>少 "
                   f"{swatches} 多<br>最大 {top:,} トリップ／10端末未満の組は非表示")
     return fmap
 
@@ -141,7 +151,7 @@ def flowmap(tables: dict[str, pa.Table], title: str) -> folium.Map:
 def _deterministic(html: str) -> str:
     """Folium names elements with random hex ids; number them in order of appearance instead."""
     names: dict[str, str] = {}
-    return re.sub(r"(?<=_)[0-9a-f]{32}\b",
+    return re.sub(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])",
                   lambda m: names.setdefault(m.group(0), f"e{len(names):05d}"), html)
 
 

@@ -14,11 +14,32 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
+
 from pipeline import catalog, lake, pseudonym, sources
+from pipeline.privacy import mask_macs
 from pipeline.config import Settings
 from pipeline.registry import Registry
 
 log = logging.getLogger(__name__)
+
+# The canonical event (staged/events/day=YYYY-MM-DD/<file_id>.parquet): the data contract.
+EVENT_SCHEMA = pa.schema([
+    ("ts", pa.timestamp("us", tz="UTC")),
+    ("ap_id", pa.string()),
+    ("device", pa.uint64()),  # HMAC pseudonym of the MAC under the service day's key
+    ("kind", pa.string()),  # start | stop | interim | assoc | disassoc | seen
+    ("rssi", pa.int16()),
+    ("duration_s", pa.int32()),
+    ("source", pa.string()),
+    ("file_id", pa.string()),
+    ("record", pa.int64()),
+])
+
+
+class IngestError(RuntimeError):
+    """A file could not be read at all; the message is masked and names the file."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +104,7 @@ def _write_day(con, settings: Settings, day: date, file_id: str, source: str) ->
     con.register("pseudonyms", pseudonym.pseudonym_table(key, macs["mac"]))
     events = con.sql(lake.sql_text("staging/events"),
                      params={"day": day, "source": source, "file_id": file_id}).to_arrow_table()
+    events = events.cast(EVENT_SCHEMA)
     con.unregister("pseudonyms")
     lake.write_parquet(events, settings.day_partition(settings.events, day) / f"{file_id}.parquet")
     return events.num_rows
@@ -94,27 +116,37 @@ def ingest_file(settings: Settings, registry: Registry, file_id: str, path: Path
     fmt = fmt or sources.detect(path)
     con = lake.connect(settings, spill=False)
     try:
-        con.register("aps", registry.aps)
-        con.register("ap_macs", registry.ap_macs)
-        con.execute(lake.sql_text("staging/raw_lines"), {"path": str(path)})
-        con.execute(lake.sql_text(f"sources/{fmt}"))
-        con.execute(lake.sql_text("staging/resolved"),
-                    {"tz": settings.tz, "day_start_hour": settings.day_start_hour})
-        days = [row[0] for row in con.execute(
-            "select distinct day from resolved where reason is null order by day").fetchall()]
-        by_day = {day: _write_day(con, settings, day, file_id, fmt) for day in days}
-        quarantine = con.sql(lake.sql_text("staging/quarantine"),
-                             params={"file_id": file_id}).to_arrow_table()
-        if quarantine.num_rows:
-            lake.write_parquet(quarantine, settings.quarantine / f"{file_id}.parquet")
-        reasons = dict(con.execute(
-            "select reason, count(*) from resolved where reason is not null "
-            "and reason not in ('ignored', 'empty_line') group by reason order by reason").fetchall())
-        records, ignored = con.execute(
-            "select count(*), count(*) filter (reason in ('ignored', 'empty_line')) from resolved"
-        ).fetchone()
+        return _ingest_file(con, settings, registry, file_id, path, fmt)
+    except duckdb.Error as error:
+        # DuckDB quotes the offending line in its messages: mask it and drop the chained original.
+        raise IngestError(f"{path.name} (file {file_id}) could not be read as {fmt}: "
+                          f"{mask_macs(str(error))}") from None
     finally:
         con.close()
+
+
+def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path: Path,
+                 fmt: str) -> FileResult:
+    con.register("aps", registry.aps)
+    con.register("ap_macs", registry.ap_macs)
+    con.execute(lake.sql_text("staging/readable"), {"path": str(path)})
+    con.execute(lake.sql_text("staging/raw_lines"))
+    con.execute(lake.sql_text(f"sources/{fmt}"))
+    con.execute(lake.sql_text("staging/resolved"),
+                {"tz": settings.tz, "day_start_hour": settings.day_start_hour})
+    days = [row[0] for row in con.execute(
+        "select distinct day from resolved where reason is null order by day").fetchall()]
+    by_day = {day: _write_day(con, settings, day, file_id, fmt) for day in days}
+    quarantine = con.sql(lake.sql_text("staging/quarantine"),
+                         params={"file_id": file_id}).to_arrow_table()
+    if quarantine.num_rows:
+        lake.write_parquet(quarantine, settings.quarantine / f"{file_id}.parquet")
+    reasons = dict(con.execute(
+        "select reason, count(*) from resolved where reason is not null "
+        "and reason not in ('ignored', 'empty_line') group by reason order by reason").fetchall())
+    records, ignored = con.execute(
+        "select count(*), count(*) filter (reason in ('ignored', 'empty_line')) from resolved"
+    ).fetchone()
     return FileResult(file_id, fmt, records, by_day, reasons, ignored)
 
 

@@ -4,13 +4,16 @@ create or replace macro mac_hex(txt) as
          then lower(regexp_replace(txt, '[\s:.\-]', '', 'g')) end;
 
 -- Every spelling of a MAC (aa:bb.., AA-BB.., aabb.ccdd.eeff, aabbccddeeff) is masked before a
--- line may leave memory (quarantine); any run of 12 hex digits counts as one, on purpose.
+-- line may leave memory (quarantine). Partial MACs count too (4 or more octets: a truncated line
+-- still names a device; 3 would mask every hh:mm:ss), and so does any mac= field value.
 create or replace macro mask_macs(txt) as
     regexp_replace(
         regexp_replace(
-            regexp_replace(txt, '[0-9A-Fa-f]{2}([:\-][0-9A-Fa-f]{2}){5}', 'xx:xx:xx:xx:xx:xx', 'g'),
-            '[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}', 'xxxx.xxxx.xxxx', 'g'),
-        '[0-9A-Fa-f]{12}', 'xxxxxxxxxxxx', 'g');
+            regexp_replace(
+                regexp_replace(txt, '(mac=[''"]?)[^''"\s]*', '\1masked', 'gi'),
+                '[0-9A-Fa-f]{2}([:\-][0-9A-Fa-f]{2}){3,}', 'xx:xx:xx:xx:xx:xx', 'g'),
+            '[0-9A-Fa-f]{4}(\.[0-9A-Fa-f]{4}){1,2}', 'xxxx.xxxx.xxxx', 'g'),
+        '[0-9A-Fa-f]{12,}', 'xxxxxxxxxxxx', 'g');
 
 -- The service day of a UTC instant: local date after moving the day boundary to midnight.
 create or replace macro service_day(ts, tz, start_hour) as

@@ -17,9 +17,10 @@ _EVENT = re.compile(r"\s\d{9,10}(\.\d+)?\s+\S+\s+events\s+type=\w+")
 
 
 def sniff(lines: list[str]) -> bool:
-    """True when most non-empty first lines look like Meraki events."""
+    """True when at least a third of the non-empty first lines look like Meraki events."""
     lines = [line for line in lines if line.strip()]
-    return bool(lines) and sum(bool(_EVENT.search(line)) for line in lines) * 2 > len(lines)
+    hits = sum(bool(_EVENT.search(line)) for line in lines)
+    return hits > 0 and hits * 3 >= len(lines)
 
 
 WRITE_SQL = """

@@ -7,8 +7,8 @@ with fields as (
     select
         record,
         line,
-        regexp_extract(line, '\s(\d{9,10}(?:\.\d+)?)\s+(\S+)\s+events\s+type=(\w+)',
-                       ['epoch', 'ap_name', 'type']) as head,
+        regexp_extract(line, '\s(\d{9,10})(?:\.(\d+))?\s+(\S+)\s+events\s+type=(\w+)',
+                       ['epoch', 'fraction', 'ap_name', 'type']) as head,
         coalesce(nullif(regexp_extract(line, 'client_mac=''([^'']*)''', 1), ''),
                  nullif(regexp_extract(line, '\smac=''([^'']*)''', 1), '')) as mac_text,
         try_cast(nullif(regexp_extract(line, 'rssi=''(-?\d+)''', 1), '') as smallint) as rssi,
@@ -19,7 +19,10 @@ typed as (
     select
         record,
         line,
-        to_timestamp(try_cast(head.epoch as double)) as ts,
+        -- seconds and fraction apart: a double would round the microseconds
+        to_timestamp(try_cast(head.epoch as bigint))
+            + to_microseconds(coalesce(try_cast(rpad(left(head.fraction, 6), 6, '0') as bigint), 0))
+            as ts,
         nullif(head.ap_name, '') as ap_name,
         cast(null as varchar) as ap_mac,
         mac_hex(mac_text) as mac,

@@ -1,8 +1,29 @@
--- The lines of one landed file (plain or gzip), numbered from 1 in file order.
--- One row per line; an empty line is NULL and keeps its number so records point at real lines.
+-- The lines of one landed file, numbered from 1 in file order: one row per line (after readable).
+-- An empty line is NULL and keeps its number. A line DuckDB cannot read (invalid UTF-8, too long)
+-- keeps its number too, with why in `reject` and what could be read of it in `line`.
 create or replace temp table raw_lines as
-select row_number() over () as record, line
-from read_csv(
-    $path, columns = {'line': 'VARCHAR'}, header = false, delim = E'\x1f', quote = '',
-    escape = '', auto_detect = false, compression = 'auto', strict_mode = false
-);
+with rejects as (
+    select
+        cast(line as bigint) as record,
+        lower(replace(cast(error_type as varchar), ' ', '_')) as reject,
+        csv_line,
+        row_number() over (order by line) as j
+    from raw_rejects
+),
+-- the j-th rejected line has (record - j) readable lines before it
+offsets as (
+    select record - j as readable_before, max(j) as rejected_before
+    from rejects
+    group by readable_before
+),
+renumbered as (
+    select r.n + coalesce(o.rejected_before, 0) as record, r.line, cast(null as varchar) as reject
+    from readable as r
+    asof left join offsets as o on r.n > o.readable_before
+),
+raw_lines as (
+    select * from renumbered
+    union all
+    select record, csv_line as line, reject from rejects
+)
+select * from raw_lines order by record;

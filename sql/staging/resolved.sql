@@ -13,8 +13,9 @@ by_name as (
     join aps as a on a.ap_name = p.ap_name
 ),
 located as (
-    select p.*, coalesce(bm.ap_id, bn.ap_id) as ap_id
+    select p.*, coalesce(bm.ap_id, bn.ap_id) as ap_id, raw.reject
     from parsed as p
+    join raw_lines as raw using (record)
     left join by_mac as bm using (record)
     left join by_name as bn using (record)
 )
@@ -28,5 +29,5 @@ select
     rssi,
     duration_s,
     service_day(ts, $tz, $day_start_hour) as day,
-    coalesce(reason, case when ap_id is null then 'unknown_ap' end) as reason
+    coalesce(reject, reason, case when ap_id is null then 'unknown_ap' end) as reason
 from located;

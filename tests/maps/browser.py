@@ -1,0 +1,59 @@
+"""Headless Chromium (Debian's `chromium`) for the map tests: offline, console captured."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1200,900",
+    # No network at all: every host name fails to resolve; file:// still works.
+    "--host-resolver-rules=MAP * ~NOTFOUND", "--enable-logging=stderr", "--v=0",
+    "--virtual-time-budget=8000",
+]
+PROBE = """
+<script>
+window.addEventListener('load', function () { setTimeout(function () {
+  var heat = 0;
+  document.querySelectorAll('canvas.leaflet-heatmap-layer').forEach(function (c) {
+    var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (var i = 3; i < d.length; i += 4) { if (d[i] > 0) heat++; }
+  });
+  var probe = document.createElement('pre');
+  probe.id = 'ff-probe';
+  probe.textContent = JSON.stringify({
+    heat_pixels: heat,
+    flow_lines: document.querySelectorAll('path.ff-flow').length,
+    markers: document.querySelectorAll('path.leaflet-interactive').length,
+    leaflet: typeof L !== 'undefined' ? L.version : null,
+    resources: performance.getEntriesByType('resource').map(function (r) { return r.name; })
+  });
+  document.body.appendChild(probe);
+}, 1500); });
+</script>
+"""
+
+
+def probe_map(html: Path, workdir: Path, screenshot: Path | None = None) -> dict:
+    """Open a map with no network; return what the page drew and the console errors."""
+    page = html.with_name(f"probe-{html.name}")
+    page.write_text(html.read_text(encoding="utf-8").replace("</html>", PROBE + "</html>"),
+                    encoding="utf-8")
+    profile = ["--user-data-dir=" + str(workdir / "chromium-profile")]
+    run = subprocess.run([CHROMIUM, *FLAGS, *profile, "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    page.unlink()
+    found = re.search(r'<pre id="ff-probe">(.*?)</pre>', run.stdout, re.S)
+    result = json.loads(found.group(1).replace("&amp;", "&")) if found else {}
+    result["console"] = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
+    if screenshot:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([CHROMIUM, *FLAGS, *profile, f"--screenshot={screenshot}", html.as_uri()],
+                       capture_output=True, timeout=120, check=True)
+    return result

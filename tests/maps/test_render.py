@@ -1,0 +1,53 @@
+"""The release's maps in a real headless Chromium with the network blocked."""
+
+import re
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import ARTIFACTS
+from tests.maps.browser import CHROMIUM, probe_map
+
+GSI = "https://cyberjapandata.gsi.go.jp/"
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is required: `make test` installs it (apt-get)")
+
+
+def _only_local(resources):
+    return [r for r in resources if not r.startswith("file://") and not r.startswith(GSI)]
+
+
+def _errors(console):
+    """Script errors and failed loads; base-map tiles cannot load offline, which is expected."""
+    errors = [c for c in console if re.search(r'"(Uncaught|Failed to load)|Error', c)]
+    return [c for c in errors if "cyberjapandata" not in c and "ERR_NAME_NOT_RESOLVED" not in c]
+
+
+def test_the_flow_map_draws_one_line_per_published_flow_offline(simulated_quarter, tmp_path):
+    _, release, _ = simulated_quarter
+    result = probe_map(release.flow_map, tmp_path, ARTIFACTS / "flows.png")
+    od = pq.read_table(release.path / "tables" / "od_flows.parquet").to_pylist()
+    assert result["leaflet"] == "1.9.4"
+    assert result["flow_lines"] == sum(1 for r in od if not r["suppressed"]) > 0
+    assert result["markers"] > result["flow_lines"]  # the sites are drawn too
+    assert _only_local(result["resources"]) == []
+    assert _errors(result["console"]) == []
+    assert (ARTIFACTS / "flows.png").stat().st_size > 10_000
+
+
+def test_the_heatmap_draws_heat_offline(simulated_quarter, tmp_path):
+    _, release, _ = simulated_quarter
+    result = probe_map(release.heat_map, tmp_path, ARTIFACTS / "heatmap.png")
+    assert result["heat_pixels"] > 1000
+    assert _only_local(result["resources"]) == []
+    assert _errors(result["console"]) == []
+
+
+def test_no_map_asks_a_cdn_for_anything(simulated_quarter):
+    _, release, _ = simulated_quarter
+    for page in (release.flow_map, release.heat_map):
+        html = page.read_text(encoding="utf-8")
+        for cdn in ("cdn.jsdelivr", "cdnjs", "code.jquery", "unpkg", "bootstrapcdn"):
+            assert cdn not in html
+    assert (release.path / "maps" / "lib" / "LICENSE-leaflet.txt").exists()

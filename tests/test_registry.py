@@ -1,0 +1,77 @@
+import csv
+
+import pytest
+
+from pipeline.registry import COLUMNS, STANDARD_COLUMNS, RegistryError, canonical_mac, load_registry
+from pipeline.config import SAMPLE_REGISTRY
+
+
+def _rows():
+    with open(SAMPLE_REGISTRY, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def _write(path, rows, encoding="utf-8"):
+    with open(path, "w", encoding=encoding, newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def test_the_sample_is_the_standard_layout_with_three_appended_columns():
+    header = _rows()[0]
+    assert len(STANDARD_COLUMNS) == 18
+    assert header == STANDARD_COLUMNS + ["AP_ID", "AP名", "AP_MAC"]
+
+
+def test_the_sample_has_about_100_aps_at_40_to_60_oita_sites(registry):
+    assert 90 <= registry.aps.num_rows <= 110
+    assert 40 <= registry.sites.num_rows <= 60
+    sites = registry.sites.to_pylist()
+    assert "JR大分駅" in {s["site_name"] for s in sites}
+    for site in sites:  # all within Oita City's extent
+        assert 33.1 < site["lat"] < 33.3 and 131.45 < site["lon"] < 131.95
+    assert sum(s["n_aps"] for s in sites) == registry.aps.num_rows
+    assert registry.ap_macs.num_rows == 2 * registry.aps.num_rows
+
+
+def test_rows_sharing_a_name_are_one_site(registry):
+    station = [a for a in registry.aps.to_pylist() if a["site_name"] == "JR大分駅"]
+    assert len(station) > 1 and len({a["site_id"] for a in station}) == 1
+
+
+def test_shift_jis_files_read_like_utf8(tmp_path, registry):
+    path = _write(tmp_path / "sjis.csv", _rows(), encoding="cp932")
+    assert load_registry(path).aps.equals(registry.aps)
+
+
+def test_a_duplicate_ap_mac_is_refused_with_both_row_numbers(tmp_path):
+    rows = _rows()
+    rows[5][COLUMNS.index("AP_MAC")] = rows[2][COLUMNS.index("AP_MAC")].upper().replace(":", "-")
+    with pytest.raises(RegistryError, match=r"row 6: AP_MAC .* also on row 3"):
+        load_registry(_write(tmp_path / "dup.csv", rows))
+
+
+def test_coordinates_outside_japan_are_refused(tmp_path):
+    rows = _rows()
+    lat, lon = COLUMNS.index("緯度"), COLUMNS.index("経度")
+    rows[4][lat], rows[4][lon] = rows[4][lon], rows[4][lat]  # swapped, a classic
+    with pytest.raises(RegistryError, match=r"row 5: 緯度 .* outside Japan"):
+        load_registry(_write(tmp_path / "swap.csv", rows))
+
+
+def test_a_wrong_header_says_what_is_expected(tmp_path):
+    rows = _rows()
+    rows[0] = rows[0][:-1]
+    with pytest.raises(RegistryError, match="18 standard columns"):
+        load_registry(_write(tmp_path / "short.csv", rows))
+
+
+@pytest.mark.parametrize("text", ["aa:bb:cc:dd:ee:ff", "AA-BB-CC-DD-EE-FF", "aabb.ccdd.eeff",
+                                  "AABBCCDDEEFF"])
+def test_every_mac_spelling_is_one_canonical_form(text):
+    assert canonical_mac(text) == "aabbccddeeff"
+
+
+@pytest.mark.parametrize("text", ["", "aa:bb:cc:dd:ee", "gg:bb:cc:dd:ee:ff", "aabbccddeeff00"])
+def test_non_macs_are_none(text):
+    assert canonical_mac(text) is None
