@@ -18,8 +18,10 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/footfall demo
 
+# pytest exits 5 when it collected no test: that is a failure, said out loud.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	@$(BIN)/python -m pytest -q; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 # The map tests drive Debian's headless Chromium; install it (and a Japanese font for the
 # screenshots) when it is missing and we may, else say how.

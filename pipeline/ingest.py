@@ -130,7 +130,11 @@ def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path
     con.register("aps", registry.aps)
     con.register("ap_macs", registry.ap_macs)
     con.execute(lake.sql_text("staging/readable"), {"path": str(path)})
-    con.execute(lake.sql_text("staging/raw_lines"))
+    if con.execute("select count(*) from raw_rejects").fetchone()[0]:
+        con.execute(lake.sql_text("staging/raw_lines"))
+    else:  # the common case: every line was readable and is numbered already
+        con.execute("create temp view raw_lines as "
+                    "select record, line, cast(null as varchar) as reject from readable")
     con.execute(lake.sql_text(f"sources/{fmt}"))
     con.execute(lake.sql_text("staging/resolved"),
                 {"tz": settings.tz, "day_start_hour": settings.day_start_hour})

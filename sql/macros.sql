@@ -1,7 +1,8 @@
 -- Shared scalar macros. A MAC is handled as 12 lower-case hex digits ("canonical").
+create or replace macro mac_digits(txt) as
+    lower(replace(replace(replace(replace(txt, ':', ''), '-', ''), '.', ''), ' ', ''));
 create or replace macro mac_hex(txt) as
-    case when regexp_full_match(lower(regexp_replace(txt, '[\s:.\-]', '', 'g')), '[0-9a-f]{12}')
-         then lower(regexp_replace(txt, '[\s:.\-]', '', 'g')) end;
+    case when regexp_full_match(mac_digits(txt), '[0-9a-f]{12}') then mac_digits(txt) end;
 
 -- Every spelling of a MAC (aa:bb.., AA-BB.., aabb.ccdd.eeff, aabbccddeeff) is masked before a
 -- line may leave memory (quarantine). Partial MACs count too (4 or more octets: a truncated line

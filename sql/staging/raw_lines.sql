@@ -1,6 +1,7 @@
--- The lines of one landed file, numbered from 1 in file order: one row per line (after readable).
--- An empty line is NULL and keeps its number. A line DuckDB cannot read (invalid UTF-8, too long)
--- keeps its number too, with why in `reject` and what could be read of it in `line`.
+-- The lines of one landed file that had unreadable lines, numbered from 1 in file order: one row
+-- per line. Readable lines are renumbered past the rejected ones; a line DuckDB cannot read
+-- (invalid UTF-8, too long) keeps its number, with why in `reject` and what could be read in `line`.
+-- (A file without rejects uses `readable` as it is: see pipeline.ingest.)
 create or replace temp table raw_lines as
 with rejects as (
     select
@@ -17,13 +18,14 @@ offsets as (
     group by readable_before
 ),
 renumbered as (
-    select r.n + coalesce(o.rejected_before, 0) as record, r.line, cast(null as varchar) as reject
+    select r.record + coalesce(o.rejected_before, 0) as record, r.line,
+           cast(null as varchar) as reject
     from readable as r
-    asof left join offsets as o on r.n > o.readable_before
+    asof left join offsets as o on r.record > o.readable_before
 ),
 raw_lines as (
     select * from renumbered
     union all
     select record, csv_line as line, reject from rejects
 )
-select * from raw_lines order by record;
+select * from raw_lines;
