@@ -1,0 +1,37 @@
+"""Invariants of the production compose file (no Docker engine here: the file is checked as data)."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+AIRFLOW = {name: s for name, s in COMPOSE["services"].items() if name.startswith("airflow-")}
+
+
+def test_the_services_of_a_celery_deployment_are_there():
+    assert set(COMPOSE["services"]) == {
+        "postgres", "redis", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
+        "airflow-worker", "airflow-triggerer", "airflow-init"}
+
+
+def test_every_airflow_service_shares_image_secrets_and_volumes():
+    for name, service in AIRFLOW.items():
+        assert service["image"] == "wifi-footfall:latest", name
+        env = service["environment"]
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
+        assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "${AIRFLOW_JWT_SECRET:?set it in .env}", name
+        assert "lake:/data/lake" in service["volumes"] and "keystore:/data/keystore" in service["volumes"]
+        assert env["FOOTFALL_KEYSTORE"] != env["FOOTFALL_HOME"], name
+
+
+def test_the_keystore_is_a_volume_of_its_own_and_services_have_health_checks():
+    assert {"lake", "keystore"} <= set(COMPOSE["volumes"])
+    for name, service in COMPOSE["services"].items():
+        assert name == "airflow-init" or "healthcheck" in service, name
+
+
+def test_the_image_installs_from_the_lock():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.startswith("# ") and "FROM apache/airflow:3.3.2-python3.11" in dockerfile
+    assert "requirements.lock" in dockerfile
