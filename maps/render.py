@@ -81,7 +81,7 @@ def _site_layer(sites: pa.Table, profile: pa.Table) -> folium.FeatureGroup:
     return group
 
 
-def heatmap(tables: dict[str, pa.Table], title: str) -> folium.Map:
+def heatmap(tables: dict[str, pa.Table], title: str, k: int) -> folium.Map:
     """Footfall heat by day type, weighted by the mean devices present per hour."""
     fmap = _base_map(f"{title} 人流ヒートマップ")
     profile = tables["footfall_profile"]
@@ -100,7 +100,7 @@ def heatmap(tables: dict[str, pa.Table], title: str) -> folium.Map:
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
     _legend(fmap, f"<b>{title} 人流ヒートマップ</b><br>1時間あたり平均端末数の合計（相対値）<br>"
-                  "地点をクリックすると時間帯別の値を表示。秘匿＝10端末未満")
+                  f"地点をクリックすると時間帯別の値を表示。秘匿＝{k}端末未満")
     return fmap
 
 
@@ -119,7 +119,7 @@ def _arrow_head(points: list[tuple], size: float = 0.0012) -> list[tuple]:
     return [(y1 - size * math.sin(angle + s), x1 - size * math.cos(angle + s)) for s in (0.5, -0.5)]
 
 
-def flowmap(tables: dict[str, pa.Table], title: str) -> folium.Map:
+def flowmap(tables: dict[str, pa.Table], title: str, k: int) -> folium.Map:
     """OD flows of the published (unsuppressed) pairs, widest and darkest for the most trips."""
     fmap = _base_map(f"{title} 人流（OD）フローマップ")
     flows = [r for r in tables["od_flows"].to_pylist() if not r["suppressed"]]
@@ -144,7 +144,7 @@ def flowmap(tables: dict[str, pa.Table], title: str) -> folium.Map:
     swatches = "".join(f"<span style='background:{c};display:inline-block;width:18px;height:8px'>"
                        "</span>" for c in FLOW_COLOURS)
     _legend(fmap, f"<b>{title} 地点間の移動</b><br>線の太さ：トリップ数（四半期合計）、色：順位<br>少 "
-                  f"{swatches} 多<br>最大 {top:,} トリップ／10端末未満の組は非表示")
+                  f"{swatches} 多<br>最大 {top:,} トリップ／{k}端末未満の組は非表示")
     return fmap
 
 
@@ -155,7 +155,7 @@ def _deterministic(html: str) -> str:
                   lambda m: names.setdefault(m.group(0), f"e{len(names):05d}"), html)
 
 
-def render_maps(tables: dict[str, pa.Table], outdir: Path, title: str) -> dict[str, Path]:
+def render_maps(tables: dict[str, pa.Table], outdir: Path, title: str, k: int) -> dict[str, Path]:
     """Write heatmap.html and flows.html with their vendored libraries into outdir."""
     lib = outdir / LIB
     lib.mkdir(parents=True, exist_ok=True)
@@ -164,6 +164,6 @@ def render_maps(tables: dict[str, pa.Table], outdir: Path, title: str) -> dict[s
     out = {}
     for name, build in (("heatmap", heatmap), ("flows", flowmap)):
         path = outdir / f"{name}.html"
-        path.write_text(_deterministic(build(tables, title).get_root().render()), encoding="utf-8")
+        path.write_text(_deterministic(build(tables, title, k).get_root().render()), encoding="utf-8")
         out[name] = path
     return out

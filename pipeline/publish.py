@@ -143,7 +143,7 @@ def publish(settings: Settings, quarter: FiscalQuarter) -> Release:
         for name, table in tables.items():
             lake.write_bytes(csv_bytes(table), staging / "tables" / f"{name}.csv")
             lake.write_parquet(table, staging / "tables" / f"{name}.parquet")
-        render.render_maps(tables, staging / "maps", title=str(quarter))
+        render.render_maps(tables, staging / "maps", title=str(quarter), k=settings.k)
         rows = {name: t.num_rows for name, t in tables.items()}
         days_with_data = len(set(tables["footfall_daily"].column("day").to_pylist()))
         manifest = _manifest(settings, quarter, staging, rows, days_with_data)
