@@ -88,7 +88,8 @@ def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
             con.execute(
                 "insert into files (file_id, sha256, name, bytes, year_hint, landed_at) "
                 "values (?, ?, ?, ?, ?, ?)",
-                [file_id, sha, path.name, path.stat().st_size, year_hint, catalog.now()],
+                [file_id, sha, path.name, path.stat().st_size,
+                 sources.year_hint(path, year_hint, settings.zone), catalog.now()],
             )
         if move:
             path.unlink()
@@ -102,8 +103,7 @@ def _write_day(con, settings: Settings, day: date, file_id: str, source: str) ->
         "select distinct mac from resolved where reason is null and day = ?", params=[day]
     ).to_arrow_table()
     con.register("pseudonyms", pseudonym.pseudonym_table(key, macs["mac"]))
-    events = con.sql(lake.sql_text("staging/events"),
-                     params={"day": day, "source": source, "file_id": file_id}).to_arrow_table()
+    events = lake.query(con, "staging/events", {"day": day, "source": source, "file_id": file_id})
     events = events.cast(EVENT_SCHEMA)
     con.unregister("pseudonyms")
     lake.write_parquet(events, settings.day_partition(settings.events, day) / f"{file_id}.parquet")
@@ -111,12 +111,13 @@ def _write_day(con, settings: Settings, day: date, file_id: str, source: str) ->
 
 
 def ingest_file(settings: Settings, registry: Registry, file_id: str, path: Path,
-                fmt: str | None = None) -> FileResult:
+                fmt: str | None = None, hint: date | None = None) -> FileResult:
     """Parse one landed file into staged events (one Parquet per service day it touches)."""
     fmt = fmt or sources.detect(path)
+    hint = sources.year_hint(path, hint, settings.zone)
     con = lake.connect(settings, spill=False)
     try:
-        return _ingest_file(con, settings, registry, file_id, path, fmt)
+        return _ingest_file(con, settings, registry, file_id, path, fmt, hint)
     except duckdb.Error as error:
         # DuckDB quotes the offending line in its messages: mask it and drop the chained original.
         raise IngestError(f"{path.name} (file {file_id}) could not be read as {fmt}: "
@@ -126,23 +127,12 @@ def ingest_file(settings: Settings, registry: Registry, file_id: str, path: Path
 
 
 def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path: Path,
-                 fmt: str) -> FileResult:
-    con.register("aps", registry.aps)
-    con.register("ap_macs", registry.ap_macs)
-    con.execute(lake.sql_text("staging/readable"), {"path": str(path)})
-    if con.execute("select count(*) from raw_rejects").fetchone()[0]:
-        con.execute(lake.sql_text("staging/raw_lines"))
-    else:  # the common case: every line was readable and is numbered already
-        con.execute("create temp view raw_lines as "
-                    "select record, line, cast(null as varchar) as reject from readable")
-    con.execute(lake.sql_text(f"sources/{fmt}"))
-    con.execute(lake.sql_text("staging/resolved"),
-                {"tz": settings.tz, "day_start_hour": settings.day_start_hour})
+                 fmt: str, hint: date) -> FileResult:
+    sources.read(con, settings, registry, path, fmt, hint)
     days = [row[0] for row in con.execute(
         "select distinct day from resolved where reason is null order by day").fetchall()]
     by_day = {day: _write_day(con, settings, day, file_id, fmt) for day in days}
-    quarantine = con.sql(lake.sql_text("staging/quarantine"),
-                         params={"file_id": file_id}).to_arrow_table()
+    quarantine = lake.query(con, "staging/quarantine", {"file_id": file_id})
     if quarantine.num_rows:
         lake.write_parquet(quarantine, settings.quarantine / f"{file_id}.parquet")
     reasons = dict(con.execute(
@@ -158,17 +148,17 @@ def pending_files(settings: Settings) -> list[tuple[str, Path]]:
     """Landed files not ingested yet, oldest first."""
     with catalog.connect(settings) as con:
         rows = con.execute(
-            "select file_id, name from files where ingested_at is null order by landed_at, file_id"
-        ).fetchall()
-    return [(file_id, settings.landing / file_id / name) for file_id, name in rows]
+            "select file_id, name, year_hint from files where ingested_at is null "
+            "order by landed_at, file_id").fetchall()
+    return [(file_id, settings.landing / file_id / name, hint) for file_id, name, hint in rows]
 
 
 def ingest(settings: Settings, registry: Registry) -> dict:
     """Ingest every pending landed file; mark the service days that received events."""
     totals = {"files": 0, "records": 0, "events": 0, "quarantined": 0, "days": set()}
-    for file_id, path in pending_files(settings):
+    for file_id, path, hint in pending_files(settings):
         started = time.monotonic()
-        result = ingest_file(settings, registry, file_id, path)
+        result = ingest_file(settings, registry, file_id, path, hint=hint)
         quarantined = sum(result.quarantined.values())
         with catalog.connect(settings) as con:
             for day, n in result.events_by_day.items():

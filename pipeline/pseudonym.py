@@ -75,9 +75,9 @@ def destroy_key(keystore: Path, day: date) -> bool:
     return existed
 
 
-def pseudonym(key: bytes, mac_hex: str) -> int:
-    """The 64-bit pseudonym of one canonical MAC (12 lower-case hex digits)."""
-    digest = hmac.new(key, bytes.fromhex(mac_hex), hashlib.sha256).digest()
+def pseudonym(key: bytes, mac: int) -> int:
+    """The 64-bit pseudonym of one MAC, given as its 48-bit integer."""
+    digest = hmac.new(key, mac.to_bytes(6, "big"), hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "big")
 
 
@@ -85,4 +85,4 @@ def pseudonym_table(key: bytes, macs: pa.Array) -> pa.Table:
     """Map the distinct MACs of a batch (few) to pseudonyms, to be joined to the rows (many)."""
     distinct = macs.unique().to_pylist()
     devices = [pseudonym(key, mac) for mac in distinct]
-    return pa.table({"mac": pa.array(distinct, pa.string()), "device": pa.array(devices, pa.uint64())})
+    return pa.table({"mac": pa.array(distinct, pa.uint64()), "device": pa.array(devices, pa.uint64())})

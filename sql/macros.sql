@@ -22,3 +22,45 @@ create or replace macro service_day(ts, tz, start_hour) as
 
 -- Local hour of day (0-23) of a UTC instant.
 create or replace macro local_hour(ts, tz) as hour(timezone(tz, ts));
+
+-- A naive local time moved by a year when it lies more than half a year from the file's day:
+-- syslog has no year, and a file of Jan 1 still holds lines of Dec 31.
+create or replace macro year_near(t, hint) as
+    case
+        when t > hint + interval 183 day then t - interval 1 year
+        when t < hint - interval 183 day then t + interval 1 year
+        else t
+    end;
+
+-- The time of a syslog line, UTC: an ISO-8601 stamp (RFC 5424, with or without zone), else the
+-- first BSD stamp ("Apr  1 08:12:41[.fff][ 2024]") read in the city's zone, the year from the
+-- file's day when the line has none.
+create or replace macro syslog_ts(line, hint, tz) as
+    coalesce(
+        try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))', 1), '') as timestamptz),
+        timezone(tz, try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s', 1), '') as timestamp)),
+        timezone(tz, coalesce(
+            try_strptime(regexp_extract(line, '(\w{3}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2})(?:\.\d+)?\s+(\d{4})\s', ['md', 'y']).y
+                         || ' ' || regexp_extract(line, '(\w{3}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2})(?:\.\d+)?\s+(\d{4})\s', 1),
+                         '%Y %b %d %H:%M:%S'),
+            year_near(try_strptime(year(hint) || ' ' || regexp_extract(line, '(\w{3}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?)', 1),
+                                   ['%Y %b %d %H:%M:%S.%f', '%Y %b %d %H:%M:%S']),
+                      cast(hint as timestamp)))));
+
+-- The host field of a BSD syslog line (after the stamp), e.g. the AP's name when APs log directly.
+create or replace macro syslog_host(line) as
+    nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(?:\w{3}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:\s+\d{4})?|\d{4}-\d{2}-\d{2}T\S+)\s+(\S+)', 1), '');
+
+-- A MAC written anywhere in a text, first match: aa:bb:cc:dd:ee:ff, aa-bb-.., aabb.ccdd.eeff.
+create or replace macro first_mac(txt) as
+    nullif(regexp_extract(txt, '([0-9A-Fa-f]{2}(?:[:\-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})', 1), '');
+
+-- A time written as ISO-8601 (a zone, or none: the city's zone) or as epoch seconds or
+-- milliseconds, as JSON and CSV exports write it.
+create or replace macro any_ts(txt, tz) as
+    case
+        when regexp_full_match(trim(txt), '\d{9,10}(\.\d+)?') then to_timestamp(try_cast(trim(txt) as double))
+        when regexp_full_match(trim(txt), '\d{12,13}') then to_timestamp(try_cast(trim(txt) as double) / 1000)
+        when regexp_matches(txt, '(Z|[+-]\d{2}:?\d{2})$') then try_cast(txt as timestamptz)
+        else timezone(tz, try_cast(txt as timestamp))
+    end;

@@ -24,23 +24,23 @@ def test_the_pseudonym_is_the_first_8_bytes_of_hmac_sha256_of_the_48_bit_mac(tmp
     key = day_key(tmp_path, DAY)
     expected = int.from_bytes(
         hmac.new(key, bytes.fromhex("0c8ddb123456"), hashlib.sha256).digest()[:8], "big")
-    assert pseudonym(key, "0c8ddb123456") == expected
-    assert pseudonym(key, "0c8ddb123456") != int.from_bytes(
+    assert pseudonym(key, 0x0C8DDB123456) == expected
+    assert pseudonym(key, 0x0C8DDB123456) != int.from_bytes(
         hashlib.sha256(bytes.fromhex("0c8ddb123456")).digest()[:8], "big")
 
 
 def test_pseudonyms_of_one_mac_differ_across_days(tmp_path):
-    assert pseudonym(day_key(tmp_path, DAY), "0c8ddb123456") != pseudonym(
-        day_key(tmp_path, date(2024, 4, 2)), "0c8ddb123456")
+    assert pseudonym(day_key(tmp_path, DAY), 0x0C8DDB123456) != pseudonym(
+        day_key(tmp_path, date(2024, 4, 2)), 0x0C8DDB123456)
 
 
 def test_the_table_maps_each_distinct_mac_once(tmp_path):
     key = day_key(tmp_path, DAY)
-    table = pseudonym_table(key, pa.array(["0c8ddb123456", "0c8ddb123456", "0c8ddb654321"]))
+    table = pseudonym_table(key, pa.array([0x0C8DDB123456, 0x0C8DDB123456, 0x0C8DDB654321], pa.uint64()))
     assert table.num_rows == 2
     assert table.schema.field("device").type == pa.uint64()
     assert dict(zip(*table.to_pydict().values())) == {
-        "0c8ddb123456": pseudonym(key, "0c8ddb123456"), "0c8ddb654321": pseudonym(key, "0c8ddb654321")}
+        0x0C8DDB123456: pseudonym(key, 0x0C8DDB123456), 0x0C8DDB654321: pseudonym(key, 0x0C8DDB654321)}
 
 
 def test_a_destroyed_key_is_never_recreated(tmp_path):

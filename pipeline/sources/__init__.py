@@ -1,19 +1,31 @@
-"""Log formats: each module turns the raw lines of one format into parsed records.
+"""Log formats: each module recognises one format; sql/sources/<NAME>.sql parses it.
 
-A format module has NAME, `sniff(first_lines) -> bool` and an SQL file sql/sources/<NAME>.sql that
-builds the temp table `parsed` (record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s,
-reason) from the temp table `raw_lines`.
+A format module has NAME, `sniff(first_lines) -> bool` and optionally `variables(first_lines)`
+(extra SQL variables). Its SQL builds the view `parsed` (record, line, ts, ap_name, ap_mac, mac,
+kind, rssi, duration_s, reason) over the view `raw_lines`; `read` turns that into the temp table
+`resolved` (AP, service day and fate of every record) in one streaming pass over the file.
 """
 
 from __future__ import annotations
 
 import gzip
+import re
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from pipeline.sources import meraki_syslog
+from pipeline import lake
+from pipeline.config import Settings
+from pipeline.registry import Registry
+from pipeline.sources import (aruba_stm, cisco_wlc, generic_csv, generic_jsonl, hostapd,
+                              meraki_scanning, meraki_syslog, radius_detail, unifi)
 
-FORMATS = {module.NAME: module for module in (meraki_syslog,)}
+# Most specific first: detection takes the first format that recognises a file.
+FORMATS = {module.NAME: module for module in (
+    radius_detail, meraki_scanning, generic_jsonl, generic_csv, meraki_syslog, aruba_stm,
+    cisco_wlc, unifi, hostapd)}
 SNIFF_LINES = 20
+OLDEST = datetime(2000, 1, 1)
+_DAY_IN_NAME = re.compile(r"(20\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])")
 
 
 class UnknownFormatError(ValueError):
@@ -47,3 +59,40 @@ def detect(path: Path) -> str:
         f"{path.name}: no supported log format recognised in its first {SNIFF_LINES} lines; "
         f"supported: {', '.join(sorted(FORMATS))}. Pass --format to force one."
     )
+
+
+def year_hint(path: Path, day: date | None, tz) -> date:
+    """The day a file's yearless times are read near: the given day, else a date in the file's
+    name (20240401, 2024-04-01), else the day of its modification time."""
+    if day:
+        return day
+    found = _DAY_IN_NAME.search(path.name)
+    if found:
+        try:
+            return date(*map(int, found.groups()))
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(path.stat().st_mtime, tz).date()
+
+
+def read(con, settings: Settings, registry: Registry, path: Path, fmt: str, hint: date) -> None:
+    """Build the temp table `resolved` for one file in a fresh connection."""
+    module = FORMATS[fmt]
+    first = first_lines(path)
+    variables = {
+        "ingest_path": str(path), "tz": settings.tz, "day_start_hour": settings.day_start_hour,
+        "year_hint": hint, "file_stem": path.name.split(".")[0], "json_whole": False,
+        # Times decades off, or beyond tomorrow, cannot be real: they are quarantined.
+        "oldest_ts": OLDEST.replace(tzinfo=settings.zone),
+        "newest_ts": datetime.now(settings.zone) + timedelta(days=1),
+        **(module.variables(first) if hasattr(module, "variables") else {}),
+    }
+    for name, value in variables.items():
+        con.execute(f"set variable {name} = ?", [value])  # names are ours, values bound
+    con.register("aps", registry.aps)
+    con.register("ap_macs", registry.ap_macs)
+    con.execute(lake.sql_text("staging/raw_lines"))
+    con.execute(lake.sql_text(f"sources/{fmt}"))
+    con.execute(lake.sql_text("staging/resolved"))
+    if con.execute("select count(*) from raw_rejects").fetchone()[0]:
+        con.execute(lake.sql_text("staging/renumbered"))

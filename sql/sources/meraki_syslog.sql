@@ -1,9 +1,11 @@
 -- Cisco Meraki syslog "events" (MR access points), one row per line of raw_lines.
+-- Every format builds the view `parsed`: record, line, ts, ap_name, ap_mac, mac (12 hex digits),
+-- kind, rssi, duration_s, reason (NULL when usable).
 -- Epoch timestamps are UTC; the AP is the device-name field before "events".
 -- Sessions: association opens, disassociation closes with duration='<seconds>';
 -- wpa_auth / 8021x_auth / splash_auth show the client is there (kind 'seen').
 -- String functions find the header, not a regex: it is the hot path of every night.
-create or replace temp table parsed as
+create or replace temp view parsed as
 with located as (
     select record, line, strpos(line, ' events type=') as header_end from raw_lines
 ),

@@ -1,17 +1,12 @@
 -- Records of one file that cannot be used, kept with why: file, record, reason and the line with
--- every MAC masked and cut to 500 characters. 'ignored' (other event types) and empty lines are
--- counted, not kept.
+-- every MAC masked and cut to 500 characters. One row per quarantined record.
 with rejected as (
-    select record, reason, line
+    select record, reason, masked_line
     from resolved
-    where reason is not null and reason not in ('ignored', 'empty_line')
+    where reason not in ('ignored', 'empty_line')
 ),
 quarantine as (
-    select
-        $file_id as file_id,
-        record,
-        reason,
-        left(mask_macs(coalesce(line, '')), 500) as line
+    select $file_id as file_id, record, reason, masked_line as line
     from rejected
 )
 select * from quarantine order by record

@@ -1,31 +1,12 @@
--- The lines of one landed file that had unreadable lines, numbered from 1 in file order: one row
--- per line. Readable lines are renumbered past the rejected ones; a line DuckDB cannot read
--- (invalid UTF-8, too long) keeps its number, with why in `reject` and what could be read in `line`.
--- (A file without rejects uses `readable` as it is: see pipeline.ingest.)
-create or replace temp table raw_lines as
-with rejects as (
-    select
-        cast(line as bigint) as record,
-        lower(replace(cast(error_type as varchar), ' ', '_')) as reject,
-        csv_line,
-        row_number() over (order by line) as j
-    from raw_rejects
-),
--- the j-th rejected line has (record - j) readable lines before it
-offsets as (
-    select record - j as readable_before, max(j) as rejected_before
-    from rejects
-    group by readable_before
-),
-renumbered as (
-    select r.record + coalesce(o.rejected_before, 0) as record, r.line,
-           cast(null as varchar) as reject
-    from readable as r
-    asof left join offsets as o on r.record > o.readable_before
-),
-raw_lines as (
-    select * from renumbered
-    union all
-    select record, csv_line as line, reject from rejects
-)
-select * from raw_lines;
+-- The lines of the file being read (variable ingest_path, plain or gzip), numbered from 1 in the
+-- order read. A view: the file streams once through whatever reads it, never held whole. Lines
+-- DuckDB cannot read (invalid UTF-8, longer than 1 MB) are left out here and recorded in the temp
+-- table raw_rejects with their line number (see staging/renumbered).
+create or replace temp view raw_lines as
+select row_number() over () as record, line
+from read_csv(
+    getvariable('ingest_path'), columns = {'line': 'VARCHAR'}, header = false,
+    delim = E'\x1f', quote = '', escape = '', auto_detect = false, compression = 'auto',
+    strict_mode = false, max_line_size = 1048576, ignore_errors = true, store_rejects = true,
+    rejects_scan = 'raw_rejects_scan', rejects_table = 'raw_rejects'
+);

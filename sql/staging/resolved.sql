@@ -1,33 +1,45 @@
--- Parsed records of one file with their access point and service day resolved.
--- One row per record; reason is NULL for a usable event, else why it is dropped or quarantined.
--- The AP is found by BSSID first, then by the name the controller logs (AP名).
+-- Parsed records of one file with access point, service day and fate resolved, in one pass over
+-- the file. One row per record: reason is NULL for a usable event, else why it is dropped
+-- ('ignored', 'empty_line') or quarantined (anything else, with the line masked).
+-- The AP is found by BSSID / radio MAC first, then by the name the controller logs (AP名), then
+-- by AP_ID (the generic layouts).
 create or replace temp table resolved as
-with by_mac as (
-    select p.record, m.ap_id
+with located as (
+    select
+        p.record,
+        p.ts,
+        coalesce(m.ap_id, a.ap_id, i.ap_id) as ap_id,
+        p.mac,
+        p.kind,
+        p.rssi,
+        p.duration_s,
+        p.reason,
+        p.line
     from parsed as p
-    join ap_macs as m on m.mac = mac_hex(p.ap_mac)
+    left join ap_macs as m on m.mac = mac_hex(p.ap_mac)
+    left join aps as a on a.ap_name = p.ap_name
+    left join aps as i on i.ap_id = p.ap_name
 ),
-by_name as (
-    select p.record, a.ap_id
-    from parsed as p
-    join aps as a on a.ap_name = p.ap_name
-),
-located as (
-    select p.*, coalesce(bm.ap_id, bn.ap_id) as ap_id, raw.reject
-    from parsed as p
-    join raw_lines as raw using (record)
-    left join by_mac as bm using (record)
-    left join by_name as bn using (record)
+judged as (
+    select
+        *,
+        coalesce(reason, case
+            when ts is null then 'bad_time'
+            when ap_id is null then 'unknown_ap'
+            when ts < getvariable('oldest_ts') or ts > getvariable('newest_ts') then 'time_out_of_range'
+        end) as fate
+    from located
 )
 select
     record,
-    line,
     ts,
     ap_id,
-    mac,
+    cast(('0x' || mac) as ubigint) as mac,
     kind,
     rssi,
     duration_s,
-    service_day(ts, $tz, $day_start_hour) as day,
-    coalesce(reject, reason, case when ap_id is null then 'unknown_ap' end) as reason
-from located;
+    service_day(ts, getvariable('tz'), getvariable('day_start_hour')) as day,
+    fate as reason,
+    case when fate not in ('ignored', 'empty_line')
+         then left(mask_macs(coalesce(line, '')), 500) end as masked_line
+from judged;

@@ -48,7 +48,7 @@ def test_association_and_disassociation_become_a_session(settings, registry):
     assert str(day) == "2024-04-01"  # 08:12 JST
     key = day_key(settings.keystore, day)
     kinds = [(e[3], e[1], e[2], e[4], e[5]) for e in events]
-    device = pseudonym(key, "80d605123456")
+    device = pseudonym(key, 0x80d605123456)
     assert kinds == [("assoc", "OITA-001-01", device, 37, None),
                      ("disassoc", "OITA-001-01", device, None, 1800)]
     assert events[0][0].isoformat() == "2024-03-31T23:12:41.758479+00:00"
@@ -95,7 +95,7 @@ def test_detection_and_a_clear_error_for_unknown_formats(tmp_path):
     assert sources.detect(good) == "meraki_syslog"
     bad = tmp_path / "b.log"
     bad.write_text("hello world\n")
-    with pytest.raises(UnknownFormatError, match="supported: meraki_syslog"):
+    with pytest.raises(UnknownFormatError, match="supported: .*meraki_syslog.*radius_detail"):
         sources.detect(bad)
 
 

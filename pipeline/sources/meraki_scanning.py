@@ -1,0 +1,22 @@
+"""Cisco Meraki Scanning API v3 posts: JSON Lines, or one (possibly indented) post per file."""
+
+import json
+
+NAME = "meraki_scanning"
+
+
+def sniff(lines: list[str]) -> bool:
+    """True when the first lines look like a Scanning API post."""
+    text = "".join(lines)
+    return text.lstrip().startswith("{") and ('"observations"' in text or '"clientMac"' in text)
+
+
+def variables(lines: list[str]) -> dict:
+    """One post per line (JSON Lines), unless the first line alone is not a JSON document."""
+    first = next((line for line in lines if line.strip()), "")
+    try:
+        json.loads(first)
+        whole = False
+    except ValueError:
+        whole = True
+    return {"json_whole": whole}

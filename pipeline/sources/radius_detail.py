@@ -1,0 +1,12 @@
+"""FreeRADIUS `detail` accounting files (Start / Interim-Update / Stop, Accounting-On/Off)."""
+
+import re
+
+NAME = "radius_detail"
+_HEADER = re.compile(r"^\w{3} \w{3}\s+\d{1,2} \d{2}:\d{2}:\d{2} \d{4}\s*$")
+_ATTRIBUTE = re.compile(r"^\s+Acct-Status-Type\s*=")
+
+
+def sniff(lines: list[str]) -> bool:
+    """True when the first lines hold a detail header and an Acct-Status-Type attribute."""
+    return any(_HEADER.match(line) for line in lines) and any(_ATTRIBUTE.match(line) for line in lines)

@@ -1,0 +1,47 @@
+-- Aruba controller `stm` syslog, one row per line. 501100 "Assoc success" opens a session;
+-- 501080 / 501105 / 501106 (deauth to / from the station) close it. The AP is written
+-- <ip>-<bssid>-<ap name>, so it is found by BSSID, else by name:
+--   Apr  1 08:12:41 2024 10.20.0.2 stm[3345]: <501100> <NOTI> |AP OITA-001-AP01@10.20.1.11 stm|
+--   Assoc success @ 08:12:41.123456: 80:d6:05:12:34:56: AP 10.20.1.11-0c:8d:db:a0:8c:03-OITA-001-AP01
+create or replace temp view parsed as
+with fields as (
+    select
+        record,
+        line,
+        nullif(regexp_extract(line, 'stm\[\d+\]:\s*<(\d{6})>', 1), '') as code,
+        nullif(regexp_extract(line, '(?:success @ [\d:.]+|sta):\s*([0-9A-Fa-f:.\-]{12,17})', 1), '')
+            as mac_text,
+        regexp_extract(line, '\sAP (\d{1,3}(?:\.\d{1,3}){3})-([0-9A-Fa-f:]{17})-(\S+)',
+                       ['ip', 'bssid', 'name']) as ap
+    from raw_lines
+),
+typed as (
+    select
+        record,
+        line,
+        syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
+        nullif(ap.name, '') as ap_name,
+        nullif(ap.bssid, '') as ap_mac,
+        mac_hex(mac_text) as mac,
+        case when code = '501100' then 'assoc'
+             when code in ('501080', '501105', '501106') then 'disassoc' end as kind,
+        cast(null as smallint) as rssi,
+        cast(null as integer) as duration_s,
+        code,
+        mac_text
+    from fields
+),
+judged as (
+    select
+        *,
+        case
+            when line is null or trim(line) = '' then 'empty_line'
+            when code is null then 'not_aruba_stm'
+            when kind is null then 'ignored'
+            when ts is null then 'bad_time'
+            when mac_text is null then 'missing_mac'
+            when mac is null then 'bad_mac'
+        end as reason
+    from typed
+)
+select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason from judged;

@@ -1,0 +1,59 @@
+-- Cisco wireless controllers' client messages, one row per line:
+-- AireOS WLC:  ... Client Association: Client MAC:80:d6:05:12:34:56 Base Radio MAC:0c:8d:db:a0:8c:03
+--              Slot: 1 ... (and Client Disassociation / Client Deauthenticated)
+-- Catalyst 9800: ... %CLIENT_ORCH_LOG-6-CLIENT_ADDED_TO_RUN_STATE: ... for device with MAC:
+--              80d6.0512.3456 ... AP Name: OITA-001-AP01 ... (and %CLIENT_ORCH_LOG-6-CLIENT_DELETED)
+-- IOS APs:      ... %DOT11-6-ASSOC / %DOT11-6-DISASSOC: Interface Dot11Radio0, Station ... 80d6.0512.3456
+--              (the AP is the syslog host)
+create or replace temp view parsed as
+with fields as (
+    select
+        record,
+        line,
+        case
+            when line like '%Client Association:%' or line like '%CLIENT_ADDED_TO_RUN_STATE%'
+                 or line like '%DOT11-6-ASSOC%' then 'assoc'
+            when line like '%Client Disassociation:%' or line like '%Client Deauthenticated:%'
+                 or line like '%CLIENT_DELETED%' or line like '%DOT11-6-DISASSOC%' then 'disassoc'
+        end as kind,
+        coalesce(
+            nullif(regexp_extract(line, 'Client MAC\s*:\s*(\S+)', 1), ''),
+            nullif(regexp_extract(line, 'device with MAC:?\s*(\S+)', 1), ''),
+            nullif(regexp_extract(line, 'Station\s+(?:\S+\s+)?([0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})', 1), ''),
+            nullif(regexp_extract(line, '\bMAC:?\s*([0-9A-Fa-f.:\-]{12,17})', 1), '')) as mac_text,
+        nullif(regexp_extract(line, 'Base Radio MAC\s*:\s*(\S+)', 1), '') as ap_mac,
+        coalesce(nullif(regexp_extract(line, 'AP [Nn]ame\s*:?\s*\(?([\w.\-]+)', 1), ''),
+                 case when line like '%DOT11-6-%' then syslog_host(line) end) as ap_name,
+        line like '%CLIENT_ORCH_LOG%' or line like '%APF-%' or line like '%DOT11-%'
+            or line like '%Client %:%' as is_wlc
+    from raw_lines
+),
+typed as (
+    select
+        record,
+        line,
+        syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
+        ap_name,
+        ap_mac,
+        mac_hex(mac_text) as mac,
+        kind,
+        cast(null as smallint) as rssi,
+        cast(null as integer) as duration_s,
+        is_wlc,
+        mac_text
+    from fields
+),
+judged as (
+    select
+        *,
+        case
+            when line is null or trim(line) = '' then 'empty_line'
+            when kind is null and is_wlc then 'ignored'
+            when kind is null then 'not_cisco_wlc'
+            when ts is null then 'bad_time'
+            when mac_text is null then 'missing_mac'
+            when mac is null then 'bad_mac'
+        end as reason
+    from typed
+)
+select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason from judged;

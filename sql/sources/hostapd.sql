@@ -1,0 +1,45 @@
+-- hostapd (OpenWrt and other Linux APs): AP-STA-CONNECTED / AP-STA-DISCONNECTED, one row per line.
+-- As forwarded syslog the AP is the host field:
+--   Apr  1 08:12:41 OITA-001-AP01 hostapd: phy0-ap0: AP-STA-CONNECTED 80:d6:05:12:34:56 auth_alg=open
+-- OpenWrt `logread` lines carry no host, so the file is named after the AP (<AP名>.log):
+--   Mon Apr  1 08:12:41 2024 daemon.info hostapd: phy0-ap0: AP-STA-DISCONNECTED 80:d6:05:12:34:56
+create or replace temp view parsed as
+with fields as (
+    select
+        record,
+        line,
+        regexp_extract(line, 'AP-STA-(CONNECTED|DISCONNECTED)\s+(\S+)', ['event', 'mac_text']) as ev,
+        nullif(regexp_extract(line, '^\w{3} (\w{3}\s+\d{1,2} \d{2}:\d{2}:\d{2} \d{4}) ', 1), '')
+            as logread_time
+    from raw_lines
+),
+typed as (
+    select
+        record,
+        line,
+        case when logread_time is not null
+             then timezone(getvariable('tz'), try_strptime(logread_time, '%b %d %H:%M:%S %Y'))
+             else syslog_ts(line, getvariable('year_hint'), getvariable('tz')) end as ts,
+        case when logread_time is not null then getvariable('file_stem') else syslog_host(line) end
+            as ap_name,
+        cast(null as varchar) as ap_mac,
+        mac_hex(nullif(ev.mac_text, '')) as mac,
+        case ev.event when 'CONNECTED' then 'assoc' when 'DISCONNECTED' then 'disassoc' end as kind,
+        cast(null as smallint) as rssi,
+        cast(null as integer) as duration_s,
+        ev.mac_text
+    from fields
+),
+judged as (
+    select
+        *,
+        case
+            when line is null or trim(line) = '' then 'empty_line'
+            when kind is null and line like '%hostapd%' then 'ignored'
+            when kind is null then 'not_hostapd'
+            when ts is null then 'bad_time'
+            when mac is null then 'bad_mac'
+        end as reason
+    from typed
+)
+select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason from judged;

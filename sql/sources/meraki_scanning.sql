@@ -1,0 +1,78 @@
+-- Cisco Meraki Scanning API v3 posts, as JSON Lines (one post a line) or one post per file
+-- (variable json_whole). One row per sighting: the observation's latestRecord (nearestApMac,
+-- nearestApRssi) and every locations[].rssiRecords[] entry, all of kind 'seen'. The record is the
+-- post's line number. Times are ISO strings or epoch numbers.
+create or replace temp view parsed as
+with docs as (
+    select record, line, try(json(line)) as doc
+    from raw_lines
+    where not getvariable('json_whole')
+    union all
+    select 1 as record, string_agg(line, chr(10) order by record) as line,
+           try(json(string_agg(line, chr(10) order by record))) as doc
+    from raw_lines
+    where getvariable('json_whole')
+),
+observations as (
+    select record, line, doc, unnest(coalesce(json_extract(doc, '$.data.observations[*]'), [null]))
+        as obs
+    from docs
+),
+latest as (
+    select
+        record, line, doc, obs,
+        json_extract_string(obs, '$.latestRecord.time') as time_text,
+        json_extract_string(obs, '$.latestRecord.nearestApMac') as ap_text,
+        try_cast(json_extract_string(obs, '$.latestRecord.nearestApRssi') as smallint) as rssi
+    from observations
+),
+located as (
+    select
+        record, line, doc, obs,
+        json_extract_string(loc, '$.time') as time_text,
+        json_extract_string(rr, '$.apMac') as ap_text,
+        try_cast(json_extract_string(rr, '$.rssi') as smallint) as rssi
+    from (
+        select record, line, doc, obs, unnest(json_extract(obs, '$.locations[*]')) as loc
+        from observations
+        where obs is not null
+    )
+    cross join unnest(json_extract(loc, '$.rssiRecords[*]')) as r(rr)
+),
+sightings as (
+    select * from latest
+    union all
+    select * from located
+),
+typed as (
+    select
+        record,
+        line,
+        any_ts(time_text, getvariable('tz')) as ts,
+        cast(null as varchar) as ap_name,
+        ap_text as ap_mac,
+        mac_hex(json_extract_string(obs, '$.clientMac')) as mac,
+        'seen' as kind,
+        rssi,
+        cast(null as integer) as duration_s,
+        doc,
+        obs,
+        time_text,
+        json_extract_string(obs, '$.clientMac') as mac_text
+    from sightings
+),
+judged as (
+    select
+        record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s,
+        case
+            when line is null or trim(line) = '' then 'empty_line'
+            when doc is null then 'bad_json'
+            when obs is null then 'ignored'
+            when time_text is null or ts is null then 'bad_time'
+            when mac_text is null then 'missing_mac'
+            when mac is null then 'bad_mac'
+            when ap_mac is null then 'unknown_ap'
+        end as reason
+    from typed
+)
+select distinct on (record, ts, ap_mac, mac) * from judged;

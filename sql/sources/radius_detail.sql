@@ -1,0 +1,123 @@
+-- FreeRADIUS `detail` accounting files: a date line, then `Name = value` lines, a blank line.
+-- One row per record (its header's line number), plus the stops an Accounting-On / -Off implies:
+-- a NAS that restarts ends every session it still had open. Time: the Timestamp attribute (epoch),
+-- else the header read in the city's zone. Called-Station-Id is `AP-MAC:SSID` or a bare MAC;
+-- the client is Calling-Station-Id.
+--   Mon Apr  1 08:12:41 2024
+--       Acct-Status-Type = Start
+--       Calling-Station-Id = "80-D6-05-12-34-56"
+--       Called-Station-Id = "0C-8D-DB-A0-8C-03:OITA_CITY_FREE_Wi-Fi"
+--       NAS-IP-Address = 10.20.0.1
+--       Timestamp = 1711926761
+create or replace temp view parsed as
+with lines as (
+    select record as line_no, line, coalesce(regexp_matches(line, '^\S'), false) as is_header
+    from raw_lines
+),
+grouped as (
+    select *, sum(is_header::int) over (order by line_no rows unbounded preceding) as rec_no
+    from lines
+),
+attrs as (
+    select
+        rec_no,
+        line_no,
+        line,
+        is_header,
+        regexp_extract(line, '^\s+([\w\-]+)\s*=\s*"?(.*?)"?\s*$', ['name', 'value']) as kv
+    from grouped
+),
+records as (
+    select
+        min(line_no) as record,
+        max(line) filter (where is_header) as header,
+        max(kv.value) filter (where kv.name = 'Acct-Status-Type') as status,
+        max(kv.value) filter (where kv.name = 'Calling-Station-Id') as client,
+        max(kv.value) filter (where kv.name = 'Called-Station-Id') as called,
+        max(kv.value) filter (where kv.name = 'Acct-Session-Id') as session_id,
+        coalesce(max(kv.value) filter (where kv.name = 'NAS-IP-Address'),
+                 max(kv.value) filter (where kv.name = 'NAS-Identifier')) as nas,
+        max(kv.value) filter (where kv.name = 'Acct-Session-Time') as session_time,
+        max(kv.value) filter (where kv.name = 'Timestamp') as epoch,
+        string_agg(line, ' | ' order by line_no) filter (where line is not null) as line,
+        count(*) filter (where line is not null and trim(line) <> '') as filled
+    from attrs
+    group by rec_no
+),
+typed as (
+    select
+        record,
+        line,
+        coalesce(to_timestamp(try_cast(epoch as bigint)),
+                 timezone(getvariable('tz'), try_strptime(trim(header), '%a %b %d %H:%M:%S %Y'))) as ts,
+        cast(null as varchar) as ap_name,
+        coalesce(first_mac(called), nullif(regexp_extract(called, '^([0-9A-Fa-f]{12})(?::|$)', 1), ''))
+            as ap_mac,
+        mac_hex(client) as mac,
+        case status
+            when 'Start' then 'start'
+            when 'Interim-Update' then 'interim'
+            when 'Alive' then 'interim'
+            when 'Stop' then 'stop'
+            when 'Accounting-On' then 'nas_reset'
+            when 'Accounting-Off' then 'nas_reset'
+        end as kind,
+        cast(null as smallint) as rssi,
+        try_cast(session_time as integer) as duration_s,
+        header,
+        status,
+        client,
+        nas,
+        coalesce(session_id, client) as session,
+        filled
+    from records
+),
+resets as (
+    select record, ts, nas from typed where kind = 'nas_reset' and ts is not null
+),
+sessions as (
+    select
+        nas,
+        session,
+        arg_max(ap_mac, ts) as ap_mac,
+        arg_max(mac, ts) as mac,
+        min(ts) filter (where kind = 'start') as started,
+        max(ts) as last_ts,
+        arg_max(kind, ts) as last_kind
+    from typed
+    where kind in ('start', 'interim', 'stop') and ts is not null and mac is not null
+    group by nas, session
+),
+reset_stops as (
+    select
+        r.record,
+        'implied by Accounting-On/Off' as line,
+        r.ts,
+        cast(null as varchar) as ap_name,
+        s.ap_mac,
+        s.mac,
+        'stop' as kind,
+        cast(null as smallint) as rssi,
+        cast(epoch(r.ts) - epoch(coalesce(s.started, s.last_ts)) as integer) as duration_s,
+        cast(null as varchar) as reason
+    from sessions as s
+    asof join resets as r on s.nas = r.nas and s.last_ts < r.ts
+    where s.last_kind <> 'stop'
+),
+judged as (
+    select
+        record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s,
+        case
+            when filled = 0 then 'empty_line'
+            when header is null or status is null then 'not_radius_detail'
+            when kind = 'nas_reset' then 'ignored'
+            when kind is null then 'ignored'
+            when ts is null then 'bad_time'
+            when client is null then 'missing_mac'
+            when mac is null then 'bad_mac'
+        end as reason
+    from typed
+)
+select * from judged
+union all
+select * from reset_stops;
