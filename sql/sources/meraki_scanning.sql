@@ -8,10 +8,13 @@ with docs as (
     from raw_lines
     where not getvariable('json_whole')
     union all
-    select 1 as record, string_agg(line, chr(10) order by record) as line,
-           try(json(string_agg(line, chr(10) order by record))) as doc
-    from raw_lines
-    where getvariable('json_whole')
+    select 1 as record, line, try(json(line)) as doc
+    from (
+        select string_agg(line, chr(10) order by record) as line
+        from raw_lines
+        where getvariable('json_whole')
+    )
+    where line is not null
 ),
 observations as (
     select record, line, doc, unnest(coalesce(json_extract(doc, '$.data.observations[*]'), [null]))

@@ -5,12 +5,8 @@ import re
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings
-from hypothesis import strategies as st
-
-from pipeline import ingest, sources
+from pipeline import ingest
 from pipeline.pseudonym import day_key, pseudonym
-from pipeline.sources import UnknownFormatError, meraki_syslog
 
 AP = "OITA-001-AP01"  # an AP名 of the sample registry
 ASSOC = ("Apr  1 08:12:41 10.20.0.5 1 1711926761.758479505 {ap} events type=association radio='1' "
@@ -87,37 +83,6 @@ def test_gzip_files_are_read_like_plain_ones(settings, registry):
     result, events, _ = run(settings, registry, [ASSOC.format(ap=AP, mac="80:d6:05:12:34:56")],
                             name="meraki.log.gz", opener=gzip.open)
     assert result.records == 1 and len(events) == 1
-
-
-def test_detection_and_a_clear_error_for_unknown_formats(tmp_path):
-    good = tmp_path / "a.log"
-    good.write_text(ASSOC.format(ap=AP, mac="80:d6:05:12:34:56") + "\n")
-    assert sources.detect(good) == "meraki_syslog"
-    bad = tmp_path / "b.log"
-    bad.write_text("hello world\n")
-    with pytest.raises(UnknownFormatError, match="supported: .*meraki_syslog.*radius_detail"):
-        sources.detect(bad)
-
-
-@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.binary(max_size=120), min_size=1, max_size=8), st.integers(0, 200))
-def test_random_bytes_and_truncations_never_crash_nor_leak_a_mac(tmp_path_factory, registry, blobs, cut):
-    from tests.conftest import make_settings
-
-    settings = make_settings(tmp_path_factory.mktemp("fuzz"))
-    canary = "80:d6:05:ca:fe:01"
-    good = ASSOC.format(ap=AP, mac=canary).encode()
-    payload = b"\n".join(blobs + [good[:cut], good + b"\xff\x00"])
-    path = settings.home / "fuzz.log"
-    path.parent.mkdir(parents=True)
-    path.write_bytes(payload)
-    (file_id,) = ingest.land(settings, [path])
-    ingest.ingest_file(settings, registry, file_id, settings.landing / file_id / "fuzz.log",
-                       fmt=meraki_syslog.NAME)
-    for out in settings.home.rglob("*"):
-        if out.is_file() and "landing" not in out.parts and out != path:
-            data = out.read_bytes().lower()
-            assert b"cafe01" not in data.replace(b":", b"") or out.suffix == ".duckdb"
 
 
 def test_unreadable_lines_keep_their_line_number_and_do_not_stop_the_file(settings, registry):

@@ -1,0 +1,80 @@
+"""Every format is recognised from its first lines; no parser crashes or leaks a MAC on garbage."""
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import strategies as st
+
+from pipeline import ingest, sources
+from pipeline.sources import FORMATS, UnknownFormatError
+from tests.conftest import make_settings
+from tests.sources.test_json_and_generic import POST
+from tests.sources.test_meraki_syslog import AP, ASSOC
+from tests.sources.test_radius_detail import record
+from tests.sources.test_syslog_formats import ARUBA, HOSTAPD_SYSLOG, UNIFI, WLC
+
+CANARY = "80:d6:05:ca:fe:01"
+SAMPLES = {
+    "radius_detail": record("Start", client=CANARY.replace(":", "-")),
+    "meraki_scanning": [json.dumps(POST).replace("80:d6:05:12:34:56", CANARY)],
+    "generic_jsonl": [json.dumps({"ts": "2024-04-01T08:00:00", "ap": AP, "client_mac": CANARY,
+                                  "kind": "seen"})],
+    "generic_csv": ["ts,ap,client_mac,kind,rssi,duration_s", f"2024-04-01T08:00:00,{AP},{CANARY},seen,,"],
+    "meraki_syslog": [ASSOC.format(ap=AP, mac=CANARY)],
+    "aruba_stm": [line.replace("80:d6:05:12:34:56", CANARY) for line in ARUBA],
+    "cisco_wlc": [line.replace("80:d6:05:12:34:56", CANARY) for line in WLC],
+    "unifi": [line.replace("80:d6:05:12:34:56", CANARY) for line in UNIFI],
+    "hostapd": [line.replace("80:d6:05:12:34:56", CANARY) for line in HOSTAPD_SYSLOG],
+}
+
+
+def test_every_format_has_a_sample():
+    assert set(SAMPLES) == set(FORMATS)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_each_format_is_detected_from_its_first_lines(tmp_path, name):
+    path = tmp_path / "file"
+    path.write_text("\n".join(SAMPLES[name]) + "\n")
+    assert sources.detect(path) == name
+
+
+def test_an_unknown_format_lists_the_supported_ones(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("dear diary\n")
+    with pytest.raises(UnknownFormatError) as error:
+        sources.detect(path)
+    for name in FORMATS:
+        assert name in str(error.value)
+
+
+def _leaks(settings, path) -> list:
+    canary = CANARY.replace(":", "").encode()
+    found = []
+    for out in settings.home.rglob("*"):
+        if out.is_file() and "landing" not in out.parts and out != path and out.suffix != ".duckdb":
+            flat = out.read_bytes().lower().replace(b":", b"").replace(b"-", b"").replace(b".", b"")
+            if canary in flat:
+                found.append(out)
+    return found
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fmt=st.sampled_from(sorted(SAMPLES)), blobs=st.lists(st.binary(max_size=80), max_size=6),
+       cut=st.integers(0, 400), at=st.integers(0, 8))
+def test_garbage_and_truncation_never_crash_a_parser_nor_leak_a_mac(tmp_path_factory, registry, fmt,
+                                                                    blobs, cut, at):
+    settings = make_settings(tmp_path_factory.mktemp("fuzz"))
+    good = "\n".join(SAMPLES[fmt]).encode()
+    lines = good.split(b"\n")
+    lines[at % len(lines):at % len(lines)] = blobs
+    payload = b"\n".join(lines) + b"\n" + good[:cut] + b"\xff\x00\n"
+    path = settings.home / "fuzz.log"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(payload)
+    (file_id,) = ingest.land(settings, [path])
+    result = ingest.ingest_file(settings, registry, file_id, settings.landing / file_id / "fuzz.log",
+                                fmt=fmt)
+    assert result.records >= 1
+    assert _leaks(settings, path) == []
