@@ -43,7 +43,7 @@ def floor_seconds(paths: list[Path]) -> tuple[float, int]:
             "select count(*), sum(length(line)) from read_csv(?, columns = {'line': 'VARCHAR'}, "
             "header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false)",
             [str(path)],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     return time.perf_counter() - started, lines
 
 

@@ -44,13 +44,14 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log ever
 
 
 def _known_errors():
+    from pipeline.ingest import IngestError
     from pipeline.publish import NothingToPublishError
     from pipeline.pseudonym import KeyDestroyedError
     from pipeline.registry import RegistryError
     from pipeline.sources import UnknownFormatError
     from pipeline.stages import NoDataError
     return (NothingToPublishError, KeyDestroyedError, RegistryError, UnknownFormatError,
-            NoDataError, FileNotFoundError)
+            NoDataError, FileNotFoundError, IngestError)
 
 
 def _run(func, *args):
@@ -68,17 +69,105 @@ def ingest(
 ) -> None:
     """Land log files (checksummed; a file seen before is skipped) and ingest them."""
     from pipeline import ingest as ingestion
-    from pipeline.registry import load_registry
 
     settings = load_settings()
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         _fail(f"no such file: {', '.join(missing)}")
     landed = _run(ingestion.land, settings, paths, _day(day) if day else None)
-    totals = _run(ingestion.ingest, settings, load_registry(settings.registry))
+    totals = _run(ingestion.ingest, settings)
     typer.echo(f"landed {len(landed)} new file(s); ingested {totals['files']}: "
                f"{totals['events']:,} events, {totals['quarantined']:,} quarantined, "
                f"days {', '.join(totals['days']) or '-'}")
+
+
+@app.command()
+def parse(
+    files: Annotated[list[Path], typer.Argument(help="Log files (plain or .gz) to parse.")],
+    registry: Annotated[Path, typer.Option(help="Registry CSV (推奨データセット + AP_ID, AP名, "
+                                           "AP_MAC) to resolve access points.")],
+    format: Annotated[str, typer.Option("--format", help="auto, or one of the format names.")] = "auto",
+    tz: Annotated[str | None, typer.Option(help="Time zone of times written without one.")] = None,
+    day: Annotated[str | None, typer.Option(help="Day for formats without a year.")] = None,
+) -> None:
+    """Print a file's canonical events as CSV (stdout) and its quarantine by reason (stderr).
+
+    Columns: ts,ap_id,device,kind,rssi,duration_s,source,record; ts in UTC ending in Z; device the
+    16-hex pseudonym under a throwaway key (one MAC in any spelling is one device). Nothing is
+    stored. Exit 0 when the files were read (quarantined records included), 1 when one could not be.
+    """
+    import csv
+    import secrets
+
+    from pipeline.ingest import IngestError, parse_file
+    from pipeline.registry import RegistryError, load_registry
+    from pipeline.sources import FORMATS, UnknownFormatError
+
+    if format != "auto" and format not in FORMATS:
+        raise typer.BadParameter(f"unknown format {format!r}; one of: auto, {', '.join(sorted(FORMATS))}")
+    try:
+        settings = load_settings()
+        settings = settings.with_(tz=tz) if tz else settings
+        reg = load_registry(registry)
+    except (ValueError, RegistryError) as error:
+        _fail(str(error))
+    key = secrets.token_bytes(32)  # throwaway: never stored, gone with the process
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(["ts", "ap_id", "device", "kind", "rssi", "duration_s", "source", "record"])
+    failed = False
+    for path in files:
+        try:
+            events, reasons = parse_file(settings, reg, path, None if format == "auto" else format,
+                                         _day(day) if day else None, key)
+        except (IngestError, UnknownFormatError, OSError) as error:
+            typer.echo(f"error: {path}: {error}", err=True)
+            failed = True
+            continue
+        for row in zip(*(events.column(c).to_pylist() for c in events.column_names)):
+            out.writerow(["" if v is None else v for v in row])
+        summary = ", ".join(f"{k}={v}" for k, v in reasons.items()) or "none"
+        typer.echo(f"{path}: {events.num_rows} events; quarantined: {summary}", err=True)
+    sys.stdout.flush()
+    if failed:
+        raise typer.Exit(1)
+
+
+registry_app = typer.Typer(help="The access-point registry: load a version, show what is in force.",
+                           no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+
+
+@registry_app.command("load")
+def registry_load(
+    path: Annotated[Path, typer.Argument(help="Registry CSV, UTF-8 (with or without BOM) or CP932.")],
+    effective: Annotated[str, typer.Option(help="First service day it is in force, YYYY-MM-DD.")]
+    = "1970-01-01",
+) -> None:
+    """Validate a registry file and store it in the catalog, in force from --effective on."""
+    from pipeline.registry import store
+
+    registry = _run(store, load_settings(), path, _day(effective))
+    typer.echo(f"registry {path.name}: {registry.aps.num_rows} access points at "
+               f"{registry.sites.num_rows} sites, in force from {effective}")
+
+
+@registry_app.command("show")
+def registry_show(
+    day: Annotated[str | None, typer.Option(help="Show the registry in force on this day.")] = None,
+) -> None:
+    """List the sites and access points in force (on a day, or the latest)."""
+    from pipeline.registry import registry_for
+
+    registry = registry_for(load_settings(), _day(day) if day else None)
+    aps: dict[str, list[str]] = {}
+    for ap in registry.aps.to_pylist():
+        aps.setdefault(ap["site_id"], []).append(f"{ap['ap_id']} ({ap['ap_name']})")
+    for site in registry.sites.to_pylist():
+        typer.echo(f"{site['site_id']}  {site['site_name']}  [{site['lat']:.5f}, {site['lon']:.5f}]  "
+                   f"zone {site['zone_id']}{'  要配慮' if site['sensitive'] else ''}")
+        for ap in aps[site["site_id"]]:
+            typer.echo(f"    {ap}")
+    typer.echo(f"{registry.sites.num_rows} sites, {registry.aps.num_rows} access points")
 
 
 @app.command()

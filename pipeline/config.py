@@ -31,6 +31,7 @@ class Settings:
     gap_s: int = 600  # events of one device at one site closer than this form one visit
     max_transit_s: int = 3600  # a move between sites slower than this is not a trip
     visitor_min_s: int = 300  # visits at least this long are visitors, shorter passers-by
+    max_quarantine_rate: float = 0.10  # a file with more bad records than this fails the night
     memory_limit: str = "2GB"
     threads: int = 2
 
@@ -115,6 +116,16 @@ def _int(env, name, default):
         raise ValueError(f"{name}={value!r} is not an integer.") from None
 
 
+def _float(env, name, default):
+    value = env.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a number.") from None
+
+
 def load_settings(env: dict | None = None) -> Settings:
     """Build the settings from FOOTFALL_* environment variables (defaults: ./var, ./keystore)."""
     env = os.environ if env is None else env
@@ -130,6 +141,7 @@ def load_settings(env: dict | None = None) -> Settings:
         gap_s=_int(env, "FOOTFALL_GAP_S", 600),
         max_transit_s=_int(env, "FOOTFALL_MAX_TRANSIT_S", 3600),
         visitor_min_s=_int(env, "FOOTFALL_VISITOR_MIN_S", 300),
+        max_quarantine_rate=_float(env, "FOOTFALL_MAX_QUARANTINE_RATE", 0.10),
         memory_limit=env.get("FOOTFALL_MEMORY_LIMIT") or "2GB",
         threads=_int(env, "FOOTFALL_THREADS", 2),
     )

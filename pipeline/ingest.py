@@ -20,7 +20,7 @@ import pyarrow as pa
 from pipeline import catalog, lake, pseudonym, sources
 from pipeline.privacy import mask_macs
 from pipeline.config import Settings
-from pipeline.registry import Registry
+from pipeline.registry import Registry, registry_for
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ EVENT_SCHEMA = pa.schema([
 
 
 class IngestError(RuntimeError):
-    """A file could not be read at all; the message is masked and names the file."""
+    """A file could not be read, or had too many unusable records; the message is masked and
+    names the files."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,13 @@ def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
         file_id = sha[:16]
         target = settings.landing / file_id / path.name
         with catalog.connect(settings) as con:
-            if con.execute("select 1 from files where file_id = ?", [file_id]).fetchone():
+            known = next(iter(con.execute("select error from files where file_id = ?",
+                                          [file_id]).fetchall()), None)
+            if known and known[0] is not None:  # it failed before: landing it again retries it
+                con.execute("update files set error = null where file_id = ?", [file_id])
+                landed.append(file_id)
+                continue
+            if known:
                 log.info("skip %s: already landed as %s", path.name, file_id)
                 if move:
                     path.unlink()
@@ -140,25 +147,62 @@ def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path
         "and reason not in ('ignored', 'empty_line') group by reason order by reason").fetchall())
     records, ignored = con.execute(
         "select count(*), count(*) filter (reason in ('ignored', 'empty_line')) from resolved"
-    ).fetchone()
+    ).fetchall()[0]
     return FileResult(file_id, fmt, records, by_day, reasons, ignored)
+
+
+def parse_file(settings: Settings, registry: Registry, path: Path, fmt: str | None,
+               hint: date | None, key: bytes) -> tuple[pa.Table, dict]:
+    """Parse one file without landing it: its events (pseudonyms under `key`) and quarantine
+    counts by reason. Nothing is written anywhere."""
+    fmt = fmt or sources.detect(path)
+    con = lake.connect(settings, spill=False)
+    try:
+        sources.read(con, settings, registry, path, fmt, sources.year_hint(path, hint, settings.zone))
+        macs = con.sql("select distinct mac from resolved where reason is null").to_arrow_table()
+        con.register("pseudonyms", pseudonym.pseudonym_table(key, macs["mac"]))
+        events = lake.query(con, "staging/parse_output", {"source": fmt})
+        reasons = dict(con.execute(
+            "select reason, count(*) from resolved where reason not in ('ignored', 'empty_line') "
+            "group by reason order by reason").fetchall())
+    except duckdb.Error as error:
+        raise IngestError(f"{path.name} could not be read as {fmt}: {mask_macs(str(error))}") from None
+    finally:
+        con.close()
+    return events, reasons
 
 
 def pending_files(settings: Settings) -> list[tuple[str, Path]]:
     """Landed files not ingested yet, oldest first."""
     with catalog.connect(settings) as con:
         rows = con.execute(
-            "select file_id, name, year_hint from files where ingested_at is null "
+            "select file_id, name, year_hint from files where ingested_at is null and error is null "
             "order by landed_at, file_id").fetchall()
     return [(file_id, settings.landing / file_id / name, hint) for file_id, name, hint in rows]
 
 
-def ingest(settings: Settings, registry: Registry) -> dict:
-    """Ingest every pending landed file; mark the service days that received events."""
-    totals = {"files": 0, "records": 0, "events": 0, "quarantined": 0, "days": set()}
+def _quarantine_rate(result: FileResult) -> float:
+    quarantined = sum(result.quarantined.values())
+    usable = result.records - result.ignored
+    return quarantined / usable if usable else 0.0
+
+
+def ingest(settings: Settings) -> dict:
+    """Ingest every pending landed file, each with the registry in force on its day; mark the
+    service days that received events. Files whose quarantine rate passes the policy are
+    ingested all the same, then fail the run together, named with their rates and reasons."""
+    totals = {"files": 0, "records": 0, "events": 0, "quarantined": 0, "days": set(),
+              "by_reason": {}}
+    problems = []
     for file_id, path, hint in pending_files(settings):
         started = time.monotonic()
-        result = ingest_file(settings, registry, file_id, path, hint=hint)
+        try:
+            result = ingest_file(settings, registry_for(settings, hint), file_id, path, hint=hint)
+        except (IngestError, sources.UnknownFormatError) as error:
+            with catalog.connect(settings) as con:
+                con.execute("update files set error = ? where file_id = ?", [str(error), file_id])
+            problems.append(str(error))
+            continue
         quarantined = sum(result.quarantined.values())
         with catalog.connect(settings) as con:
             for day, n in result.events_by_day.items():
@@ -167,16 +211,25 @@ def ingest(settings: Settings, registry: Registry) -> dict:
             con.execute(
                 "update files set ingested_at = ?, format = ?, records = ?, quarantined = ?, "
                 "ignored = ? where file_id = ?",
-                [catalog.now(), result.fmt, result.records, quarantined,
-                 result.ignored, file_id],
+                [catalog.now(), result.fmt, result.records, quarantined, result.ignored, file_id],
             )
-        log.info("ingested %s: %d records, %d events, %d quarantined %s in %.1f s", file_id,
-                 result.records, sum(result.events_by_day.values()), quarantined,
+        log.info("ingested %s (%s): %d records, %d events, %d quarantined %s in %.1f s", file_id,
+                 result.fmt, result.records, sum(result.events_by_day.values()), quarantined,
                  result.quarantined, time.monotonic() - started)
+        if _quarantine_rate(result) > settings.max_quarantine_rate:
+            problems.append(f"{path.name} ({file_id}): {_quarantine_rate(result):.0%} of its records "
+                            f"quarantined {result.quarantined}, over the limit of "
+                            f"{settings.max_quarantine_rate:.0%} (FOOTFALL_MAX_QUARANTINE_RATE); its "
+                            f"good records are staged, the masked lines are in {settings.quarantine}")
         totals["files"] += 1
         totals["records"] += result.records
         totals["events"] += sum(result.events_by_day.values())
         totals["quarantined"] += quarantined
         totals["days"] |= set(result.events_by_day)
+        for reason, n in result.quarantined.items():
+            totals["by_reason"][reason] = totals["by_reason"].get(reason, 0) + n
     totals["days"] = sorted(d.isoformat() for d in totals["days"])
+    if problems:
+        raise IngestError(f"{len(problems)} file(s) need attention: " + " | ".join(problems)
+                          + ". Fix the source or the registry, then land the file again.")
     return totals

@@ -20,7 +20,7 @@ import pyarrow as pa
 from pipeline import lake
 from pipeline.calendar import FiscalQuarter, day_type
 from pipeline.config import Settings
-from pipeline.registry import load_registry
+from pipeline.registry import registry_for
 
 TABLES = ("footfall_daily", "footfall_profile", "od_flows", "sites")
 CALENDAR_SCHEMA = pa.schema([("day", pa.date32()), ("day_type", pa.string())])
@@ -63,7 +63,7 @@ def build_tables(settings: Settings, quarter: FiscalQuarter) -> dict[str, pa.Tab
         raise NothingToPublishError(
             f"{quarter} has no daily marts under {settings.marts}; run the nightly job for its days."
         )
-    registry = load_registry(settings.registry)
+    registry = registry_for(settings, quarter.last_day)
     days = quarter.days()
     calendar = pa.table({"day": days, "day_type": [day_type(d) for d in days]}, CALENDAR_SCHEMA)
     con = lake.connect(settings)

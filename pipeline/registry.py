@@ -8,9 +8,11 @@ Rows that share 名称 are one site. By default every site is its own zone.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -90,15 +92,18 @@ def _check_header(header: list[str], path: Path) -> None:
 
 
 def _parse_rows(rows: list[dict], path: Path):
-    aps, macs, seen_macs, seen_ids = [], [], {}, {}
+    aps, macs, seen_macs, seen_ids, seen_names = [], [], {}, {}, {}
     for line, row in rows:
         where = f"{path}, row {line}"
-        ap_id = row["AP_ID"].strip()
+        ap_id, ap_name = row["AP_ID"].strip(), row["AP名"].strip()
         if not ap_id or not row["名称"].strip():
             raise RegistryError(f"{where}: AP_ID and 名称 must not be empty.")
         if ap_id in seen_ids:
             raise RegistryError(f"{where}: AP_ID {ap_id} repeats row {seen_ids[ap_id]}.")
-        seen_ids[ap_id] = line
+        if ap_name and ap_name in seen_names:
+            raise RegistryError(f"{where}: AP名 {ap_name} repeats row {seen_names[ap_name]}; "
+                                "controllers log it, so it must name one AP.")
+        seen_ids[ap_id], seen_names[ap_name] = line, line
         lat = _float(row["緯度"], "緯度", where, LAT_RANGE)
         lon = _float(row["経度"], "経度", where, LON_RANGE)
         for text in filter(None, (m.strip() for m in row["AP_MAC"].split(";"))):
@@ -160,3 +165,48 @@ def _sites(ap_rows) -> pa.Table:
             "sensitive": any(r[8] for r in group),
         })
     return pa.Table.from_pylist(out, SITE_SCHEMA)
+
+
+def _from_catalog(con, effective: date) -> Registry:
+    aps = con.sql("select * exclude (effective_from) from registry_aps where effective_from = ? "
+                  "order by ap_id", params=[effective]).to_arrow_table().cast(AP_SCHEMA)
+    macs = con.sql("select mac, ap_id from registry_ap_macs where effective_from = ? order by mac",
+                   params=[effective]).to_arrow_table().cast(AP_MAC_SCHEMA)
+    rows = [(a["ap_id"], a["ap_name"], a["site_id"], a["site_name"], a["site_name_en"], a["zone_id"],
+             a["lat"], a["lon"], a["sensitive"]) for a in aps.to_pylist()]
+    return Registry(aps, macs, _sites(rows))
+
+
+def store(settings, path: Path, effective: date) -> Registry:
+    """Validate a registry file and keep it in the catalog, in force from `effective` on."""
+    from pipeline import catalog
+
+    registry = load_registry(path)
+    sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    with catalog.connect(settings) as con:
+        con.execute("begin")
+        for table in ("registry_versions", "registry_aps", "registry_ap_macs"):
+            con.execute(f"delete from {table} where effective_from = ?", [effective])
+        con.execute("insert into registry_versions values (?, ?, ?, ?)",
+                    [effective, sha, Path(path).name, catalog.now()])
+        con.register("new_aps", registry.aps)
+        con.register("new_macs", registry.ap_macs)
+        con.execute("insert into registry_aps select ?, * from new_aps", [effective])
+        con.execute("insert into registry_ap_macs select ?, mac, ap_id from new_macs", [effective])
+        con.execute("commit")
+    return registry
+
+
+def registry_for(settings, day: date | None = None) -> Registry:
+    """The registry in force on a day: the latest one loaded from that day on or before, else
+    the file of the settings (the sample registry by default)."""
+    from pipeline import catalog
+
+    if settings.catalog.exists():
+        with catalog.connect(settings) as con:
+            row = con.execute(
+                "select max(effective_from) from registry_versions where effective_from <= ?",
+                [day or date.max]).fetchall()[0]
+            if row[0] is not None:
+                return _from_catalog(con, row[0])
+    return load_registry(settings.registry)

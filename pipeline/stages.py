@@ -12,7 +12,7 @@ from datetime import date
 
 from pipeline import catalog, ingest as ingestion, lake
 from pipeline.config import Settings
-from pipeline.registry import load_registry
+from pipeline.registry import registry_for
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def land(settings: Settings, day: date) -> dict:
 def ingest(settings: Settings, day: date) -> dict:
     """Ingest every landed file not ingested yet (files may hold events of several days)."""
     started = time.monotonic()
-    figures = ingestion.ingest(settings, load_registry(settings.registry))
+    figures = ingestion.ingest(settings)
     return _timed(settings, day, "ingest", started, figures)
 
 
@@ -51,7 +51,7 @@ def movement(settings: Settings, day: date) -> dict:
     events = lake.day_files(settings.events, day)
     if not events:
         raise NoDataError(f"no staged events for service day {day}; land and ingest its logs first.")
-    registry = load_registry(settings.registry)
+    registry = registry_for(settings, day)
     con = lake.connect(settings)
     try:
         con.register("aps", registry.aps)
@@ -63,7 +63,7 @@ def movement(settings: Settings, day: date) -> dict:
         })
         lake.replace_partition(settings.trips, day, {"part.parquet": trips})
         devices = con.execute("select count(distinct device) from read_parquet(?)",
-                              [events]).fetchone()[0]
+                              [events]).fetchall()[0][0]
     finally:
         con.close()
     return _timed(settings, day, "movement", started, {
@@ -78,7 +78,7 @@ def marts(settings: Settings, day: date) -> dict:
     visits, trips = lake.day_files(settings.visits, day), lake.day_files(settings.trips, day)
     if not visits:
         raise NoDataError(f"no visits for service day {day}; run the movement stage first.")
-    registry = load_registry(settings.registry)
+    registry = registry_for(settings, day)
     params = {"visits": visits, "trips": trips, "tz": settings.tz,
               "visitor_min_s": settings.visitor_min_s}
     con = lake.connect(settings)

@@ -1,5 +1,7 @@
 """The `footfall` command as an operator uses it: exit codes 0 done, 1 failed, 2 usage."""
 
+from datetime import date
+
 import pytest
 from typer.testing import CliRunner
 
@@ -56,3 +58,71 @@ def test_demo_runs_a_whole_quarter_and_refuses_a_lake_it_did_not_make(lake):
     (lake / "var" / ".footfall-demo").unlink()
     refused = runner.invoke(app, ["demo"])
     assert refused.exit_code == 1 and "did not make" in refused.output
+
+
+HOSTAPD = ["Apr  1 08:12:41 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56",
+           "Apr  1 08:42:41 OITA-001-AP01 hostapd: wlan0: AP-STA-DISCONNECTED 80-D6-05-12-34-56",
+           "Apr  1 08:43:00 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 8-0-d6-05",
+           "Apr  1 08:44:00 OITA-001-AP02 hostapd: wlan0: AP-STA-CONNECTED 80d6.0512.3457"]
+
+
+def test_parse_prints_canonical_events_with_the_fixed_contract(lake):
+    from pipeline.config import SAMPLE_REGISTRY
+
+    log = lake / "ap-20240401.log"
+    log.write_text("\n".join(HOSTAPD) + "\n")
+    result = CliRunner().invoke(app, ["parse", str(log), "--registry", str(SAMPLE_REGISTRY)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "ts,ap_id,device,kind,rssi,duration_s,source,record"
+    rows = [line.split(",") for line in lines[1:]]
+    assert [(r[0], r[1], r[3], r[6], r[7]) for r in rows] == [
+        ("2024-03-31T23:12:41Z", "OITA-001-01", "assoc", "hostapd", "1"),
+        ("2024-03-31T23:42:41Z", "OITA-001-01", "disassoc", "hostapd", "2"),
+        ("2024-03-31T23:44:00Z", "OITA-001-02", "assoc", "hostapd", "4")]
+    assert rows[0][2] == rows[1][2] != rows[2][2] and len(rows[0][2]) == 16
+    assert "bad_mac=1" in result.stderr
+    assert not (lake / "var").exists()  # nothing stored
+
+
+def test_parse_exits_1_when_a_file_cannot_be_read(lake):
+    from pipeline.config import SAMPLE_REGISTRY
+
+    notes = lake / "notes.txt"
+    notes.write_text("dear diary\n")
+    result = CliRunner().invoke(app, ["parse", str(notes), "--registry", str(SAMPLE_REGISTRY)])
+    assert result.exit_code == 1 and "supported:" in result.stderr
+
+
+def test_registry_versions_are_in_force_from_their_day(lake):
+    import csv
+
+    from pipeline.config import SAMPLE_REGISTRY, load_settings
+    from pipeline.registry import COLUMNS, registry_for
+
+    with open(SAMPLE_REGISTRY, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][COLUMNS.index("AP名")] = "OITA-001-RENAMED"
+    moved = lake / "moved.csv"
+    with open(moved, "w", encoding="cp932", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    assert runner.invoke(app, ["registry", "load", str(SAMPLE_REGISTRY), "--effective",
+                               "2024-04-01"]).exit_code == 0
+    loaded = runner.invoke(app, ["registry", "load", str(moved), "--effective", "2024-05-01"])
+    assert loaded.exit_code == 0 and "95 access points at 54 sites" in loaded.output
+    settings = load_settings()
+
+    def names(day):
+        return set(registry_for(settings, day).aps.column("ap_name").to_pylist())
+
+    assert "OITA-001-AP01" in names(date(2024, 4, 30))
+    assert "OITA-001-RENAMED" in names(date(2024, 5, 1))
+    shown = runner.invoke(app, ["registry", "show", "--day", "2024-05-02"])
+    assert "OITA-001-RENAMED" in shown.output and "54 sites, 95 access points" in shown.output
+
+
+def test_a_bad_registry_is_refused_with_the_row(lake):
+    bad = lake / "bad.csv"
+    bad.write_text("NO,名称\n1,x\n", encoding="utf-8")
+    result = runner.invoke(app, ["registry", "load", str(bad)])
+    assert result.exit_code == 1 and "18 standard columns" in result.output

@@ -120,3 +120,21 @@ def test_a_rerun_replaces_the_day_with_identical_bytes(settings, sites):
 def test_a_day_without_events_says_what_to_do(settings):
     with pytest.raises(stages.NoDataError, match="land and ingest"):
         stages.movement(settings, DAY)
+
+
+def test_a_disassociation_without_duration_closes_the_session_its_ap_opened(settings, sites):
+    _, aps = sites["大分市役所"]
+    rows = [(at(0), aps[0], 8, "assoc", None), (at(30), aps[0], 8, "disassoc", None),
+            (at(45), aps[0], 8, "disassoc", None)]  # a repeated close opens nothing
+    stage_events(settings, rows)
+    stages.movement(settings, DAY)
+    assert [(v[4], v[5]) for v in table(settings, settings.visits)] == [(30 * 60, 2), (0, 1)]
+
+
+def test_one_session_seen_by_radius_and_by_the_controller_is_one_visit(settings, sites):
+    _, aps = sites["JR大分駅"]
+    rows = session(9, aps[0], 0, 30) + [(at(0.5), aps[0], 9, "start", None),
+                                        (at(30.2), aps[0], 9, "stop", 1780)]
+    stage_events(settings, rows)
+    stages.movement(settings, DAY)
+    assert len(table(settings, settings.visits)) == 1

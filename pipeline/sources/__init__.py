@@ -94,5 +94,5 @@ def read(con, settings: Settings, registry: Registry, path: Path, fmt: str, hint
     con.execute(lake.sql_text("staging/raw_lines"))
     con.execute(lake.sql_text(f"sources/{fmt}"))
     con.execute(lake.sql_text("staging/resolved"))
-    if con.execute("select count(*) from raw_rejects").fetchone()[0]:
+    if con.execute("select count(*) from raw_rejects").fetchall()[0][0]:
         con.execute(lake.sql_text("staging/renumbered"))

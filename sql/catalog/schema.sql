@@ -10,7 +10,8 @@ create table if not exists files (
     ingested_at timestamptz,
     records bigint,
     quarantined bigint,
-    ignored bigint
+    ignored bigint,
+    error varchar                     -- why the file could not be read (masked), if it could not
 );
 create table if not exists file_days (
     file_id varchar not null,
@@ -29,4 +30,30 @@ create table if not exists runs (
     finished_at timestamptz not null,
     seconds double not null,
     figures json                      -- counts only
+);
+-- Registries loaded with `footfall registry load`, each in force from a day on.
+create table if not exists registry_versions (
+    effective_from date primary key,
+    sha256 varchar not null,
+    name varchar not null,
+    loaded_at timestamptz not null
+);
+create table if not exists registry_aps (
+    effective_from date not null,
+    ap_id varchar not null,
+    ap_name varchar,
+    site_id varchar,
+    site_name varchar,
+    site_name_en varchar,
+    zone_id varchar,
+    lat double,
+    lon double,
+    sensitive boolean,
+    primary key (effective_from, ap_id)
+);
+create table if not exists registry_ap_macs (
+    effective_from date not null,
+    mac varchar not null,
+    ap_id varchar not null,
+    primary key (effective_from, mac)
 );

@@ -1,20 +1,36 @@
 -- Visits: one row per device, site and continuous presence on one service day.
--- A disassociation / stop carries the session it closes (duration_s); any other event is a moment
--- of presence. Presences of a device at one site (any of its APs, any source) closer than the
--- gap threshold merge into one visit, so roaming between the APs of a site is one visit.
+-- A session gives an interval: a stop / disassociation / interim with duration_s covers that much
+-- time before it; one without closes the session its AP opened last (assoc / start). Any other
+-- event is a moment of presence. Presences of a device at one site (any of its APs, any source)
+-- closer than the gap threshold merge into one visit, so roaming between the APs of a site and
+-- one session seen by two sources are one visit.
 with events as (
-    select e.device, a.site_id, e.ts, e.kind, e.duration_s
+    select e.device, e.ap_id, a.site_id, e.ts, e.kind, e.duration_s
     from read_parquet($events) as e
     join aps as a using (ap_id)
+),
+sessions as (
+    select
+        *,
+        max(case when kind in ('assoc', 'start') then ts end) over w as last_open,
+        max(case when kind in ('disassoc', 'stop') then ts end) over w as last_close
+    from events
+    window w as (partition by device, ap_id order by ts, kind
+                 rows between unbounded preceding and 1 preceding)
 ),
 presences as (
     select
         device,
         site_id,
-        case when kind in ('disassoc', 'stop') and duration_s is not null
-             then ts - to_seconds(duration_s) else ts end as t0,
+        case
+            when kind in ('disassoc', 'stop', 'interim') and duration_s is not null
+                then ts - to_seconds(duration_s)
+            when kind in ('disassoc', 'stop') and (last_close is null or last_open > last_close)
+                then last_open
+            else ts
+        end as t0,
         ts as t1
-    from events
+    from sessions
 ),
 gaps as (
     select

@@ -1,0 +1,21 @@
+-- `footfall parse`: the usable records of one file as canonical events, for operators and
+-- acceptance tests. One row per event; device is the pseudonym under a throwaway key (16 hex).
+with usable as (
+    select * from resolved where reason is null
+),
+events as (
+    select
+        case when epoch_us(u.ts) % 1000000 = 0
+             then strftime(u.ts, '%Y-%m-%dT%H:%M:%SZ')
+             else strftime(u.ts, '%Y-%m-%dT%H:%M:%S.%fZ') end as ts,
+        u.ap_id,
+        printf('%016x', p.device) as device,
+        u.kind,
+        u.rssi,
+        u.duration_s,
+        $source as source,
+        u.record
+    from usable as u
+    join pseudonyms as p on p.mac = u.mac
+)
+select * from events order by record, ts, device
