@@ -24,7 +24,8 @@ def connect(settings: Settings):
     deadline = time.monotonic() + LOCK_WAIT_S
     while True:
         try:
-            con = duckdb.connect(str(settings.catalog), config={"threads": 1})
+            con = duckdb.connect(str(settings.catalog), config={
+                "threads": 1, "autoinstall_known_extensions": False})
             break
         except duckdb.IOException as error:
             if "lock" not in str(error).lower() or time.monotonic() > deadline:
@@ -34,6 +35,7 @@ def connect(settings: Settings):
                 ) from error
             time.sleep(0.05 + random.random() * 0.2)
     try:
+        con.execute("set enable_progress_bar = false")
         con.execute("set TimeZone = 'UTC'")
         con.execute(lake.sql_text("catalog/schema"))
         yield con

@@ -110,11 +110,12 @@ def _write_day(con, settings: Settings, day: date, file_id: str, source: str) ->
         "select distinct mac from resolved where reason is null and day = ?", params=[day]
     ).to_arrow_table()
     con.register("pseudonyms", pseudonym.pseudonym_table(key, macs["mac"]))
-    events = lake.query(con, "staging/events", {"day": day, "source": source, "file_id": file_id})
-    events = events.cast(EVENT_SCHEMA)
-    con.unregister("pseudonyms")
-    lake.write_parquet(events, settings.day_partition(settings.events, day) / f"{file_id}.parquet")
-    return events.num_rows
+    try:
+        return lake.copy_parquet(con, "staging/events",
+                                 {"day": day, "source": source, "file_id": file_id},
+                                 settings.day_partition(settings.events, day) / f"{file_id}.parquet")
+    finally:
+        con.unregister("pseudonyms")
 
 
 def ingest_file(settings: Settings, registry: Registry, file_id: str, path: Path,

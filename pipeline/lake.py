@@ -23,7 +23,13 @@ def connect(settings: Settings, *, spill: bool = True) -> duckdb.DuckDBPyConnect
     spill=False forbids temporary files: used while raw MACs are in memory, so that they
     never reach the disk through DuckDB's spill directory.
     """
-    con = duckdb.connect(config={"threads": settings.threads, "memory_limit": settings.memory_limit})
+    con = duckdb.connect(config={
+        "threads": settings.threads, "memory_limit": settings.memory_limit,
+        # nothing downloads at run time
+        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
+    })
+    # stdout belongs to the commands (`footfall parse` prints CSV there)
+    con.execute("set enable_progress_bar = false")
     con.execute("set TimeZone = 'UTC'")
     if spill:
         settings.spill.mkdir(parents=True, exist_ok=True)
@@ -44,6 +50,26 @@ def query(con, name: str, params: dict) -> pa.Table:
     sql = sql_text(name)
     used = {key: value for key, value in params.items() if f"${key}" in sql}
     return con.sql(sql, params=used).to_arrow_table()
+
+
+def copy_parquet(con, name: str, params: dict, path: Path) -> int:
+    """Write the result of sql/<name>.sql straight from DuckDB to Parquet, atomically.
+
+    For the big tables (a day's events): no Arrow copy of the rows in Python. Returns the rows.
+    """
+    sql = sql_text(name).rstrip().rstrip(";")
+    used = {key: value for key, value in params.items() if f"${key}" in sql}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_name(path)
+    try:
+        con.execute(f"copy ({sql}) to $out_path (format parquet, compression zstd, "
+                    "compression_level 3, row_group_size 256000)", {**used, "out_path": str(tmp)})
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return con.execute("select count(*) from read_parquet(?)", [str(path)]).fetchall()[0][0]
 
 
 def _tmp_name(path: Path) -> Path:

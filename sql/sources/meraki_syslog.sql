@@ -4,7 +4,7 @@
 -- Epoch timestamps are UTC; the AP is the device-name field before "events".
 -- Sessions: association opens, disassociation closes with duration='<seconds>';
 -- wpa_auth / 8021x_auth / splash_auth show the client is there (kind 'seen').
--- String functions find the header, not a regex: it is the hot path of every night.
+-- String functions, not regexes, find the fields: this is the hot path of every night.
 create or replace temp view parsed as
 with located as (
     select record, line, strpos(line, ' events type=') as header_end from raw_lines
@@ -15,10 +15,16 @@ fields as (
         line,
         case when header_end > 0 then string_split(left(line, header_end - 1), ' ') end as words,
         case when header_end > 0 then split_part(substr(line, header_end + 13), ' ', 1) end as type,
-        coalesce(nullif(regexp_extract(line, 'client_mac=''([^'']*)''', 1), ''),
-                 nullif(regexp_extract(line, '\smac=''([^'']*)''', 1), '')) as mac_text,
-        try_cast(nullif(regexp_extract(line, 'rssi=''(-?\d+)''', 1), '') as smallint) as rssi,
-        try_cast(nullif(regexp_extract(line, 'duration=''([\d.]+)''', 1), '') as double) as duration
+        case
+            when strpos(line, 'client_mac=''') > 0
+                then split_part(split_part(line, 'client_mac=''', 2), '''', 1)
+            when strpos(line, ' mac=''') > 0 then split_part(split_part(line, ' mac=''', 2), '''', 1)
+        end as mac_text,
+        case when strpos(line, 'rssi=''') > 0
+             then try_cast(split_part(split_part(line, 'rssi=''', 2), '''', 1) as smallint) end as rssi,
+        case when strpos(line, 'duration=''') > 0
+             then try_cast(split_part(split_part(line, 'duration=''', 2), '''', 1) as double)
+        end as duration
     from located
 ),
 typed as (

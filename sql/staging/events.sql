@@ -11,8 +11,8 @@ events as (
         u.kind,
         u.rssi,
         u.duration_s,
-        $source as source,
-        $file_id as file_id,
+        cast($source as varchar) as source,
+        cast($file_id as varchar) as file_id,
         u.record
     from usable as u
     join pseudonyms as p on p.mac = u.mac

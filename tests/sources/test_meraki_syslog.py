@@ -100,3 +100,14 @@ def test_unreadable_lines_keep_their_line_number_and_do_not_stop_the_file(settin
     (quarantine,) = settings.quarantine.glob("*.parquet")
     rows = duckdb.sql(f"select record, line from read_parquet('{quarantine}')").fetchall()
     assert [r[0] for r in rows] == [2, 3] and "ca:fe" not in rows[0][1]
+
+
+def test_staged_events_follow_the_data_contract(parse):
+    import pyarrow.parquet as pq
+
+    from pipeline.ingest import EVENT_SCHEMA
+
+    out = parse([ASSOC.format(ap=AP, mac="80:d6:05:12:34:56")])
+    (path,) = out.settings.events.glob("*/*.parquet")
+    schema = pq.read_schema(path)
+    assert [(f.name, f.type) for f in schema] == [(f.name, f.type) for f in EVENT_SCHEMA]

@@ -1,0 +1,100 @@
+"""Ingest of one big syslog file against its floor: DuckDB merely reading the same file's lines.
+
+    .venv/bin/python benchmarks/bench_ingest.py [--lines 10000000] [--format meraki_syslog]
+
+The file is one simulated day of the sample city, its lines repeated until there are --lines of
+them (the parser's work per line does not depend on repeats). Floor and ingest each run in a
+fresh process, so their peak memory (max RSS) is their own. Writes
+benchmarks/results/ingest-<lines>.json. Not part of `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+DAY = date(2024, 4, 1)
+
+FLOOR = """
+import duckdb, sys
+con = duckdb.connect(config={"threads": 2})
+con.execute("set enable_progress_bar = false")
+print(con.execute("select count(*), sum(length(line)) from read_csv(?, columns = {'line': 'VARCHAR'}, "
+                  "header = false, delim = E'\\\\x1f', quote = '', escape = '', auto_detect = false)",
+                  [sys.argv[1]]).fetchall()[0][0])
+"""
+INGEST = """
+import sys
+from datetime import date
+from pathlib import Path
+from pipeline import ingest
+from pipeline.config import load_settings
+from pipeline.registry import load_registry
+settings = load_settings({"FOOTFALL_HOME": sys.argv[2], "FOOTFALL_KEYSTORE": sys.argv[3]})
+result = ingest.ingest_file(settings, load_registry(settings.registry), "bench", Path(sys.argv[1]),
+                            fmt=sys.argv[4], hint=date(2024, 4, 1))
+print(result.records)
+"""
+
+
+def timed(code: str, *args: str) -> tuple[float, float, str]:
+    """Seconds, peak RSS (MB) and output of a fresh Python process running code."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          check=True)
+    seconds = time.perf_counter() - started
+    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, done.stdout.strip()
+
+
+def build_file(tmp: Path, lines: int) -> Path:
+    from pipeline.config import load_settings
+    from pipeline.registry import load_registry
+    from pipeline.simulate import simulate
+
+    settings = load_settings({"FOOTFALL_HOME": str(tmp / "sim"), "FOOTFALL_KEYSTORE": str(tmp / "k")})
+    (day_file,) = simulate(settings, load_registry(settings.registry), DAY, DAY, devices=100_000).files
+    block = day_file.read_bytes()
+    per_block = block.count(b"\n")
+    path = tmp / f"meraki_{DAY:%Y%m%d}.log"
+    with open(path, "wb") as out:
+        for _ in range(lines // per_block):
+            out.write(block)
+        out.write(b"".join(block.splitlines(keepends=True)[: lines % per_block]))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=10_000_000)
+    parser.add_argument("--format", default="meraki_syslog")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        path = build_file(tmp, args.lines)
+        floor_s, floor_mb, floor_lines = timed(FLOOR, str(path))
+        ingest_s, ingest_mb, records = timed(INGEST, str(path), str(tmp / "lake"), str(tmp / "keys"),
+                                             args.format)
+        report = {
+            "date": date.today().isoformat(), "machine": platform.platform(), "format": args.format,
+            "lines": int(floor_lines), "records": int(records), "bytes": path.stat().st_size,
+            "floor_s": round(floor_s, 2), "ingest_s": round(ingest_s, 2),
+            "ingest_over_floor": round(ingest_s / floor_s, 2),
+            "lines_per_s": round(int(records) / ingest_s),
+            "peak_rss_mb": round(ingest_mb), "floor_peak_rss_mb": round(floor_mb),
+        }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"ingest-{args.lines}.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
