@@ -1,4 +1,4 @@
-"""footfall_nightly: one run per service day, land -> ingest -> visits/trips -> marts.
+"""footfall_nightly: one run per service day, land -> ingest -> visits/trips -> marts -> retention.
 
 Thin on purpose: every task calls one function of pipeline.stages with (settings, day); heavy
 imports happen inside the tasks. A manual run takes the day as a Param.
@@ -50,8 +50,8 @@ def footfall_nightly():
         return run
 
     day = service_day()
-    stage("land")(day) >> stage("ingest")(day) >> stage("movement")(day) >> stage(
-        "marts", outlets=[MARTS])(day)
+    (stage("land")(day) >> stage("ingest")(day) >> stage("movement")(day)
+     >> stage("marts", outlets=[MARTS])(day) >> stage("retention")(day))
 
 
 footfall_nightly()

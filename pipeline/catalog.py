@@ -58,6 +58,6 @@ def mark_days(con, days: list[date]) -> None:
     """Days that received events and must be (re)built."""
     for day in days:
         con.execute("""
-            insert into day_status values (?, true, null)
+            insert into day_status (day, needs_build) values (?, true)
             on conflict (day) do update set needs_build = true
         """, [day])

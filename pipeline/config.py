@@ -16,6 +16,7 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 SAMPLE_REGISTRY = PACKAGE_DATA / "registry_sample.csv"
 
 MIN_K = 5
+MAX_RAW_RETENTION_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,20 @@ class Settings:
     max_transit_s: int = 3600  # a move between sites slower than this is not a trip
     visitor_min_s: int = 300  # visits at least this long are visitors, shorter passers-by
     max_quarantine_rate: float = 0.10  # a file with more bad records than this fails the night
+    raw_retention_days: int = 3  # landing/ files go this long after their day is processed
+    staged_retention_days: int = 7  # pseudonymised events, visits, trips, quarantine
+    key_grace_days: int = 2  # a day's key is destroyed this long after its aggregates
     memory_limit: str = "2GB"
     threads: int = 2
 
     def __post_init__(self):
         if self.k < MIN_K:
             raise ValueError(f"FOOTFALL_K={self.k} is below the floor of {MIN_K}; raise it.")
+        if not 0 <= self.raw_retention_days <= MAX_RAW_RETENTION_DAYS:
+            raise ValueError(f"FOOTFALL_RAW_RETENTION_DAYS={self.raw_retention_days} is refused: raw "
+                             f"logs hold MAC addresses and are kept {MAX_RAW_RETENTION_DAYS} days at most.")
+        if self.staged_retention_days < 0 or self.key_grace_days < 0:
+            raise ValueError("FOOTFALL_STAGED_RETENTION_DAYS and FOOTFALL_KEY_GRACE_DAYS must be >= 0.")
         if not 0 <= self.day_start_hour < 24:
             raise ValueError(f"FOOTFALL_DAY_START_HOUR={self.day_start_hour} must be 0..23.")
         ZoneInfo(self.tz)  # fails early on a misspelt zone
@@ -142,6 +151,9 @@ def load_settings(env: dict | None = None) -> Settings:
         max_transit_s=_int(env, "FOOTFALL_MAX_TRANSIT_S", 3600),
         visitor_min_s=_int(env, "FOOTFALL_VISITOR_MIN_S", 300),
         max_quarantine_rate=_float(env, "FOOTFALL_MAX_QUARANTINE_RATE", 0.10),
+        raw_retention_days=_int(env, "FOOTFALL_RAW_RETENTION_DAYS", 3),
+        staged_retention_days=_int(env, "FOOTFALL_STAGED_RETENTION_DAYS", 7),
+        key_grace_days=_int(env, "FOOTFALL_KEY_GRACE_DAYS", 2),
         memory_limit=env.get("FOOTFALL_MEMORY_LIMIT") or "2GB",
         threads=_int(env, "FOOTFALL_THREADS", 2),
     )

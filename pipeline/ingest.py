@@ -53,6 +53,7 @@ class FileResult:
     events_by_day: dict
     quarantined: dict
     ignored: int
+    devices_by_day: dict  # day -> (distinct MACs, of which randomised)
 
 
 def _sha256(path: Path) -> str:
@@ -104,18 +105,30 @@ def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
     return landed
 
 
-def _write_day(con, settings: Settings, day: date, file_id: str, source: str) -> int:
-    key = pseudonym.day_key(settings.keystore, day)
+def _write_day(con, settings: Settings, day: date, file_id: str, source: str) -> tuple:
+    """Pseudonymise and stage one service day of the file: (events, devices, randomised)."""
+    try:
+        key = pseudonym.day_key(settings.keystore, day)
+    except pseudonym.KeyDestroyedError:
+        # a late file for a closed day: its records are quarantined, the day's aggregates stay
+        con.execute("update resolved set reason = 'key_destroyed', masked_line = '' "
+                    "where reason is null and day = ?", [day])
+        return 0, 0, 0
     macs = con.sql(
         "select distinct mac from resolved where reason is null and day = ?", params=[day]
     ).to_arrow_table()
+    # locally administered (randomised) MACs: bit 1 of the first octet; counted, never stored
+    randomised = con.execute(
+        "select count(distinct mac) filter ((mac >> 40) & 2 = 2) from resolved "
+        "where reason is null and day = ?", [day]).fetchall()[0][0]
     con.register("pseudonyms", pseudonym.pseudonym_table(key, macs["mac"]))
     try:
-        return lake.copy_parquet(con, "staging/events",
-                                 {"day": day, "source": source, "file_id": file_id},
-                                 settings.day_partition(settings.events, day) / f"{file_id}.parquet")
+        events = lake.copy_parquet(con, "staging/events",
+                                   {"day": day, "source": source, "file_id": file_id},
+                                   settings.day_partition(settings.events, day) / f"{file_id}.parquet")
     finally:
         con.unregister("pseudonyms")
+    return events, macs.num_rows, randomised
 
 
 def ingest_file(settings: Settings, registry: Registry, file_id: str, path: Path,
@@ -139,7 +152,9 @@ def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path
     sources.read(con, settings, registry, path, fmt, hint)
     days = [row[0] for row in con.execute(
         "select distinct day from resolved where reason is null order by day").fetchall()]
-    by_day = {day: _write_day(con, settings, day, file_id, fmt) for day in days}
+    written = {day: _write_day(con, settings, day, file_id, fmt) for day in days}
+    by_day = {day: w[0] for day, w in written.items() if w[0]}
+    devices = {day: w[1:] for day, w in written.items() if w[0]}
     quarantine = lake.query(con, "staging/quarantine", {"file_id": file_id})
     if quarantine.num_rows:
         lake.write_parquet(quarantine, settings.quarantine / f"{file_id}.parquet")
@@ -149,7 +164,7 @@ def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path
     records, ignored = con.execute(
         "select count(*), count(*) filter (reason in ('ignored', 'empty_line')) from resolved"
     ).fetchall()[0]
-    return FileResult(file_id, fmt, records, by_day, reasons, ignored)
+    return FileResult(file_id, fmt, records, by_day, reasons, ignored, devices)
 
 
 def parse_file(settings: Settings, registry: Registry, path: Path, fmt: str | None,
@@ -207,7 +222,8 @@ def ingest(settings: Settings) -> dict:
         quarantined = sum(result.quarantined.values())
         with catalog.connect(settings) as con:
             for day, n in result.events_by_day.items():
-                con.execute("insert or replace into file_days values (?, ?, ?)", [file_id, day, n])
+                con.execute("insert or replace into file_days values (?, ?, ?, ?, ?)",
+                            [file_id, day, n, *result.devices_by_day[day]])
             catalog.mark_days(con, list(result.events_by_day))
             con.execute(
                 "update files set ingested_at = ?, format = ?, records = ?, quarantined = ?, "

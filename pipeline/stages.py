@@ -1,6 +1,6 @@
 """The nightly steps, each a plain function of (settings, service day), idempotent.
 
-land (inbox -> landing) -> ingest -> movement (visits, trips) -> marts.
+land (inbox -> landing) -> ingest -> movement (visits, trips) -> marts -> retention.
 A rerun replaces that day's partitions.
 """
 
@@ -10,7 +10,9 @@ import logging
 import time
 from datetime import date
 
-from pipeline import catalog, ingest as ingestion, lake
+from pipeline import catalog, lake
+from pipeline import ingest as ingestion
+from pipeline import retention as retention_policy
 from pipeline.config import Settings
 from pipeline.registry import registry_for
 
@@ -45,10 +47,19 @@ def ingest(settings: Settings, day: date) -> dict:
     return _timed(settings, day, "ingest", started, figures)
 
 
+def _closed(settings: Settings, day: date) -> bool:
+    """A day whose pseudonymised data retention has removed while its marts are kept."""
+    return bool(lake.day_files(settings.marts / MARTS[0], day))
+
+
 def movement(settings: Settings, day: date) -> dict:
     """Visits and trips of the day's devices, from the staged events."""
     started = time.monotonic()
     events = lake.day_files(settings.events, day)
+    if not events and _closed(settings, day):
+        log.warning("service day %s is closed: its events were removed by retention and its key "
+                    "may be destroyed; its aggregates are kept as they are.", day)
+        return _timed(settings, day, "movement", started, {"closed": True})
     if not events:
         raise NoDataError(f"no staged events for service day {day}; land and ingest its logs first.")
     registry = registry_for(settings, day)
@@ -76,6 +87,8 @@ def marts(settings: Settings, day: date) -> dict:
     """The day's aggregates with no identifiers: footfall per site and hour, per day, OD flows."""
     started = time.monotonic()
     visits, trips = lake.day_files(settings.visits, day), lake.day_files(settings.trips, day)
+    if not visits and _closed(settings, day):
+        return _timed(settings, day, "marts", started, {"closed": True})
     if not visits:
         raise NoDataError(f"no visits for service day {day}; run the movement stage first.")
     registry = registry_for(settings, day)
@@ -93,10 +106,16 @@ def marts(settings: Settings, day: date) -> dict:
         con.close()
     with catalog.connect(settings) as cat:
         cat.execute("""
-            insert into day_status values (?, false, ?)
+            insert into day_status (day, needs_build, built_at) values (?, false, ?)
             on conflict (day) do update set needs_build = false, built_at = excluded.built_at
         """, [day, catalog.now()])
     return _timed(settings, day, "marts", started, figures)
+
+
+def retention(settings: Settings, day: date) -> dict:
+    """Destroy old keys, purge old raw and pseudonymised files (pipeline time: this day)."""
+    started = time.monotonic()
+    return _timed(settings, day, "retention", started, retention_policy.retention(settings, day))
 
 
 def nightly(settings: Settings, day: date) -> dict:
@@ -106,4 +125,5 @@ def nightly(settings: Settings, day: date) -> dict:
         "ingest": ingest(settings, day),
         "movement": movement(settings, day),
         "marts": marts(settings, day),
+        "retention": retention(settings, day),
     }

@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import gzip
+
+import duckdb
+import pyarrow.parquet as pq
 import pytest
 
-from pipeline import stages
+from pipeline import ingest, stages
 from pipeline.calendar import FiscalQuarter
 from pipeline.config import load_settings
+from pipeline.pseudonym import day_key, pseudonym
 from pipeline.publish import publish
 from pipeline.registry import load_registry
 from pipeline.simulate import simulate
@@ -54,3 +59,50 @@ def simulated_quarter(tmp_path_factory, registry):
         day += timedelta(days=1)
     release = publish(settings, FiscalQuarter.of(E2E_FIRST))
     return settings, release, raw_macs
+
+
+def texts_of(path: Path) -> list[bytes]:
+    """Every text a file holds, decompressed: Parquet cells, catalog cells, or the raw bytes."""
+    if path.suffix == ".parquet":
+        return [str(v).encode() for col in pq.read_table(path).columns for v in col.to_pylist()]
+    if path.suffix == ".duckdb":
+        con = duckdb.connect(str(path), read_only=True)
+        tables = [t[0] for t in con.execute("show tables").fetchall()]
+        texts = [str(row).encode() for t in tables for row in con.execute(f"select * from {t}").fetchall()]
+        con.close()
+        return texts
+    return [path.read_bytes()]
+
+
+class Parsed:
+    """What one file gave: the FileResult, its events (dicts, by record) and quarantine rows."""
+
+    def __init__(self, settings, result):
+        self.settings, self.result = settings, result
+        files = sorted(settings.events.glob("*/*.parquet"))
+        self.events = duckdb.sql(
+            f"select * from read_parquet({[str(f) for f in files]}) order by record, ts"
+        ).to_arrow_table().to_pylist() if files else []
+        quarantine = sorted(settings.quarantine.glob("*.parquet"))
+        self.quarantine = duckdb.sql(f"select * from read_parquet('{quarantine[0]}')").fetchall() \
+            if quarantine else []
+
+    def device(self, mac_hex: str, day) -> int:
+        return pseudonym(day_key(self.settings.keystore, day), int(mac_hex, 16))
+
+    def summary(self):
+        return [(e["kind"], e["ap_id"], e["ts"].isoformat(), e["duration_s"]) for e in self.events]
+
+
+@pytest.fixture
+def parse(settings, registry):
+    def run(lines, name="source.log", fmt=None, hint=None, compress=False):
+        path = settings.home / "in" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = ("\n".join(lines) + "\n").encode()
+        path.write_bytes(gzip.compress(data) if compress else data)
+        (file_id,) = ingest.land(settings, [path], year_hint=hint)
+        result = ingest.ingest_file(settings, registry, file_id,
+                                    settings.landing / file_id / name, fmt=fmt, hint=hint)
+        return Parsed(settings, result)
+    return run

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from pipeline.calendar import FiscalQuarter
 from pipeline.publish import publish
-from tests.conftest import E2E_FIRST
+from tests.conftest import E2E_FIRST, texts_of
 
 HEX12 = re.compile(rb"[0-9a-f]{12}")
 
@@ -26,11 +26,17 @@ def published(release, name):
     return pq.read_table(release.path / "tables" / f"{name}.parquet").to_pylist()
 
 
-def test_published_daily_footfall_equals_the_truth(simulated_quarter):
+def sensitive_sites(registry):
+    return {s["site_id"] for s in registry.sites.to_pylist() if s["sensitive"]}
+
+
+def test_published_daily_footfall_equals_the_truth(simulated_quarter, registry):
     settings, release, _ = simulated_quarter
+    hidden = sensitive_sites(registry)
     truth = defaultdict(set)
     for device, site, _, _, day in truth_visits(settings):
-        truth[(day, site)].add(device)
+        if site not in hidden:
+            truth[(day, site)].add(device)
     rows = published(release, "footfall_daily")
     assert len(rows) == len(truth)
     shown = [r for r in rows if not r["suppressed"]]
@@ -42,8 +48,21 @@ def test_published_daily_footfall_equals_the_truth(simulated_quarter):
             assert r["devices"] is None and r["visits"] is None
 
 
-def test_published_od_flows_equal_the_truth(simulated_quarter):
+def test_sensitive_sites_are_never_published_alone(simulated_quarter, registry):
+    _, release, _ = simulated_quarter
+    hidden = sensitive_sites(registry)
+    assert hidden  # the sample marks 大分市保健所 and 大分市消費生活センター
+    for name in ("footfall_daily", "footfall_profile"):
+        assert not hidden & {r["site_id"] for r in published(release, name)}
+    for r in published(release, "od_flows"):
+        assert r["origin_zone_id"] not in hidden and r["dest_zone_id"] not in hidden
+    for r in published(release, "sites"):
+        assert r["site_id"] not in hidden or (r["device_days"] is None and r["suppressed"])
+
+
+def test_published_od_flows_equal_the_truth(simulated_quarter, registry):
     settings, release, _ = simulated_quarter
+    hidden = sensitive_sites(registry)
     by_device = defaultdict(list)
     for device, site, start, end, day in truth_visits(settings):
         by_device[(day, device)].append((start, end, site))
@@ -51,7 +70,7 @@ def test_published_od_flows_equal_the_truth(simulated_quarter):
     for stops in by_device.values():
         stops.sort()
         for (_, end, a), (start, _, b) in zip(stops, stops[1:]):
-            if a != b and start - end <= timedelta(hours=1):
+            if a != b and start - end <= timedelta(hours=1) and not {a, b} & hidden:
                 trips[(a, b)] += 1
     rows = published(release, "od_flows")
     assert sum(1 for r in rows if not r["suppressed"]) > 50
@@ -102,23 +121,12 @@ def test_publishing_again_gives_identical_bytes(simulated_quarter):
     assert before == after
 
 
-def _strings_of(path):
-    """Every text a file holds, decompressed: Parquet cells, catalog cells, or the raw bytes."""
-    if path.suffix == ".parquet":
-        return [str(v).encode() for col in pq.read_table(path).columns for v in col.to_pylist()]
-    if path.suffix == ".duckdb":
-        con = duckdb.connect(str(path), read_only=True)
-        tables = [t[0] for t in con.execute("show tables").fetchall()]
-        return [str(row).encode() for t in tables for row in con.execute(f"select * from {t}").fetchall()]
-    return [path.read_bytes()]
-
-
 def test_no_raw_mac_outside_the_landing_zone(simulated_quarter):
     settings, _, raw_macs = simulated_quarter
     wanted = {m.replace(":", "").encode() for m in raw_macs}
     files = [p for p in settings.home.rglob("*") if p.is_file() and "landing" not in p.parts]
     assert len(files) > 30
     for path in files:
-        for text in _strings_of(path):
+        for text in texts_of(path):
             flat = text.lower().replace(b":", b"").replace(b"-", b"").replace(b".", b"")
             assert not wanted & set(HEX12.findall(flat)), f"a raw MAC in {path}"

@@ -11,18 +11,22 @@ create table if not exists files (
     records bigint,
     quarantined bigint,
     ignored bigint,
-    error varchar                     -- why the file could not be read (masked), if it could not
+    error varchar,                    -- why the file could not be read (masked), if it could not
+    purged_at timestamptz             -- the raw file was deleted by retention
 );
 create table if not exists file_days (
     file_id varchar not null,
     day date not null,
     events bigint not null,
+    devices bigint,                   -- distinct MACs of the file that day
+    randomised bigint,                -- of which locally administered (a quality figure only)
     primary key (file_id, day)
 );
 create table if not exists day_status (
     day date primary key,
     needs_build boolean not null,     -- a file added events since the last build
-    built_at timestamptz
+    built_at timestamptz,
+    key_destroyed_at timestamptz      -- after this the day cannot be pseudonymised again
 );
 create table if not exists runs (
     day date not null,

@@ -1,7 +1,7 @@
 -- Published footfall per site and service day of a quarter. One row per site and day with data.
 -- A cell below k devices is suppressed (NULL, suppressed = true). Secondary suppression: a site
 -- whose quarter total is published never has exactly one hidden day, else total minus the shown
--- days would give it away; the smallest shown day is hidden with it.
+-- days would give it away; the smallest shown day is hidden with it. Sensitive sites are left out.
 with daily as (
     select day, site_id, devices, visits, visitors, devices - visitors as passers_by,
            median_dwell_s
@@ -36,5 +36,6 @@ published as (
         suppressed
     from secondary as d
     join sites as s using (site_id)
+    where not s.sensitive  -- sensitive sites (hospitals, shelters...) only ever within a zone
 )
 select * from published order by day, site_id

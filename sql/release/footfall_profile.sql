@@ -1,6 +1,6 @@
 -- Published hourly profile: per site, day type (weekday / holiday) and local hour, the mean
 -- number of devices present over the quarter's days of that type. device_hours (the sum over days)
--- below k is suppressed. One row per site, day type and hour.
+-- below k is suppressed. One row per site, day type and hour; sensitive sites are left out.
 with hourly as (
     select h.site_id, h.hour_local, h.devices, c.day_type
     from read_parquet($footfall_hourly, hive_partitioning = true) as h
@@ -30,5 +30,6 @@ published as (
     from profile as p
     join sites as s using (site_id)
     join (select day_type, count(*) as days from calendar group by day_type) as c using (day_type)
+    where not s.sensitive
 )
 select * from published order by site_id, day_type, hour_local

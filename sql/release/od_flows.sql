@@ -1,5 +1,6 @@
 -- Published OD flows of a quarter: one row per origin and destination zone, all hour bands.
 -- device_days: the sum over days of the distinct devices that made the move; below k suppressed.
+-- A zone made only of sensitive sites is left out.
 with flows as (
     select origin_zone_id, dest_zone_id, trips, devices, median_travel_s
     from read_parquet($od_flows, hive_partitioning = true)
@@ -30,5 +31,6 @@ published as (
     from pairs as p
     join zones as o on o.zone_id = p.origin_zone_id
     join zones as d on d.zone_id = p.dest_zone_id
+    where not o.sensitive and not d.sensitive
 )
 select * from published order by trips desc nulls last, origin_zone_id, dest_zone_id

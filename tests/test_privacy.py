@@ -1,0 +1,249 @@
+"""Privacy by construction, checked: canaries vanish, pseudonyms resist, cells stay above k."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from datetime import date, timedelta
+
+import duckdb
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import strategies as st
+
+from pipeline import lake, stages
+from pipeline.calendar import FiscalQuarter
+from pipeline.pseudonym import day_key, pseudonym
+from pipeline.publish import publish
+from pipeline.simulate import simulate
+from tests.conftest import make_settings, texts_of
+from tests.sources.test_radius_detail import record
+
+FIRST = date(2024, 4, 1)
+NIGHTS = 10  # past the 7-day staged retention of the canaries' day
+OUI = "80d605"
+# Canary devices: the NIC part lies below 2**20, so the negative control can search it quickly.
+CANARIES = [f"{OUI}0{i:05x}" for i in (0xCAFE1, 0xCAFE2, 0xBEEF3, 0x12345, 0x0ABCD)]
+
+
+def spell(mac: str, how: str) -> str:
+    pairs = [mac[i:i + 2] for i in range(0, 12, 2)]
+    return {"colon": ":".join(pairs), "COLON": ":".join(pairs).upper(), "dash": "-".join(pairs).upper(),
+            "dot": f"{mac[:4]}.{mac[4:8]}.{mac[8:]}", "bare": mac.upper()}[how]
+
+
+def canary_logs(inbox):
+    """Canary MACs in every supported spelling, in several formats, on the first day."""
+    a, b, c, d, e = CANARIES
+    (inbox / "meraki_canary_20240401.log").write_text("\n".join([
+        f"Apr  1 09:00:00 10.20.0.5 1 1711929600.0 OITA-001-AP01 events type=association radio='1' "
+        f"vap='0' client_mac='{spell(a, 'COLON')}' channel='36' reason='0' rssi='40'",
+        f"Apr  1 09:30:00 10.20.0.5 1 1711931400.0 OITA-001-AP01 events type=disassociation radio='1' "
+        f"vap='0' client_mac='{spell(a, 'colon')}' channel='36' reason='8' duration='1800.000'",
+        f"Apr  1 09:31:00 10.20.0.5 1 1711931460.0 UNKNOWN-AP events type=association radio='1' "
+        f"vap='0' client_mac='{spell(b, 'colon')}' channel='36' reason='0' rssi='40'",  # quarantined
+    ]) + "\n")
+    (inbox / "hostapd_20240401.log").write_text(
+        f"Apr  1 10:00:00 OITA-006-AP01 hostapd: wlan0: AP-STA-CONNECTED {spell(c, 'dash')}\n"
+        f"Apr  1 10:00:00 OITA-006-AP01 hostapd: wlan0: AP-STA-CONNECTED {spell(d, 'dot')}\n")
+    (inbox / "detail-20240401").write_text("\n".join(
+        record("Start", client=spell(e, "bare"), epoch=1711933200)) + "\n")
+
+
+@pytest.fixture(scope="module")
+def canary_run(tmp_path_factory, registry):
+    """Ten nights of the sample city with canaries on the first day, a release, retention; logs kept."""
+    root = tmp_path_factory.mktemp("canary")
+    settings = make_settings(root, FOOTFALL_MAX_QUARANTINE_RATE="0.5")  # a canary file is 1/3 bad
+    simulate(settings, registry, FIRST, FIRST + timedelta(days=NIGHTS - 1), devices=1500, seed=3)
+    canary_logs(settings.inbox)
+    records = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = lambda r: records.append(r.getMessage())
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.DEBUG)
+    try:
+        for n in range(NIGHTS):
+            stages.nightly(settings, FIRST + timedelta(days=n))
+        release = publish(settings, FiscalQuarter.of(FIRST))
+    finally:
+        logging.getLogger().removeHandler(handler)
+    return settings, root, release, records
+
+
+def _hex_runs(text: bytes) -> set[bytes]:
+    flat = re.sub(rb"[:\-.\s]", b"", text.lower())
+    return set(re.findall(rb"[0-9a-f]{12}", flat))
+
+
+def test_no_canary_survives_anywhere_after_nights_release_and_retention(canary_run):
+    settings, root, release, logs = canary_run
+    canaries = {c.encode() for c in CANARIES}
+    files = [p for p in root.rglob("*") if p.is_file()]  # the lake, the keystore and its neighbours
+    assert any(p.is_relative_to(release.path) for p in files) and len(files) > 50
+    for path in files:
+        for text in texts_of(path):
+            assert not _hex_runs(text) & canaries, f"a canary MAC in {path}"
+    assert not _hex_runs("\n".join(logs).encode()) & canaries
+    assert logs  # the run did log
+
+
+def test_the_canary_day_was_really_processed(canary_run):
+    settings, _, _, _ = canary_run
+    con = duckdb.connect(str(settings.catalog), read_only=True)
+    formats = {r[0] for r in con.execute("select format from files").fetchall()}
+    quarantined = con.execute("select sum(quarantined) from files").fetchall()[0][0]
+    con.close()
+    assert {"meraki_syslog", "hostapd", "radius_detail"} <= formats and quarantined >= 1
+
+
+def test_retention_removed_raw_and_pseudonymised_files_and_keys_of_old_days(canary_run):
+    settings, _, _, _ = canary_run
+    last = FIRST + timedelta(days=NIGHTS - 1)
+    staged_cutoff = last - timedelta(days=settings.staged_retention_days)
+    for root in (settings.events, settings.visits, settings.trips):
+        days = sorted(p.name[4:] for p in root.glob("day=*"))
+        assert days and min(days) > staged_cutoff.isoformat()
+    landed_days = []
+    con = duckdb.connect(str(settings.catalog), read_only=True)
+    for file_id, day in con.execute("select file_id, max(day) from file_days group by file_id").fetchall():
+        if (settings.landing / file_id).exists():
+            landed_days.append(day)
+    con.close()
+    assert landed_days and min(landed_days) > last - timedelta(days=settings.raw_retention_days)
+    keys = sorted(p.stem for p in settings.keystore.glob("*.key"))
+    assert keys and min(keys) > (last - timedelta(days=settings.key_grace_days)).isoformat()
+    assert (settings.keystore / f"{FIRST}.destroyed").exists()
+    assert len(list((settings.marts / "footfall_daily").glob("day=*"))) == NIGHTS  # aggregates kept
+
+
+def test_a_closed_day_says_so_and_keeps_its_aggregates(canary_run, caplog):
+    settings, _, _, _ = canary_run
+    before = (settings.marts / "footfall_daily" / f"day={FIRST}" / "part.parquet").read_bytes()
+    with caplog.at_level(logging.WARNING):
+        assert stages.movement(settings, FIRST) == {"closed": True}
+    assert "closed" in caplog.text
+    assert (settings.marts / "footfall_daily" / f"day={FIRST}" / "part.parquet").read_bytes() == before
+
+
+def test_a_late_file_for_a_day_whose_key_is_gone_is_quarantined_not_repseudonymised(canary_run):
+    settings, _, _, _ = canary_run
+    (settings.inbox / "late_20240401.log").write_text(
+        "Apr  1 11:00:00 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:11:22:33\n"
+        * 3 + "Apr  9 11:00:00 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:11:22:34\n"
+        * 30)
+    stages.land(settings, FIRST + timedelta(days=NIGHTS - 1))
+    figures = stages.ingest(settings, FIRST + timedelta(days=NIGHTS - 1))
+    assert figures["quarantined"] == 3 and not (settings.keystore / f"{FIRST}.key").exists()
+
+
+def test_plain_sha256_is_inverted_by_brute_force_and_the_hmac_pseudonym_is_not(tmp_path):
+    """The negative control: what a fixed, keyless hash would give away, searched in one second."""
+    prefix = int(OUI, 16) << 24
+    key = day_key(tmp_path, FIRST)
+    target_plain = {hashlib.sha256((int(c, 16)).to_bytes(6, "big")).digest()[:8]: c for c in CANARIES}
+    target_hmac = {pseudonym(key, int(c, 16)).to_bytes(8, "big") for c in CANARIES}
+    found_plain, found_hmac = set(), set()
+    for nic in range(1 << 20):
+        digest = hashlib.sha256((prefix | nic).to_bytes(6, "big")).digest()[:8]
+        if digest in target_plain:
+            found_plain.add(target_plain[digest])
+        if digest in target_hmac:
+            found_hmac.add(nic)
+    assert found_plain == set(CANARIES)
+    assert found_hmac == set()
+
+
+def test_one_mac_is_one_device_within_a_day_across_sources_and_spellings(parse):
+    mac = "80d605123456"
+    out = parse([f"Apr  1 08:12:41 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED {spell(mac, 'dash')}"],
+                name="a-20240401.log")
+    first = {e["device"] for e in out.events}
+    out = parse(["ts,ap,client_mac,kind", f"2024-04-01T09:00:00,OITA-001-AP01,{spell(mac, 'dot')},seen",
+                 f"2024-04-02T09:00:00,OITA-001-AP01,{spell(mac, 'bare')},seen"], name="b.csv")
+    by_day = {}
+    for e in out.events:
+        by_day.setdefault(e["ts"].date(), set()).add(e["device"])
+    assert first == by_day[date(2024, 4, 1)] and len(first) == 1
+    assert by_day[date(2024, 4, 2)] != first
+
+
+# --- disclosure control on the published tables ---------------------------------------------------
+
+SITES = pa.table({"site_id": ["S1", "S2", "S3"], "site_name": ["a", "b", "c"],
+                  "site_name_en": ["a", "b", "c"], "zone_id": ["S1", "S2", "S3"],
+                  "lat": [33.2, 33.21, 33.22], "lon": [131.6, 131.61, 131.62], "n_aps": [1, 1, 1],
+                  "sensitive": [False, False, False]})
+K = 10
+cells = st.lists(st.tuples(st.sampled_from(["S1", "S2", "S3"]), st.integers(0, 13),
+                           st.integers(1, 40)), min_size=1, max_size=30,
+                 unique_by=lambda c: (c[0], c[1]))
+
+
+def release_daily(tmp, rows) -> dict:
+    """The published footfall_daily and site totals for daily marts holding `rows`."""
+    settings = make_settings(tmp)
+    for day_no in sorted({r[1] for r in rows}):
+        day = FIRST + timedelta(days=day_no)
+        part = [r for r in rows if r[1] == day_no]
+        lake.write_parquet(pa.table({
+            "site_id": [r[0] for r in part], "devices": [r[2] for r in part],
+            "visitors": [r[2] for r in part], "visits": [r[2] for r in part],
+            "median_dwell_s": [600.0] * len(part), "dwell_total_s": [600 * r[2] for r in part]}),
+            settings.day_partition(settings.marts / "footfall_daily", day) / "part.parquet")
+    con = lake.connect(settings)
+    con.register("sites", SITES)
+    params = {"footfall_daily": lake.range_files(settings.marts / "footfall_daily", FIRST,
+                                                  FIRST + timedelta(days=20)), "k": K, "days": 91}
+    daily = lake.query(con, "release/footfall_daily", params).to_pylist()
+    sites = lake.query(con, "release/sites", params).to_pylist()
+    con.close()
+    return {"daily": daily, "sites": sites}
+
+
+HYPO = dict(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@hsettings(**HYPO)
+@given(rows=cells)
+def test_no_published_cell_is_below_k_and_no_hidden_cell_follows_from_the_margins(tmp_path_factory, rows):
+    out = release_daily(tmp_path_factory.mktemp("k"), rows)
+    for r in out["daily"]:
+        assert r["devices"] is None or r["devices"] >= K
+        assert r["suppressed"] == (r["devices"] is None)
+    totals = {s["site_id"]: s["device_days"] for s in out["sites"]}
+    for site in {r["site_id"] for r in out["daily"]}:
+        shown = [r["devices"] for r in out["daily"] if r["site_id"] == site and not r["suppressed"]]
+        hidden = [r for r in out["daily"] if r["site_id"] == site and r["suppressed"]]
+        assert totals[site] is None or totals[site] >= K
+        # with the total shown, one hidden cell would be total - sum(shown): never exactly one
+        assert totals[site] is None or len(hidden) != 1
+        if totals[site] is not None and hidden:
+            assert totals[site] - sum(shown) >= 0
+
+
+@hsettings(**HYPO)
+@given(rows=cells, which=st.integers(0, 29), delta=st.sampled_from([-1, 1]))
+def test_one_device_more_or_less_moves_published_cells_by_at_most_one(tmp_path_factory, rows, which,
+                                                                       delta):
+    changed = list(rows)
+    site, day_no, devices = changed[which % len(changed)]
+    changed[which % len(changed)] = (site, day_no, max(1, devices + delta))
+    before = {(r["site_id"], r["day"]): r["devices"]
+              for r in release_daily(tmp_path_factory.mktemp("a"), rows)["daily"]}
+    after = {(r["site_id"], r["day"]): r["devices"]
+             for r in release_daily(tmp_path_factory.mktemp("b"), changed)["daily"]}
+    for cell, value in before.items():
+        if value is not None and after.get(cell) is not None:
+            assert abs(after[cell] - value) <= 1
+        for table in (before, after):  # whatever is shown covers k devices
+            assert table.get(cell) is None or table[cell] >= K
+
+
+def test_the_manifest_records_the_policy(canary_run):
+    _, _, release, _ = canary_run
+    manifest = json.loads((release.path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["policy"]["k"] == K and "secondary" in manifest["policy"]["suppression"]
