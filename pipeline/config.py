@@ -32,6 +32,8 @@ class Settings:
     gap_s: int = 600  # events of one device at one site closer than this form one visit
     max_transit_s: int = 3600  # a move between sites slower than this is not a trip
     visitor_min_s: int = 300  # visits at least this long are visitors, shorter passers-by
+    flap_s: int = 120  # a visit this short between two elsewhere is flapping, not a trip
+    zones: Path | None = None  # district polygons (GeoJSON / GeoParquet); default: a zone per site
     max_quarantine_rate: float = 0.10  # a file with more bad records than this fails the night
     raw_retention_days: int = 3  # landing/ files go this long after their day is processed
     staged_retention_days: int = 7  # pseudonymised events, visits, trips, quarantine
@@ -150,6 +152,8 @@ def load_settings(env: dict | None = None) -> Settings:
         gap_s=_int(env, "FOOTFALL_GAP_S", 600),
         max_transit_s=_int(env, "FOOTFALL_MAX_TRANSIT_S", 3600),
         visitor_min_s=_int(env, "FOOTFALL_VISITOR_MIN_S", 300),
+        flap_s=_int(env, "FOOTFALL_FLAP_S", 120),
+        zones=Path(env["FOOTFALL_ZONES"]) if env.get("FOOTFALL_ZONES") else None,
         max_quarantine_rate=_float(env, "FOOTFALL_MAX_QUARANTINE_RATE", 0.10),
         raw_retention_days=_int(env, "FOOTFALL_RAW_RETENTION_DAYS", 3),
         staged_retention_days=_int(env, "FOOTFALL_STAGED_RETENTION_DAYS", 7),

@@ -128,6 +128,16 @@ def day_files(root: Path, day: date) -> list[str]:
     return sorted(str(p) for p in (root / f"day={day.isoformat()}").glob("*.parquet"))
 
 
+def read_days(con, root: Path, first: date, last: date, schema: pa.Schema) -> pa.Table:
+    """The day partitions first..last of a table with their `day`, or an empty table of `schema`."""
+    files = range_files(root, first, last)
+    if not files:
+        return schema.empty_table()
+    columns = ", ".join(f'"{name}"' for name in schema.names)
+    return con.sql(f"select {columns} from read_parquet(?, hive_partitioning = true)",
+                   params=[files]).to_arrow_table().cast(schema)
+
+
 def range_files(root: Path, first: date, last: date) -> list[str]:
     """The Parquet files of the day partitions first..last, sorted."""
     out = []

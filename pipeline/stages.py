@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date
+from datetime import date, timedelta
+
+import pyarrow as pa
 
 from pipeline import catalog, lake
 from pipeline import ingest as ingestion
@@ -18,7 +20,12 @@ from pipeline.registry import registry_for
 
 log = logging.getLogger(__name__)
 
-MARTS = ("footfall_hourly", "footfall_daily", "od_flows")
+MARTS = ("footfall_daily", "footfall_hourly", "dwell_buckets", "od_flows")
+HISTORY_DAYS = 7  # AP health and no-data hours compare a day with this many before it
+AP_HISTORY_SCHEMA = pa.schema([
+    ("ap_id", pa.string()), ("site_id", pa.string()), ("events", pa.int64()),
+    ("active_hours", pa.int64()), ("active_mask", pa.int32()), ("day", pa.date32()),
+])
 
 
 class NoDataError(RuntimeError):
@@ -71,6 +78,7 @@ def movement(settings: Settings, day: date) -> dict:
         trips = lake.query(con, "curated/trips", {
             "visits": lake.day_files(settings.visits, day),
             "max_transit_s": settings.max_transit_s,
+            "flap_s": settings.flap_s,
         })
         lake.replace_partition(settings.trips, day, {"part.parquet": trips})
         devices = con.execute("select count(distinct device) from read_parquet(?)",
@@ -84,7 +92,8 @@ def movement(settings: Settings, day: date) -> dict:
 
 
 def marts(settings: Settings, day: date) -> dict:
-    """The day's aggregates with no identifiers: footfall per site and hour, per day, OD flows."""
+    """The day's aggregates with no identifiers: AP health, footfall per site and hour and per
+    day (no-data hours marked), dwell buckets, OD flows."""
     started = time.monotonic()
     visits, trips = lake.day_files(settings.visits, day), lake.day_files(settings.trips, day)
     if not visits and _closed(settings, day):
@@ -92,18 +101,28 @@ def marts(settings: Settings, day: date) -> dict:
     if not visits:
         raise NoDataError(f"no visits for service day {day}; run the movement stage first.")
     registry = registry_for(settings, day)
-    params = {"visits": visits, "trips": trips, "tz": settings.tz,
-              "visitor_min_s": settings.visitor_min_s}
+    params = {"visits": visits, "trips": trips, "events": lake.day_files(settings.events, day),
+              "tz": settings.tz, "visitor_min_s": settings.visitor_min_s, "day": day,
+              "day_start_hour": settings.day_start_hour}
     con = lake.connect(settings)
     figures = {}
     try:
+        con.register("aps", registry.aps)
         con.register("sites", registry.sites)
-        for name in MARTS:
-            table = lake.query(con, f"marts/{name}", params)
-            lake.replace_partition(settings.marts / name, day, {"part.parquet": table})
-            figures[name] = table.num_rows
+        con.register("ap_history", lake.read_days(
+            con, settings.marts / "ap_health", day - timedelta(days=HISTORY_DAYS),
+            day - timedelta(days=1), AP_HISTORY_SCHEMA))
+        ap_today = lake.query(con, "marts/ap_health", params)
+        con.register("ap_today", ap_today)
+        con.register("no_data", lake.query(con, "marts/no_data_hours", params))
+        tables = {"ap_health": ap_today}
+        tables.update({name: lake.query(con, f"marts/{name}", params) for name in MARTS})
     finally:
         con.close()
+    for name, table in tables.items():
+        lake.replace_partition(settings.marts / name, day, {"part.parquet": table})
+        figures[name] = table.num_rows
+    figures["silent_aps"] = ap_today.column("status").to_pylist().count("silent")
     with catalog.connect(settings) as cat:
         cat.execute("""
             insert into day_status (day, needs_build, built_at) values (?, false, ?)

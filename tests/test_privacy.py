@@ -192,7 +192,8 @@ def release_daily(tmp, rows) -> dict:
         lake.write_parquet(pa.table({
             "site_id": [r[0] for r in part], "devices": [r[2] for r in part],
             "visitors": [r[2] for r in part], "visits": [r[2] for r in part],
-            "median_dwell_s": [600.0] * len(part), "dwell_total_s": [600 * r[2] for r in part]}),
+            "median_dwell_s": [600.0] * len(part), "dwell_total_s": [600 * r[2] for r in part],
+            "no_data": [False] * len(part)}),
             settings.day_partition(settings.marts / "footfall_daily", day) / "part.parquet")
     con = lake.connect(settings)
     con.register("sites", SITES)

@@ -138,3 +138,14 @@ def test_one_session_seen_by_radius_and_by_the_controller_is_one_visit(settings,
     stage_events(settings, rows)
     stages.movement(settings, DAY)
     assert len(table(settings, settings.visits)) == 1
+
+
+def test_flapping_between_nearby_sites_makes_no_trip(settings, sites):
+    (a, a_aps), (b, b_aps) = sites["JR大分駅"], sites["ガレリア竹町"]
+    rows = (session(11, a_aps[0], 0, 30) + session(11, b_aps[0], 30.5, 31.5)  # a 1-minute blip
+            + session(11, a_aps[0], 32, 60)
+            + session(11, b_aps[0], 75, 100))                                  # a real move
+    stage_events(settings, rows)
+    stages.movement(settings, DAY)
+    trips = [(t[3], t[4]) for t in table(settings, settings.trips)]
+    assert trips == [(a, b)]

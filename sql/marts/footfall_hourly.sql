@@ -1,6 +1,8 @@
 -- Footfall per site and hour of one service day. No device ids: counts only.
 -- devices: distinct devices present in the hour; visitors: those whose visit lasted at least
 -- visitor_min_s; passers_by: the rest; visits: visits starting in the hour, with their median dwell.
+-- An hour whose APs were silent while usually active (table no_data) is a row with no_data = true
+-- and NULL counts: no data, never zero people.
 with visits as (
     select device, site_id, start, "end", dwell_s from read_parquet($visits)
 ),
@@ -40,8 +42,20 @@ footfall as (
         p.visitors,
         p.devices - p.visitors as passers_by,
         coalesce(s.visits, 0) as visits,
-        s.median_dwell_s
+        s.median_dwell_s,
+        false as no_data
     from present as p
     left join started as s using (site_id, hour)
+),
+unknown as (
+    select
+        n.site_id, n.hour, n.hour_local, cast(null as bigint) as devices,
+        cast(null as bigint) as visitors, cast(null as bigint) as passers_by,
+        cast(null as bigint) as visits, cast(null as double) as median_dwell_s, true as no_data
+    from no_data as n
+    anti join footfall as f using (site_id, hour)
 )
-select * from footfall order by site_id, hour
+select * from footfall
+union all
+select * from unknown
+order by site_id, hour

@@ -5,7 +5,7 @@ with daily as (
     select site_id, devices from read_parquet($footfall_daily, hive_partitioning = true)
 ),
 totals as (
-    select site_id, sum(devices)::bigint as device_days, count(*)::integer as days_with_data
+    select site_id, sum(devices)::bigint as device_days, count(devices)::integer as days_with_data
     from daily
     group by site_id
 ),

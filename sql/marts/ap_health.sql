@@ -1,0 +1,43 @@
+-- Access-point health of one service day: one row per access point of the registry.
+-- active_mask has bit h set when the AP logged anything in local hour h. An AP with no event is
+-- 'silent'; one active in fewer than half its usual hours (median of the recent days in
+-- ap_history, at least 3 of them) is 'degraded'.
+with events as (
+    select ap_id, ts from read_parquet($events)
+),
+per_ap as (
+    select
+        ap_id,
+        count(*) as events,
+        count(distinct date_trunc('hour', ts)) as active_hours,
+        min(ts) as first_seen,
+        max(ts) as last_seen,
+        bit_or(cast(1 as integer) << local_hour(ts, $tz)) as active_mask
+    from events
+    group by ap_id
+),
+typical as (
+    select ap_id, median(active_hours) as typical_active_hours, count(*) as history_days
+    from ap_history
+    group by ap_id
+),
+health as (
+    select
+        a.ap_id,
+        a.site_id,
+        coalesce(p.events, 0) as events,
+        coalesce(p.active_hours, 0) as active_hours,
+        p.first_seen,
+        p.last_seen,
+        coalesce(p.active_mask, 0) as active_mask,
+        t.typical_active_hours,
+        case
+            when p.events is null then 'silent'
+            when t.history_days >= 3 and p.active_hours < t.typical_active_hours / 2 then 'degraded'
+            else 'ok'
+        end as status
+    from aps as a
+    left join per_ap as p using (ap_id)
+    left join typical as t using (ap_id)
+)
+select * from health order by ap_id
