@@ -1,4 +1,5 @@
-"""footfall_nightly: one run per service day, land -> ingest -> visits/trips -> marts -> retention.
+"""footfall_nightly: one run per service day, land -> ingest -> visits/trips -> marts -> quality
+gate -> retention.
 
 Thin on purpose: every task calls one function of pipeline.stages with (settings, day); heavy
 imports happen inside the tasks. A manual run takes the day as a Param.
@@ -51,7 +52,7 @@ def footfall_nightly():
 
     day = service_day()
     (stage("land")(day) >> stage("ingest")(day) >> stage("movement")(day)
-     >> stage("marts", outlets=[MARTS])(day) >> stage("retention")(day))
+     >> stage("marts", outlets=[MARTS])(day) >> stage("quality")(day) >> stage("retention")(day))
 
 
 footfall_nightly()

@@ -46,12 +46,13 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log ever
 def _known_errors():
     from pipeline.ingest import IngestError
     from pipeline.publish import NothingToPublishError
+    from pipeline.quality import QualityGateError
     from pipeline.pseudonym import KeyDestroyedError
     from pipeline.registry import RegistryError
     from pipeline.sources import UnknownFormatError
     from pipeline.stages import NoDataError
     return (NothingToPublishError, KeyDestroyedError, RegistryError, UnknownFormatError,
-            NoDataError, FileNotFoundError, IngestError)
+            NoDataError, FileNotFoundError, IngestError, QualityGateError)
 
 
 def _run(func, *args):
@@ -132,6 +133,30 @@ def parse(
         raise typer.Exit(1)
 
 
+@app.command()
+def show(
+    what: Annotated[str, typer.Argument(help="visits or trips")],
+    day: Annotated[str, typer.Option(help="Service day that was run, YYYY-MM-DD.")],
+) -> None:
+    """Print a processed day's visits or trips as CSV, with pseudonyms of that day.
+
+    visits: device,site_id,site_name,start,end,dwell_s
+    trips:  device,origin_site_id,origin_site_name,dest_site_id,dest_site_name,depart,arrive,travel_s
+    Times are ISO-8601 UTC ending in Z; device is the 16-hex pseudonym; site_name is 名称.
+    """
+    import csv
+
+    from pipeline import stages
+
+    if what not in ("visits", "trips"):
+        raise typer.BadParameter(f"{what!r}: show visits or trips")
+    table = _run(stages.report, load_settings(), _day(day), what)
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(table.column_names)
+    for row in zip(*(table.column(c).to_pylist() for c in table.column_names)):
+        out.writerow(row)
+
+
 registry_app = typer.Typer(help="The access-point registry: load a version, show what is in force.",
                            no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
@@ -176,9 +201,15 @@ def nightly(day: Annotated[str, typer.Option(help="Service day to process, YYYY-
     from pipeline import stages
 
     figures = _run(stages.nightly, load_settings(), _day(day))
-    move, marts = figures["movement"], figures["marts"]
-    typer.echo(f"{day}: {move['devices']:,} devices, {move['visits']:,} visits, "
-               f"{move['trips']:,} trips; marts {marts}")
+    q = figures["quality"]
+    if q.get("closed"):
+        typer.echo(f"{day}: closed (its pseudonymised data is past retention); aggregates kept")
+        return
+    share = "-" if q["randomised_share"] is None else f"{q['randomised_share']:.0%}"
+    typer.echo(f"{day}: {q['events']:,} events from {q['files']} file(s), {q['quarantined']:,} "
+               f"quarantined {q['quarantined_by_reason']}, {q['devices']:,} devices "
+               f"({share} randomised MACs), {q['visits']:,} visits, {q['trips']:,} trips, "
+               f"{q['silent_aps']} silent / {q['degraded_aps']} degraded of {q['aps']} APs")
 
 
 @app.command()

@@ -38,6 +38,8 @@ class Settings:
     raw_retention_days: int = 3  # landing/ files go this long after their day is processed
     staged_retention_days: int = 7  # pseudonymised events, visits, trips, quarantine
     key_grace_days: int = 2  # a day's key is destroyed this long after its aggregates
+    gate_max_silent_share: float = 0.25  # more silent APs than this fails the night
+    gate_min_events_ratio: float = 0.5  # fewer events than this x the usual weekday fails it
     memory_limit: str = "2GB"
     threads: int = 2
 
@@ -158,6 +160,8 @@ def load_settings(env: dict | None = None) -> Settings:
         raw_retention_days=_int(env, "FOOTFALL_RAW_RETENTION_DAYS", 3),
         staged_retention_days=_int(env, "FOOTFALL_STAGED_RETENTION_DAYS", 7),
         key_grace_days=_int(env, "FOOTFALL_KEY_GRACE_DAYS", 2),
+        gate_max_silent_share=_float(env, "FOOTFALL_GATE_MAX_SILENT_SHARE", 0.25),
+        gate_min_events_ratio=_float(env, "FOOTFALL_GATE_MIN_EVENTS_RATIO", 0.5),
         memory_limit=env.get("FOOTFALL_MEMORY_LIMIT") or "2GB",
         threads=_int(env, "FOOTFALL_THREADS", 2),
     )

@@ -225,6 +225,9 @@ def ingest(settings: Settings) -> dict:
                 con.execute("insert or replace into file_days values (?, ?, ?, ?, ?)",
                             [file_id, day, n, *result.devices_by_day[day]])
             catalog.mark_days(con, list(result.events_by_day))
+            for reason, n in result.quarantined.items():
+                con.execute("insert or replace into file_quarantine values (?, ?, ?)",
+                            [file_id, reason, n])
             con.execute(
                 "update files set ingested_at = ?, format = ?, records = ?, quarantined = ?, "
                 "ignored = ? where file_id = ?",

@@ -1,6 +1,6 @@
 """The nightly steps, each a plain function of (settings, service day), idempotent.
 
-land (inbox -> landing) -> ingest -> movement (visits, trips) -> marts -> retention.
+land (inbox -> landing) -> ingest -> movement (visits, trips) -> marts -> quality -> retention.
 A rerun replaces that day's partitions.
 """
 
@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from pipeline import catalog, lake
 from pipeline import ingest as ingestion
+from pipeline import quality as quality_report
 from pipeline import retention as retention_policy
 from pipeline.config import Settings
 from pipeline.registry import registry_for
@@ -131,6 +132,28 @@ def marts(settings: Settings, day: date) -> dict:
     return _timed(settings, day, "marts", started, figures)
 
 
+def quality(settings: Settings, day: date) -> dict:
+    """The night's quality report (marts/quality), then the gate: silent APs, collapsed events."""
+    started = time.monotonic()
+    if _closed(settings, day) and not lake.day_files(settings.visits, day):
+        return _timed(settings, day, "quality", started, {"closed": True})
+    return _timed(settings, day, "quality", started, quality_report.report(settings, day))
+
+
+def report(settings: Settings, day: date, what: str) -> pa.Table:
+    """The visits or trips of a processed day with site names, for `footfall show`."""
+    files = lake.day_files(settings.visits if what == "visits" else settings.trips, day)
+    if not files:
+        raise NoDataError(f"no {what} for service day {day}: run `footfall nightly --day {day}` "
+                          "first (or the day is older than the retention of pseudonymised data).")
+    con = lake.connect(settings)
+    try:
+        con.register("sites", registry_for(settings, day).sites)
+        return lake.query(con, f"reports/{what}", {what: files})
+    finally:
+        con.close()
+
+
 def retention(settings: Settings, day: date) -> dict:
     """Destroy old keys, purge old raw and pseudonymised files (pipeline time: this day)."""
     started = time.monotonic()
@@ -144,5 +167,6 @@ def nightly(settings: Settings, day: date) -> dict:
         "ingest": ingest(settings, day),
         "movement": movement(settings, day),
         "marts": marts(settings, day),
+        "quality": quality(settings, day),
         "retention": retention(settings, day),
     }

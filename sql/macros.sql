@@ -64,3 +64,8 @@ create or replace macro any_ts(txt, tz) as
         when regexp_matches(txt, '(Z|[+-]\d{2}:?\d{2})$') then try_cast(txt as timestamptz)
         else timezone(tz, try_cast(txt as timestamp))
     end;
+
+-- ISO-8601 UTC text ending in Z, with microseconds only when there are any.
+create or replace macro iso_z(ts) as
+    case when epoch_us(ts) % 1000000 = 0 then strftime(ts, '%Y-%m-%dT%H:%M:%SZ')
+         else strftime(ts, '%Y-%m-%dT%H:%M:%S.%fZ') end;

@@ -126,3 +126,31 @@ def test_a_bad_registry_is_refused_with_the_row(lake):
     bad.write_text("NO,名称\n1,x\n", encoding="utf-8")
     result = runner.invoke(app, ["registry", "load", str(bad)])
     assert result.exit_code == 1 and "18 standard columns" in result.output
+
+
+def test_show_visits_and_trips_of_a_processed_day(lake):
+    from pipeline import stages
+    from pipeline.config import load_settings
+    from pipeline.pseudonym import day_key, pseudonym
+
+    settings = load_settings()
+    settings.inbox.mkdir(parents=True)
+    (settings.inbox / "ap-20240401.log").write_text("\n".join([
+        "Apr  1 08:12:41 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56",
+        "Apr  1 08:42:41 OITA-001-AP01 hostapd: wlan0: AP-STA-DISCONNECTED 80:d6:05:12:34:56",
+        "Apr  1 08:55:00 OITA-006-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56",
+        "Apr  1 09:30:00 OITA-006-AP01 hostapd: wlan0: AP-STA-DISCONNECTED 80:d6:05:12:34:56"]) + "\n")
+    stages.nightly(settings, date(2024, 4, 1))
+    device = f"{pseudonym(day_key(settings.keystore, date(2024, 4, 1)), 0x80D605123456):016x}"
+    visits = runner.invoke(app, ["show", "visits", "--day", "2024-04-01"])
+    assert visits.exit_code == 0, visits.output
+    assert visits.stdout.splitlines() == [
+        "device,site_id,site_name,start,end,dwell_s",
+        f"{device},S0001,JR大分駅,2024-03-31T23:12:41Z,2024-03-31T23:42:41Z,1800",
+        f"{device},S0016,大分市役所,2024-03-31T23:55:00Z,2024-04-01T00:30:00Z,2100"]
+    trips = runner.invoke(app, ["show", "trips", "--day", "2024-04-01"])
+    assert trips.stdout.splitlines() == [
+        "device,origin_site_id,origin_site_name,dest_site_id,dest_site_name,depart,arrive,travel_s",
+        f"{device},S0001,JR大分駅,S0016,大分市役所,2024-03-31T23:42:41Z,2024-03-31T23:55:00Z,739"]
+    missing = runner.invoke(app, ["show", "visits", "--day", "2024-04-02"])
+    assert missing.exit_code == 1 and "footfall nightly --day 2024-04-02" in missing.output

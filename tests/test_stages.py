@@ -47,7 +47,9 @@ def table(settings, root, name="part.parquet"):
 @pytest.fixture
 def sites(registry):
     names = ["JR大分駅", "大分市役所", "ガレリア竹町"]
-    return {n: (site_of(registry, n), aps_of(registry, n)) for n in names}
+    found = {n: (site_of(registry, n), aps_of(registry, n)) for n in names}
+    found["_all"] = registry.aps.to_pylist()
+    return found
 
 
 def test_roaming_between_aps_of_one_site_is_one_visit(settings, sites):
@@ -149,3 +151,35 @@ def test_flapping_between_nearby_sites_makes_no_trip(settings, sites):
     stages.movement(settings, DAY)
     trips = [(t[3], t[4]) for t in table(settings, settings.trips)]
     assert trips == [(a, b)]
+
+
+def test_the_quality_report_and_its_gate(settings, sites):
+    from pipeline.quality import QualityGateError
+
+    _, aps = sites["JR大分駅"]
+    everyone = [(at(5), a["ap_id"], 1000 + i, "seen", None)
+                for i, a in enumerate(sites["_all"])]
+    for back in range(4, 0, -1):  # four ordinary days: every AP logs
+        day = DAY - timedelta(days=back)
+        table_ = pa.Table.from_pylist([
+            {"ts": ts - timedelta(days=back), "ap_id": ap, "device": dev, "kind": kind, "rssi": None,
+             "duration_s": dur, "source": "t", "file_id": "f", "record": 1}
+            for ts, ap, dev, kind, dur in everyone], EVENT_SCHEMA)
+        lake.write_parquet(table_, settings.day_partition(settings.events, day) / "f.parquet")
+        stages.movement(settings, day)
+        stages.marts(settings, day)
+    stage_events(settings, session(1, aps[0], 0, 30) + session(2, aps[1], 0, 30))  # then an outage
+    stages.movement(settings, DAY)
+    stages.marts(settings, DAY)
+    with pytest.raises(QualityGateError, match=r"93 of 95 APs that usually log were silent"):
+        stages.quality(settings, DAY)
+    (row,) = duckdb.sql(f"select * from '{settings.marts}/quality/day={DAY}/part.parquet'").fetchall()
+    names = [c[0] for c in duckdb.sql(f"describe select * from '{settings.marts}/quality/day={DAY}/"
+                                      "part.parquet'").fetchall()]
+    row = dict(zip(names, row))
+    assert (row["devices"], row["visits"], row["silent_aps"], row["aps"]) == (2, 2, 93, 95)
+    hourly = duckdb.sql(f"select count(*) filter (no_data), count(*) from "
+                        f"'{settings.marts}/footfall_hourly/day={DAY}/part.parquet'").fetchall()[0]
+    assert hourly[0] > 0  # the hour every site usually logs is no data at the silent sites
+    relaxed = settings.with_(gate_max_silent_share=1.0)
+    assert stages.quality(relaxed, DAY)["outage_aps"] == 93

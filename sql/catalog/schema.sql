@@ -61,3 +61,10 @@ create table if not exists registry_ap_macs (
     ap_id varchar not null,
     primary key (effective_from, mac)
 );
+-- Quarantined records of each file by reason (counts only).
+create table if not exists file_quarantine (
+    file_id varchar not null,
+    reason varchar not null,
+    records bigint not null,
+    primary key (file_id, reason)
+);

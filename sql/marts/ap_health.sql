@@ -1,7 +1,8 @@
 -- Access-point health of one service day: one row per access point of the registry.
 -- active_mask has bit h set when the AP logged anything in local hour h. An AP with no event is
 -- 'silent'; one active in fewer than half its usual hours (median of the recent days in
--- ap_history, at least 3 of them) is 'degraded'.
+-- ap_history, at least 3 of them) is 'degraded'. usually_active: it logged on at least half of
+-- those days (a silent AP that is usually active is an outage, not a quiet place).
 with events as (
     select ap_id, ts from read_parquet($events)
 ),
@@ -17,7 +18,11 @@ per_ap as (
     group by ap_id
 ),
 typical as (
-    select ap_id, median(active_hours) as typical_active_hours, count(*) as history_days
+    select
+        ap_id,
+        median(active_hours) as typical_active_hours,
+        count(*) as history_days,
+        count(*) filter (events > 0) as active_days
     from ap_history
     group by ap_id
 ),
@@ -31,6 +36,8 @@ health as (
         p.last_seen,
         coalesce(p.active_mask, 0) as active_mask,
         t.typical_active_hours,
+        coalesce(t.history_days >= 3 and t.active_days * 2 >= t.history_days, false)
+            as usually_active,
         case
             when p.events is null then 'silent'
             when t.history_days >= 3 and p.active_hours < t.typical_active_hours / 2 then 'degraded'

@@ -5,9 +5,7 @@ with usable as (
 ),
 events as (
     select
-        case when epoch_us(u.ts) % 1000000 = 0
-             then strftime(u.ts, '%Y-%m-%dT%H:%M:%SZ')
-             else strftime(u.ts, '%Y-%m-%dT%H:%M:%S.%fZ') end as ts,
+        iso_z(u.ts) as ts,
         u.ap_id,
         printf('%016x', p.device) as device,
         u.kind,
