@@ -2,7 +2,8 @@
 
 One row per service day in marts/quality (counts and shares only), compared with the median of
 the same weekday over the recent weeks. The gate fails the night when too many APs are silent
-(while usually active) or events collapse against that median; the report is written first, so the failure can be read.
+while usually active, or events collapse against that median; the report is written first, so
+the failure can be read.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ SCHEMA = pa.schema([
     ("events", pa.int64()), ("files", pa.int64()), ("quarantined", pa.int64()),
     ("quarantined_by_reason", pa.string()), ("devices", pa.int64()),
     ("randomised_share", pa.float64()), ("aps", pa.int64()), ("silent_aps", pa.int64()),
-    ("degraded_aps", pa.int64()), ("outage_aps", pa.int64()), ("visits", pa.int64()), ("visitors", pa.int64()),
-    ("trips", pa.int64()),
+    ("degraded_aps", pa.int64()), ("outage_aps", pa.int64()), ("visits", pa.int64()),
+    ("visitors", pa.int64()), ("trips", pa.int64()),
     *[(f"{name}_weekday_median", pa.float64()) for name in COMPARED],
 ])
 
