@@ -229,6 +229,48 @@ def publish(quarter: Annotated[str, typer.Option(help="Fiscal quarter, e.g. FY20
 
 
 @app.command()
+def provide(
+    release: Annotated[str, typer.Option(help="The release handed over, e.g. FY2024Q1.")],
+    to: Annotated[list[str], typer.Option("--to", help="A recipient department (repeat).")],
+    at: Annotated[str | None, typer.Option(help="Day it was provided, if not today.")] = None,
+) -> None:
+    """Record that a release was provided to departments (counted for the KPI)."""
+    from datetime import datetime, time as clock
+
+    from pipeline import ledger
+
+    settings = load_settings()
+    when = datetime.combine(_day(at), clock(12), tzinfo=settings.zone) if at else None
+    try:
+        row = ledger.provide(settings, release, to, when)
+    except ledger.LedgerError as error:
+        _fail(str(error))
+    typer.echo(f"provided {row[0]} to {row[1]} (package sha256 {row[3][:16]}…)")
+
+
+@app.command()
+def kpi(fy: Annotated[int | None, typer.Option(help="Fiscal year (FY2024 = Apr 2024-Mar 2025).")]
+        = None) -> None:
+    """Provisions per fiscal year against the target of 4; exit 1 for a closed year below it."""
+    from pipeline import ledger
+
+    settings = load_settings()
+    years = ledger.kpi(settings, date.today(), fy)
+    if not years:
+        typer.echo("no release or provision recorded yet")
+    failed = False
+    for year in years:
+        state = "met" if year.met else ("MISSED" if year.closed else "open")
+        typer.echo(f"FY{year.fiscal_year}: {len(year.provisions)} / {ledger.TARGET} provisions "
+                   f"({state}); quarters without one: {', '.join(year.quarters_without) or '-'}")
+        for release, recipients, day in year.provisions:
+            typer.echo(f"  {day}  {release}  -> {recipients}")
+        failed |= year.closed and not year.met
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
 def simulate(
     first: Annotated[str, typer.Option(help="First service day, YYYY-MM-DD.")],
     last: Annotated[str, typer.Option(help="Last service day, YYYY-MM-DD.")],

@@ -40,6 +40,7 @@ class Settings:
     key_grace_days: int = 2  # a day's key is destroyed this long after its aggregates
     gate_max_silent_share: float = 0.25  # more silent APs than this fails the night
     gate_min_events_ratio: float = 0.5  # fewer events than this x the usual weekday fails it
+    recipients: tuple = ()  # departments each quarterly release is provided to (the DAG records it)
     memory_limit: str = "2GB"
     threads: int = 2
 
@@ -162,6 +163,8 @@ def load_settings(env: dict | None = None) -> Settings:
         key_grace_days=_int(env, "FOOTFALL_KEY_GRACE_DAYS", 2),
         gate_max_silent_share=_float(env, "FOOTFALL_GATE_MAX_SILENT_SHARE", 0.25),
         gate_min_events_ratio=_float(env, "FOOTFALL_GATE_MIN_EVENTS_RATIO", 0.5),
+        recipients=tuple(r.strip() for r in (env.get("FOOTFALL_RECIPIENTS") or "").split(";")
+                         if r.strip()),
         memory_limit=env.get("FOOTFALL_MEMORY_LIMIT") or "2GB",
         threads=_int(env, "FOOTFALL_THREADS", 2),
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline import lake
+from pipeline import ledger, lake, package, release_docs
 from pipeline.calendar import FiscalQuarter, day_type
 from pipeline.config import Settings
 from pipeline.registry import registry_for
@@ -105,20 +105,47 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _coverage(settings: Settings, quarter: FiscalQuarter, tables: dict) -> dict:
+    """Days with data, AP uptime (AP-days not silent) and quarantine rate of the quarter."""
+    con = lake.connect(settings)
+    try:
+        health = lake.range_files(settings.marts / "ap_health", quarter.first_day, quarter.last_day)
+        uptime = con.execute("select avg((status <> 'silent')::int) from read_parquet(?)",
+                             [health]).fetchall()[0][0] if health else None
+        quality = lake.range_files(settings.marts / "quality", quarter.first_day, quarter.last_day)
+        bad, good = con.execute("select sum(quarantined), sum(events) from read_parquet(?)",
+                                [quality]).fetchall()[0] if quality else (0, 0)
+    finally:
+        con.close()
+    return {"days": len(quarter.days()),
+            "days_with_data": len(set(tables["footfall_daily"].column("day").to_pylist())),
+            "ap_uptime": round(uptime or 0.0, 4),
+            "quarantine_rate": round(bad / (bad + good), 6) if bad and good else 0.0}
+
+
+def _previous_headline(settings: Settings, quarter: FiscalQuarter) -> dict:
+    path = settings.published / str(quarter) / "manifest.json"
+    return json.loads(path.read_text(encoding="utf-8")).get("headline", {}) if path.exists() else {}
+
+
 def _manifest(settings: Settings, quarter: FiscalQuarter, root: Path, rows: dict,
-              days_with_data: int) -> dict:
+              figures: dict) -> dict:
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != "manifest.json")
     return {
         "release": str(quarter),
         "period": {"first_day": quarter.first_day.isoformat(),
                    "last_day": quarter.last_day.isoformat()},
-        "coverage": {"days": len(quarter.days()), "days_with_data": days_with_data},
+        "coverage": {key: figures[key] for key in ("days", "days_with_data", "ap_uptime",
+                                                   "quarantine_rate")},
+        "headline": figures,
         "policy": {
             "k": settings.k,
             "suppression": "primary (cells below k devices) and secondary (no single hidden day "
-                           "per site whose total is shown)",
+                           "per site whose total is shown); sensitive sites only within zones",
+            "differential_privacy": None,
             "gap_s": settings.gap_s,
             "max_transit_s": settings.max_transit_s,
+            "flap_s": settings.flap_s,
             "visitor_min_s": settings.visitor_min_s,
             "service_day_start_hour": settings.day_start_hour,
             "timezone": settings.tz,
@@ -132,28 +159,51 @@ def _manifest(settings: Settings, quarter: FiscalQuarter, root: Path, rows: dict
     }
 
 
-def publish(settings: Settings, quarter: FiscalQuarter) -> Release:
-    """Build the release of a fiscal quarter into published/FY<y>Q<n>/, replacing an older one."""
+def _write_package(settings: Settings, quarter: FiscalQuarter, tables: dict, staging: Path) -> dict:
     from maps import render
 
+    extra = {"dictionary": package.dictionary_table(tables), **package.flowmap_tables(tables)}
+    for name, table in {**tables, **extra}.items():
+        lake.write_bytes(csv_bytes(table), staging / "tables" / f"{name}.csv")
+        if name in tables:
+            lake.write_parquet(table, staging / "tables" / f"{name}.parquet")
+    for name, data in package.geojson(tables).items():
+        lake.write_bytes(data, staging / "geo" / name)
+    render.render_maps(tables, staging / "maps", title=str(quarter), k=settings.k)
+    figures = release_docs.headline(tables, quarter, _coverage(settings, quarter, tables))
+    previous = _previous_headline(settings, FiscalQuarter(quarter.year - (quarter.quarter == 1),
+                                                          (quarter.quarter - 2) % 4 + 1))
+    last_year = _previous_headline(settings, FiscalQuarter(quarter.year - 1, quarter.quarter))
+    links = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")
+                   if p.suffix in (".html", ".csv", ".geojson") and "lib" not in p.parts)
+    lake.write_bytes(release_docs.index_html(quarter, figures, previous, last_year, links,
+                                             settings.k).encode("utf-8"), staging / "index.html")
+    lake.write_bytes(release_docs.readme(quarter, figures, settings.k).encode("utf-8"),
+                     staging / "README.md")
+    rows = {name: t.num_rows for name, t in {**tables, **extra}.items()}
+    manifest = _manifest(settings, quarter, staging, rows, figures)
+    lake.write_bytes(json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"),
+                     staging / "manifest.json")
+    return figures
+
+
+def publish(settings: Settings, quarter: FiscalQuarter) -> Release:
+    """Build the release of a fiscal quarter into published/FY<y>Q<n>/ (and its zip beside it),
+    replacing an older build, and note it in the catalog."""
     tables = build_tables(settings, quarter)
     final = settings.published / str(quarter)
     staging = settings.published / f".tmp-{quarter}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        for name, table in tables.items():
-            lake.write_bytes(csv_bytes(table), staging / "tables" / f"{name}.csv")
-            lake.write_parquet(table, staging / "tables" / f"{name}.parquet")
-        render.render_maps(tables, staging / "maps", title=str(quarter), k=settings.k)
-        rows = {name: t.num_rows for name, t in tables.items()}
-        days_with_data = len(set(tables["footfall_daily"].column("day").to_pylist()))
-        manifest = _manifest(settings, quarter, staging, rows, days_with_data)
-        lake.write_bytes(json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"),
-                         staging / "manifest.json")
+        figures = _write_package(settings, quarter, tables, staging)
         if final.exists():
             shutil.rmtree(final)
         staging.rename(final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    archive = package.deterministic_zip(final, final.with_suffix(".zip"))
+    lake.write_bytes(archive, final.with_suffix(".zip"))
+    ledger.record_release(settings, quarter, hashlib.sha256(archive).hexdigest(), final)
     suppressed = {name: sum(t.column("suppressed").to_pylist()) for name, t in tables.items()}
-    return Release(quarter, final, days_with_data, rows, suppressed)
+    return Release(quarter, final, figures["days_with_data"], {n: t.num_rows for n, t in
+                                                                  tables.items()}, suppressed)

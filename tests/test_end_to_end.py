@@ -130,3 +130,35 @@ def test_no_raw_mac_outside_the_landing_zone(simulated_quarter):
         for text in texts_of(path):
             flat = text.lower().replace(b":", b"").replace(b"-", b"").replace(b".", b"")
             assert not wanted & set(HEX12.findall(flat)), f"a raw MAC in {path}"
+
+
+def test_the_package_has_its_overview_readme_geo_and_flowmap_tables(simulated_quarter):
+    settings, release, _ = simulated_quarter
+    root = release.path
+    index = (root / "index.html").read_text(encoding="utf-8")
+    assert "大分市 公衆無線LAN 人流データ FY2024Q1" in index and "people-flow data" in index
+    assert "maps/flows.html" in index and "tables/od_flows.csv" in index
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert readme.index("秘匿のルール") < readme.index("Privacy rules")
+    flows = json.loads((root / "geo" / "flows.geojson").read_text(encoding="utf-8"))
+    shown = [r for r in published(release, "od_flows") if not r["suppressed"]]
+    assert len(flows["features"]) == len(shown)
+    assert flows["features"][0]["geometry"]["type"] == "LineString"
+    with open(root / "tables" / "flows.csv", encoding="utf-8-sig", newline="") as handle:
+        pairs = list(csv.DictReader(handle))
+    assert list(pairs[0]) == ["origin", "dest", "count"] and len(pairs) == len(shown)
+    with open(root / "tables" / "dictionary.csv", encoding="utf-8-sig", newline="") as handle:
+        described = {(r["table"], r["column"]) for r in csv.DictReader(handle) if r["name_ja"]}
+    assert ("footfall_daily", "devices") in described and ("od_flows", "trips") in described
+
+
+def test_the_zip_is_deterministic_and_its_sha256_is_in_the_ledger(simulated_quarter):
+    settings, release, _ = simulated_quarter
+    archive = release.path.with_suffix(".zip")
+    first = archive.read_bytes()
+    publish(settings, FiscalQuarter.of(E2E_FIRST))
+    assert archive.read_bytes() == first
+    con = duckdb.connect(str(settings.catalog), read_only=True)
+    (sha,) = con.execute("select package_sha256 from releases where release = 'FY2024Q1'").fetchall()[0]
+    con.close()
+    assert sha == hashlib.sha256(first).hexdigest()

@@ -68,3 +68,16 @@ create table if not exists file_quarantine (
     records bigint not null,
     primary key (file_id, reason)
 );
+-- Releases built, and provisions: a release handed to departments, counted for the KPI.
+create table if not exists releases (
+    release varchar primary key,      -- FY2024Q1
+    package_sha256 varchar not null,  -- of the zip of the package
+    built_at timestamptz not null,
+    path varchar not null
+);
+create table if not exists provisions (
+    release varchar not null,
+    recipients varchar not null,      -- departments, '; '-separated
+    provided_at timestamptz not null,
+    package_sha256 varchar not null
+);

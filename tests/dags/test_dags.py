@@ -4,11 +4,13 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime, UTC
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from pipeline import ledger
 from pipeline.config import load_settings
 from pipeline.registry import load_registry
 from pipeline.simulate import simulate
@@ -92,8 +94,18 @@ def test_nightly_and_quarterly_runs_on_sqlite(airflow):
                                  "conf": {"day": "2024-04-01"}})["state"] == "success"
     assert {p: p.read_bytes() for p in settings.marts.rglob("*.parquet")} == before
 
-    assert run_airflow(airflow, {"do": "test", "dag": "footfall_quarterly",
-                                 "conf": {"quarter": "FY2024Q1"}})["state"] == "success"
+    # The quarterly run publishes, provides to the configured departments, then checks the KPI:
+    # Apr-Jun 2024 saw no provision, so the run fails (the alert) with its release in place.
+    quarterly = {**airflow, "FOOTFALL_RECIPIENTS": "観光課; 都市交通対策課"}
+    assert run_airflow(quarterly, {"do": "test", "dag": "footfall_quarterly",
+                                   "conf": {"quarter": "FY2024Q1"}})["state"] == "failed"
     assert (settings.published / "FY2024Q1" / "maps" / "flows.html").exists()
     manifest = json.loads((settings.published / "FY2024Q1" / "manifest.json").read_text())
     assert manifest["coverage"]["days_with_data"] == 2
+    con = duckdb.connect(str(settings.catalog), read_only=True)
+    assert con.execute("select release, recipients from provisions").fetchall() == [
+        ("FY2024Q1", "観光課; 都市交通対策課")]
+    con.close()
+    ledger.provide(settings, "FY2024Q1", ["観光課"], datetime(2024, 5, 1, tzinfo=UTC))
+    assert run_airflow(quarterly, {"do": "test", "dag": "footfall_quarterly",
+                                   "conf": {"quarter": "FY2024Q1"}})["state"] == "success"
