@@ -329,5 +329,6 @@ def demo(
         f"{totals['devices']:,} device-days, {totals['visits']:,} visits, {totals['trips']:,} trips\n"
         f"release: {release.path}\n  suppressed cells: {release.suppressed}\n"
         f"elapsed: {time.monotonic() - started:.1f} s\n"
+        f"overview: {release.path / 'index.html'}\n"
         f"heat map: {release.heat_map}\nflow map: {release.flow_map}"
     )

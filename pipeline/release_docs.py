@@ -45,7 +45,7 @@ def index_html(quarter: FiscalQuarter, figures: dict, previous: dict, last_year:
         f"<tr><td><span lang='ja'>{ja}</span><span lang='en'>{en}</span></td><td>{figures[key]:,}</td>"
         f"<td>{_change(figures[key], previous.get(key))}</td>"
         f"<td>{_change(figures[key], last_year.get(key))}</td></tr>"
-        for key, ja, en in (("device_days", "延べ端末数", "device-days"),
+        for key, ja, en in (("device_days", "地点別の延べ端末数", "device-days over sites"),
                             ("trips", "地点間の移動（トリップ）", "trips between sites")))
     return f"""<!DOCTYPE html>
 <html lang="ja"><head><meta charset="utf-8"><title>{quarter} 人流データ / people-flow data</title>
