@@ -276,13 +276,19 @@ def simulate(
     last: Annotated[str, typer.Option(help="Last service day, YYYY-MM-DD.")],
     devices: Annotated[int, typer.Option(help="Devices in the synthetic population.")] = 12000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same logs).")] = 7,
+    scenario: Annotated[str, typer.Option(help="Noise of the logs: clean, duplicated, lost_events, "
+                                          "skewed_clock, flapping, outages, realistic.")] = "realistic",
 ) -> None:
-    """Write synthetic Meraki syslog for the sample city into the inbox (truth kept apart)."""
+    """Write a synthetic city's logs (Meraki, Aruba, hostapd, RADIUS) into the inbox; truth apart."""
     from pipeline.registry import load_registry
+    from pipeline.sim_logs import SCENARIOS
     from pipeline.simulate import simulate as run
 
+    if scenario not in SCENARIOS:
+        raise typer.BadParameter(f"{scenario!r}: one of {', '.join(SCENARIOS)}")
     settings = load_settings()
-    result = run(settings, load_registry(settings.registry), _day(first), _day(last), devices, seed)
+    result = run(settings, load_registry(settings.registry), _day(first), _day(last), devices, seed,
+                 noise=SCENARIOS[scenario])
     typer.echo(f"wrote {len(result.files)} file(s), {result.events:,} events to {settings.inbox}")
 
 
@@ -302,11 +308,13 @@ def demo(
     quarter: Annotated[str, typer.Option(help="Fiscal quarter to simulate.")] = DEMO_QUARTER,
     devices: Annotated[int, typer.Option(help="Devices in the synthetic population.")] = 12000,
 ) -> None:
-    """Simulate a fiscal quarter of the sample city, run every night and publish the release."""
+    """Simulate a fiscal quarter of the sample city (realistic logs of several vendors), run every
+    night and publish the release."""
     from pipeline import stages
     from pipeline.calendar import FiscalQuarter
     from pipeline.publish import publish as build
     from pipeline.registry import load_registry
+    from pipeline.sim_logs import SCENARIOS
     from pipeline.simulate import simulate as run
 
     started = time.monotonic()
@@ -314,7 +322,7 @@ def demo(
     fq = FiscalQuarter.parse(quarter)
     _fresh_demo_home(settings)
     registry = load_registry(settings.registry)
-    run(settings, registry, fq.first_day, fq.last_day, devices)
+    run(settings, registry, fq.first_day, fq.last_day, devices, noise=SCENARIOS["realistic"])
     totals = {"events": 0, "devices": 0, "visits": 0, "trips": 0}
     day = fq.first_day
     while day <= fq.last_day:

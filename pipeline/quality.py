@@ -55,7 +55,7 @@ def _model_figures(settings: Settings, day: date) -> dict:
     try:
         devices, n_visits, visitors = con.execute(
             "select count(distinct device), count(*), count(*) filter (dwell_s >= ?) "
-            "from read_parquet(?)", [settings.visitor_min_s, visits]).fetchall()[0]
+            "from read_parquet(?) where not flap", [settings.visitor_min_s, visits]).fetchall()[0]
         n_trips = con.execute("select count(*) from read_parquet(?)", [trips]).fetchall()[0][0]
         aps, silent, degraded, outage = con.execute(
             "select count(*), count(*) filter (status = 'silent'), "

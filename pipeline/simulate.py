@@ -1,13 +1,14 @@
 """The synthetic city: devices with routines move through the registry's sites and write real logs.
 
-Vectorised (numpy + DuckDB), deterministic for a seed. It writes Cisco Meraki syslog `events` files
-into the inbox, one per service day, and the ground truth (device index, site, start, end: never a
-MAC) apart from the lake, so tests can hold the pipeline's numbers against what really happened.
+Vectorised (numpy + DuckDB), deterministic for a seed. It writes each day's logs into the inbox in
+the formats of the city's controllers (pipeline.sim_logs: Meraki, Aruba and hostapd sites, RADIUS
+beside them, the noise of real logs if asked) and the ground truth (device index, site, start,
+end: never a MAC) apart from the lake, so tests hold the pipeline's numbers against what happened.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from pipeline import lake
 from pipeline.calendar import is_holiday
 from pipeline.config import Settings
 from pipeline.registry import Registry
-from pipeline.sources import meraki_syslog
+from pipeline.sim_logs import Noise, write_day
 
 # Routines: share of the population, chance to be out on a working day / a rest day, stops a day,
 # the local hour the day starts (mean, sd), and the kinds of site they go to (weights).
@@ -45,11 +46,15 @@ LOCAL_ADMIN_SHARE = 0.12  # share of devices that show a randomised (locally adm
 
 @dataclass(frozen=True)
 class SimulationResult:
-    """What a simulation wrote: per day, the log file and the number of events and devices."""
+    """What a simulation wrote: the log files and the number of events and device-days.
+
+    macs_by_day holds, in memory only, each day's MAC of every device index, so that an
+    evaluation can pseudonymise the truth the way the pipeline does; it is never written."""
 
     files: list[Path]
     events: int
     devices: int
+    macs_by_day: dict = field(default_factory=dict, repr=False)
 
 
 def site_kind(name: str) -> str:
@@ -125,47 +130,17 @@ def _visits_of_day(rng, day: date, settings: Settings, population, registry: Reg
     })
 
 
-def _events_of_visits(rng, visits: pa.Table, macs, registry: Registry) -> pa.Table:
-    """Association at the start and disassociation (with duration) at the end, at one AP of the site;
-    visits longer than 15 minutes at multi-AP sites roam once to a second AP half-way."""
-    aps = registry.aps.to_pydict()
-    by_site: dict[str, list[str]] = {}
-    for ap_name, site in zip(aps["ap_name"], aps["site_id"]):
-        by_site.setdefault(site, []).append(ap_name)
-    site = np.array(visits["site_id"].to_pylist())
-    start = visits["start"].cast(pa.int64()).to_numpy() / 1e6
-    end = visits["end"].cast(pa.int64()).to_numpy() / 1e6
-    n_aps = np.array([len(by_site[s]) for s in site])
-    first_ap = rng.integers(0, 1 << 30, len(site)) % n_aps
-    roam = (n_aps > 1) & (end - start > 900)
-    mid = np.where(roam, np.round((start + end) / 2), end)
-    second_ap = (first_ap + 1) % n_aps
-    seg_site = np.concatenate([site, site[roam]])
-    seg_ap = np.concatenate([first_ap, second_ap[roam]])
-    seg_start = np.concatenate([start, mid[roam]])
-    seg_end = np.concatenate([mid, end[roam]])
-    seg_dev = np.concatenate([visits["device_idx"].to_numpy(), visits["device_idx"].to_numpy()[roam]])
-    ap_name = np.array([by_site[s][a] for s, a in zip(seg_site, seg_ap)])
-    n = len(seg_site)
-    return pa.table({
-        "ts": np.concatenate([seg_start, seg_end]),
-        "ap_name": np.concatenate([ap_name, ap_name]),
-        "mac": np.concatenate([macs[seg_dev], macs[seg_dev]]),
-        "kind": np.repeat(np.array(["association", "disassociation"]), n),
-        "duration": np.concatenate([np.full(n, np.nan), seg_end - seg_start]),
-        "rssi": rng.integers(10, 60, 2 * n),
-    })
-
-
 def simulate(settings: Settings, registry: Registry, first: date, last: date,
-             devices: int = 6000, seed: int = 7, outdir: Path | None = None) -> SimulationResult:
-    """Simulate service days first..last: Meraki syslog into the inbox, ground truth apart."""
+             devices: int = 6000, seed: int = 7, outdir: Path | None = None,
+             noise: Noise | None = None) -> SimulationResult:
+    """Simulate service days first..last: logs into the inbox, ground truth apart."""
+    noise = noise or Noise()
     rng = np.random.default_rng(seed)
     population = _population(rng, devices)
     names, routine, base_macs, local = population
     outdir = outdir or settings.inbox
     outdir.mkdir(parents=True, exist_ok=True)
-    files, n_events, n_devices = [], 0, 0
+    files, n_events, n_devices, macs_by_day = [], 0, 0, {}
     con = lake.connect(settings, spill=False)
     day = first
     while day <= last:
@@ -174,13 +149,14 @@ def simulate(settings: Settings, registry: Registry, first: date, last: date,
         fresh = (fresh & ~(np.uint64(3) << np.uint64(40))) | (np.uint64(2) << np.uint64(40))
         macs = np.where(local, fresh, base_macs)
         visits = _visits_of_day(rng, day, settings, population, registry)
-        events = _events_of_visits(rng, visits, macs, registry)
-        path = outdir / f"meraki_{day:%Y%m%d}.log"
-        meraki_syslog.write(con, events, path, settings.tz)
+        written, events = write_day(con, rng, registry, visits, macs, day, settings.zone, outdir,
+                                    noise)
         lake.write_parquet(visits, settings.truth / "visits" / f"day={day}" / "part.parquet",
                            sort_by=["device_idx", "start"])
-        files.append(path)
-        n_events += events.num_rows
+        files.extend(written)
+        macs_by_day[day] = macs
+        n_events += events
         n_devices += len(np.unique(visits["device_idx"].to_numpy()))
         day += timedelta(days=1)
-    return SimulationResult(files, n_events, n_devices)
+    con.close()
+    return SimulationResult(files, n_events, n_devices, macs_by_day)

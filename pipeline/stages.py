@@ -74,7 +74,8 @@ def movement(settings: Settings, day: date) -> dict:
     con = lake.connect(settings)
     try:
         con.register("aps", registry.aps)
-        visits = lake.query(con, "curated/visits", {"events": events, "gap_s": settings.gap_s})
+        visits = lake.query(con, "curated/visits", {"events": events, "gap_s": settings.gap_s,
+                                                    "flap_s": settings.flap_s})
         lake.replace_partition(settings.visits, day, {"part.parquet": visits})
         trips = lake.query(con, "curated/trips", {
             "visits": lake.day_files(settings.visits, day),

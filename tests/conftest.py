@@ -49,10 +49,7 @@ def simulated_quarter(tmp_path_factory, registry):
     settings = make_settings(root)
     last = E2E_FIRST + timedelta(days=E2E_DAYS - 1)
     result = simulate(settings, registry, E2E_FIRST, last, devices=E2E_DEVICES, seed=11)
-    raw_macs = set()
-    for path in result.files:
-        for line in path.read_text().splitlines():
-            raw_macs.add(line.split("client_mac='")[1][:17])
+    raw_macs = {f"{int(m):012x}" for macs in result.macs_by_day.values() for m in macs}
     day = E2E_FIRST
     while day <= last:
         stages.nightly(settings, day)

@@ -8,9 +8,6 @@ A line as a syslog server stores it:
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-import pyarrow as pa
 
 NAME = "meraki_syslog"
 _EVENT = re.compile(r"\s\d{9,10}(\.\d+)?\s+\S+\s+events\s+type=\w+")
@@ -21,32 +18,3 @@ def sniff(lines: list[str]) -> bool:
     lines = [line for line in lines if line.strip()]
     hits = sum(bool(_EVENT.search(line)) for line in lines)
     return hits > 0 and hits * 3 >= len(lines)
-
-
-WRITE_SQL = """
-copy (
-    select
-        strftime(timezone($tz, to_timestamp(ts)), '%b %d %H:%M:%S') || ' 10.20.0.5 1 '
-        || printf('%.9f', ts) || ' ' || ap_name || ' events type=' || kind
-        || ' radio=''1'' vap=''0'' client_mac=''' || mac || ''' channel=''36'' reason='''
-        || case when kind = 'association' then '0' else '8' end || ''''
-        || case when kind = 'association' then ' rssi=''' || rssi || ''''
-                else ' instigator=''2'' duration=''' || printf('%.3f', duration) || '''' end
-    from events
-    order by ts, kind, mac
-) to '{path}' (format csv, header false, quote '', escape '', delimiter '\x1f')
-"""
-
-
-def write(con, events: pa.Table, path: Path, tz: str) -> None:
-    """Write events (ts epoch s, ap_name, mac uint64, kind, duration, rssi) as Meraki syslog."""
-    con.register("events_raw", events)
-    con.execute("""
-        create or replace temp view events as
-        select ts, ap_name, kind, duration, rssi,
-               rtrim(regexp_replace(printf('%012x', mac), '(..)', '\\1:', 'g'), ':') as mac
-        from events_raw
-    """)
-    # COPY takes no bound target; the path is ours (the simulator's inbox), quoted safely.
-    con.execute(WRITE_SQL.replace("{path}", str(path).replace("'", "''")), {"tz": tz})
-    con.unregister("events_raw")

@@ -1,32 +1,9 @@
 -- Trips: one row per leg, a move of a device from one site to the next within the maximum transit
 -- time (departure = end of the origin visit, arrival = start of the next). Legs that follow each
 -- other through a site (A -> B -> C) are one journey, numbered per device, legs in order.
--- A short visit (under flap_s) inside a visit elsewhere, or squeezed between visits elsewhere with
--- gaps under flap_s on both sides, is a device flapping between the APs of nearby sites, not a
--- move: it makes no trip.
-with visits as (
-    select device, site_id, start, "end", dwell_s from read_parquet($visits)
-),
-neighbours as (
-    select
-        *,
-        lag(site_id) over w as prev_site,
-        lag("end") over w as prev_end,
-        lead(site_id) over w as next_site,
-        lead(start) over w as next_start,
-        max("end") over (w rows between unbounded preceding and 1 preceding) as covered_until
-    from visits
-    window w as (partition by device order by start, "end", site_id)
-),
-steady as (
-    select device, site_id, start, "end"
-    from neighbours
-    where not (
-        dwell_s < $flap_s
-        and (coalesce(covered_until >= "end", false)
-             or coalesce(prev_site <> site_id and next_site <> site_id
-                         and epoch(start) - epoch(prev_end) < $flap_s
-                         and epoch(next_start) - epoch("end") < $flap_s, false)))
+-- Flaps (short visits at a nearby site's AP, marked in curated/visits) make no trip.
+with steady as (
+    select device, site_id, start, "end" from read_parquet($visits) where not flap
 ),
 pairs as (
     select

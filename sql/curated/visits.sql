@@ -3,7 +3,8 @@
 -- time before it; one without closes the session its AP opened last (assoc / start). Any other
 -- event is a moment of presence. Presences of a device at one site (any of its APs, any source)
 -- closer than the gap threshold merge into one visit, so roaming between the APs of a site and
--- one session seen by two sources are one visit.
+-- one session seen by two sources are one visit. Flaps (see below) are kept, marked: they make
+-- no trip and count in no footfall.
 with events as (
     select e.device, e.ap_id, a.site_id, e.ts, e.kind, e.duration_s
     from read_parquet($events) as e
@@ -46,7 +47,7 @@ numbered as (
             over (partition by device, site_id order by t0, t1 rows unbounded preceding)::bigint as visit_no
     from gaps
 ),
-visits as (
+merged as (
     select
         device,
         site_id,
@@ -56,5 +57,28 @@ visits as (
         count(*) as events
     from numbered
     group by device, site_id, visit_no
+),
+neighbours as (
+    select
+        *,
+        lag(site_id) over w as prev_site,
+        lag("end") over w as prev_end,
+        lead(site_id) over w as next_site,
+        lead(start) over w as next_start,
+        max("end") over (w rows between unbounded preceding and 1 preceding) as covered_until
+    from merged
+    window w as (partition by device order by start, "end", site_id)
+),
+visits as (
+    -- a flap: a visit under flap_s inside a visit elsewhere, or squeezed between visits elsewhere
+    -- with gaps under flap_s on both sides; the device was seen by a nearby site's AP, not there
+    select
+        device, site_id, start, "end", dwell_s, events,
+        dwell_s < $flap_s
+        and (coalesce(covered_until >= "end", false)
+             or coalesce(prev_site <> site_id and next_site <> site_id
+                         and epoch(start) - epoch(prev_end) < $flap_s
+                         and epoch(next_start) - epoch("end") < $flap_s, false)) as flap
+    from neighbours
 )
 select * from visits order by device, start, site_id

@@ -1,6 +1,6 @@
 -- Dwell per site of one service day: visits and devices in each dwell bucket. No device ids.
 with visits as (
-    select device, site_id, dwell_s from read_parquet($visits)
+    select device, site_id, dwell_s from read_parquet($visits) where not flap
 ),
 bucketed as (
     select

@@ -2,7 +2,7 @@
 -- A site whose APs were all silent the whole day while usually active has a row with
 -- no_data = true and NULL counts.
 with visits as (
-    select device, site_id, dwell_s from read_parquet($visits)
+    select device, site_id, dwell_s from read_parquet($visits) where not flap
 ),
 daily as (
     select

@@ -4,7 +4,7 @@
 -- An hour whose APs were silent while usually active (table no_data) is a row with no_data = true
 -- and NULL counts: no data, never zero people.
 with visits as (
-    select device, site_id, start, "end", dwell_s from read_parquet($visits)
+    select device, site_id, start, "end", dwell_s from read_parquet($visits) where not flap
 ),
 presence as (
     select

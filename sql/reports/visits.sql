@@ -1,6 +1,6 @@
 -- `footfall show visits`: the visits of one service day for operators, one row per visit.
 with visits as (
-    select device, site_id, start, "end", dwell_s from read_parquet($visits)
+    select device, site_id, start, "end", dwell_s from read_parquet($visits) where not flap
 ),
 named as (
     select
