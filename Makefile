@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lock vendor browser bench clean
+.PHONY: demo test lint lock vendor browser airflow bench accuracy clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,8 +49,23 @@ vendor:
 	  && cp leaflet-1.9.4/LICENSE $(CURDIR)/maps/vendor/LICENSE-leaflet.txt \
 	  && cp leaflet.heat-0.2.0/LICENSE $(CURDIR)/maps/vendor/LICENSE-leaflet.heat.txt
 
+# The embedded default: Airflow standalone (SQLite, LocalExecutor) on this repository's DAGs and lake.
+AIRFLOW_HOME ?= $(CURDIR)/.airflow
+airflow: $(STAMP)
+	@echo "Airflow on http://localhost:8080 ; the admin password is in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
+	export AIRFLOW_HOME=$(AIRFLOW_HOME) AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
+	  AIRFLOW__CORE__LOAD_EXAMPLES=False FOOTFALL_HOME=$${FOOTFALL_HOME:-$(CURDIR)/var}; \
+	$(BIN)/airflow db migrate >/dev/null && \
+	$(BIN)/airflow pools set duckdb 2 "DuckDB-heavy footfall tasks" >/dev/null && \
+	$(BIN)/airflow standalone
+
+# Benchmarks and the accuracy table: not part of `make test`.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_night.py
+	$(BIN)/python benchmarks/bench_ingest.py
+
+accuracy: $(STAMP)
+	$(BIN)/python -m pipeline.accuracy
 
 clean:
 	rm -rf var keystore .pytest_cache

@@ -16,6 +16,14 @@ MARTS = Asset("footfall://marts/daily")
 TZ = "Asia/Tokyo"
 
 
+def alert(context) -> None:
+    """Failure callback: always logged; e-mail too where Airflow's SMTP is configured."""
+    import logging
+
+    logging.getLogger("footfall.alert").error(
+        "footfall_nightly %s failed: %s", context["ti"].task_id, context.get("exception"))
+
+
 @dag(
     dag_id="footfall_nightly",
     schedule=CronTriggerTimetable("30 2 * * *", timezone=TZ),
@@ -27,7 +35,8 @@ TZ = "Asia/Tokyo"
                          description="Service day to process (YYYY-MM-DD); empty: the last "
                                      "complete service day before the run.")},
     default_args={"retries": 2, "retry_delay": timedelta(minutes=5),
-                  "retry_exponential_backoff": True},
+                  "retry_exponential_backoff": True, "on_failure_callback": alert,
+                  "pool": "duckdb"},
     doc_md=__doc__,
 )
 def footfall_nightly():
@@ -43,10 +52,15 @@ def footfall_nightly():
         def run(day: str) -> dict:
             from datetime import date
 
+            from airflow.sdk.exceptions import AirflowFailException
+
             from pipeline import stages
             from pipeline.config import load_settings
 
-            return getattr(stages, name)(load_settings(), date.fromisoformat(day))
+            try:
+                return getattr(stages, name)(load_settings(), date.fromisoformat(day))
+            except stages.BAD_INPUT as error:  # retrying cannot fix bad input: fail at once
+                raise AirflowFailException(str(error)) from None
 
         return run
 

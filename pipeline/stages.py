@@ -33,6 +33,9 @@ class NoDataError(RuntimeError):
     """A stage found nothing to work on for the day."""
 
 
+# Failures that a retry cannot mend: the input or the figures are wrong, not the machine.
+BAD_INPUT = (NoDataError, ingestion.IngestError, quality_report.QualityGateError)
+
 def _timed(settings: Settings, day: date, stage: str, started: float, figures: dict) -> dict:
     seconds = time.monotonic() - started
     catalog.record_run(settings, day, stage, seconds, figures)

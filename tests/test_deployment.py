@@ -35,3 +35,15 @@ def test_the_image_installs_from_the_lock():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert dockerfile.startswith("# ") and "FROM apache/airflow:3.3.2-python3.11" in dockerfile
     assert "requirements.lock" in dockerfile
+
+
+def test_the_compose_file_follows_the_compose_specification():
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path as P
+
+    tool = shutil.which("check-jsonschema") or str(P(sys.executable).with_name("check-jsonschema"))
+    done = subprocess.run([tool, "--builtin-schema", "vendor.compose-spec",
+                           str(ROOT / "docker-compose.yml")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

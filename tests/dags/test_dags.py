@@ -52,6 +52,8 @@ def airflow(tmp_path_factory):
     airflow_bin = Path(sys.executable).with_name("airflow")
     subprocess.run([str(airflow_bin), "db", "migrate"], env=env, check=True,
                    capture_output=True, timeout=300)
+    subprocess.run([str(airflow_bin), "pools", "set", "duckdb", "2", "DuckDB-heavy tasks"],
+                   env=env, check=True, capture_output=True, timeout=120)
     return env
 
 
