@@ -58,7 +58,7 @@ def footfall_nightly():
             from pipeline.config import load_settings
 
             try:
-                return getattr(stages, name)(load_settings(), date.fromisoformat(day))
+                return stages.run(load_settings(), name, date.fromisoformat(day))
             except stages.BAD_INPUT as error:  # retrying cannot fix bad input: fail at once
                 raise AirflowFailException(str(error)) from None
 

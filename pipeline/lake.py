@@ -123,6 +123,23 @@ def replace_partition(root: Path, day: date, files: dict[str, pa.Table], sort_by
     return final
 
 
+def remove_orphans(root: Path, older_than_s: float = 3600) -> list[Path]:
+    """Remove temp files and folders (.tmp-*, .old-*) a killed writer left, older than an hour
+    (a live writer's are seconds old)."""
+    import time
+
+    removed = []
+    cutoff = time.time() - older_than_s
+    for path in list(root.rglob(".tmp-*")) + list(root.rglob(".old-*")):
+        try:
+            if path.lstat().st_mtime < cutoff:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+                removed.append(path)
+        except FileNotFoundError:
+            continue
+    return removed
+
+
 def day_files(root: Path, day: date) -> list[str]:
     """The Parquet files of one day partition, sorted (empty when the day has none)."""
     return sorted(str(p) for p in (root / f"day={day.isoformat()}").glob("*.parquet"))

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import pyarrow as pa
 
-from pipeline import catalog, lake
+from pipeline import catalog, lake, locks
 from pipeline import ingest as ingestion
 from pipeline import quality as quality_report
 from pipeline import retention as retention_policy
@@ -34,7 +34,8 @@ class NoDataError(RuntimeError):
 
 
 # Failures that a retry cannot mend: the input or the figures are wrong, not the machine.
-BAD_INPUT = (NoDataError, ingestion.IngestError, quality_report.QualityGateError)
+BAD_INPUT = (NoDataError, ingestion.IngestError, quality_report.QualityGateError,
+             locks.DayBusyError)
 
 def _timed(settings: Settings, day: date, stage: str, started: float, figures: dict) -> dict:
     seconds = time.monotonic() - started
@@ -164,13 +165,19 @@ def retention(settings: Settings, day: date) -> dict:
     return _timed(settings, day, "retention", started, retention_policy.retention(settings, day))
 
 
+STAGES = ("land", "ingest", "movement", "marts", "quality", "retention")
+
+
+def run(settings: Settings, name: str, day: date) -> dict:
+    """One stage of a night, holding the day's lock: what an Airflow task calls."""
+    if name not in STAGES:
+        raise ValueError(f"{name!r} is not a stage; one of {', '.join(STAGES)}")
+    with locks.day_lock(settings, day):
+        return globals()[name](settings, day)
+
+
 def nightly(settings: Settings, day: date) -> dict:
-    """The whole night for one service day."""
-    return {
-        "land": land(settings, day),
-        "ingest": ingest(settings, day),
-        "movement": movement(settings, day),
-        "marts": marts(settings, day),
-        "quality": quality(settings, day),
-        "retention": retention(settings, day),
-    }
+    """The whole night for one service day, holding the day's lock (a second run waits)."""
+    with locks.day_lock(settings, day):
+        lake.remove_orphans(settings.home)
+        return {name: globals()[name](settings, day) for name in STAGES}
