@@ -72,7 +72,7 @@ def build_tables(settings: Settings, quarter: FiscalQuarter) -> dict[str, pa.Tab
         con.register("calendar", calendar)
         con.execute("""
             create temp view zones as
-            select zone_id, min(site_name) as zone_name, avg(lat) as lat, avg(lon) as lon,
+            select zone_id, min(zone_name) as zone_name, avg(lat) as lat, avg(lon) as lon,
                    bool_and(sensitive) as sensitive
             from sites group by zone_id
         """)

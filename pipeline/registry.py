@@ -38,9 +38,11 @@ AP_SCHEMA = pa.schema([
 AP_MAC_SCHEMA = pa.schema([("mac", pa.string()), ("ap_id", pa.string())])
 SITE_SCHEMA = pa.schema([
     ("site_id", pa.string()), ("site_name", pa.string()), ("site_name_en", pa.string()),
-    ("zone_id", pa.string()), ("lat", pa.float64()), ("lon", pa.float64()),
-    ("n_aps", pa.int32()), ("sensitive", pa.bool_()),
+    ("zone_id", pa.string()), ("zone_name", pa.string()), ("lat", pa.float64()),
+    ("lon", pa.float64()), ("n_aps", pa.int32()), ("sensitive", pa.bool_()),
 ])
+ZONE_ID_FIELDS = ("zone_id", "id", "code", "N03_007", "KEY_CODE")
+ZONE_NAME_FIELDS = ("zone_name", "name", "名称", "N03_004", "S_NAME")
 
 _HEX12 = re.compile(r"^[0-9a-f]{12}$")
 
@@ -160,7 +162,8 @@ def _sites(ap_rows) -> pa.Table:
         group = by_site[site_id]
         out.append({
             "site_id": site_id, "site_name": group[0][3], "site_name_en": group[0][4],
-            "zone_id": group[0][5], "lat": sum(r[6] for r in group) / len(group),
+            "zone_id": group[0][5], "zone_name": group[0][3],
+            "lat": sum(r[6] for r in group) / len(group),
             "lon": sum(r[7] for r in group) / len(group), "n_aps": len(group),
             "sensitive": any(r[8] for r in group),
         })
@@ -202,11 +205,52 @@ def registry_for(settings, day: date | None = None) -> Registry:
     the file of the settings (the sample registry by default)."""
     from pipeline import catalog
 
+    registry = None
     if settings.catalog.exists():
         with catalog.connect(settings) as con:
             row = con.execute(
                 "select max(effective_from) from registry_versions where effective_from <= ?",
                 [day or date.max]).fetchall()[0]
             if row[0] is not None:
-                return _from_catalog(con, row[0])
-    return load_registry(settings.registry)
+                registry = _from_catalog(con, row[0])
+    registry = registry or load_registry(settings.registry)
+    return with_zones(registry, settings.zones) if settings.zones else registry
+
+
+def with_zones(registry: Registry, path: Path) -> Registry:
+    """Put each site in the district polygon (GeoJSON or GeoParquet, any CRS) that holds it.
+
+    The zone's id and name come from the first of ZONE_ID_FIELDS / ZONE_NAME_FIELDS the file has;
+    a site outside every polygon is warned about and stays a zone of its own."""
+    import logging
+
+    import geopandas as gpd
+
+    path = Path(path)
+    zones = gpd.read_parquet(path) if path.suffix == ".parquet" else gpd.read_file(path)
+    if zones.crs is None:
+        raise RegistryError(f"{path}: the zone file has no CRS; write it with one (e.g. EPSG:6668).")
+    zones = zones.to_crs(4326)
+    id_field = next((f for f in ZONE_ID_FIELDS if f in zones.columns), None)
+    name_field = next((f for f in ZONE_NAME_FIELDS if f in zones.columns), id_field)
+    if id_field is None:
+        raise RegistryError(f"{path}: no zone id field; name one of {', '.join(ZONE_ID_FIELDS)}.")
+    zones = gpd.GeoDataFrame({"zid": zones[id_field].astype(str), "zname": zones[name_field].astype(str)},
+                             geometry=zones.geometry, crs=4326)
+    sites = registry.sites.to_pandas()[["site_id", "site_name", "lat", "lon"]]
+    points = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites.lon, sites.lat), crs=4326)
+    joined = gpd.sjoin(points, zones, how="left", predicate="within").drop_duplicates("site_id")
+    outside = joined[joined["zid"].isna()]
+    for _, site in outside.iterrows():
+        logging.getLogger(__name__).warning(
+            "site %s %s lies outside every zone of %s: it is a zone of its own",
+            site.site_id, site.site_name, path.name)
+    zone_of = {r.site_id: (r.zid, r.zname) for r in joined.itertuples() if isinstance(r.zid, str)}
+    site_rows = [{**s, "zone_id": zone_of.get(s["site_id"], (s["site_id"],))[0],
+                  "zone_name": zone_of.get(s["site_id"], (None, s["site_name"]))[1]}
+                 for s in registry.sites.to_pylist()]
+    aps = registry.aps.to_pylist()
+    for ap in aps:
+        ap["zone_id"] = zone_of.get(ap["site_id"], (ap["site_id"],))[0]
+    return Registry(pa.Table.from_pylist(aps, AP_SCHEMA), registry.ap_macs,
+                    pa.Table.from_pylist(site_rows, SITE_SCHEMA))

@@ -75,3 +75,53 @@ def test_every_mac_spelling_is_one_canonical_form(text):
 @pytest.mark.parametrize("text", ["", "aa:bb:cc:dd:ee", "gg:bb:cc:dd:ee:ff", "aabbccddeeff00"])
 def test_non_macs_are_none(text):
     assert canonical_mac(text) is None
+
+
+def _zones_file(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    zones = gpd.GeoDataFrame(
+        {"zone_id": ["Z-CENTRAL", "Z-EAST"], "name": ["中心市街地", "東部"]},
+        geometry=[box(131.600, 33.228, 131.616, 33.242), box(131.64, 33.20, 131.78, 33.26)],
+        crs=4326).to_crs(3857)  # any CRS: it is reprojected
+    path = tmp_path / "zones.geojson"
+    zones.to_file(path, driver="GeoJSON")
+    return path
+
+
+def test_sites_take_the_district_polygon_that_holds_them(tmp_path, registry, caplog):
+    from pipeline.registry import with_zones
+
+    zoned = with_zones(registry, _zones_file(tmp_path))
+    sites = {s["site_name"]: s for s in zoned.sites.to_pylist()}
+    assert sites["JR大分駅"]["zone_id"] == sites["ガレリア竹町"]["zone_id"] == "Z-CENTRAL"
+    assert sites["JR鶴崎駅"]["zone_id"] == "Z-EAST" and sites["JR鶴崎駅"]["zone_name"] == "東部"
+    # outside every polygon: a zone of its own, and a warning that names it
+    assert sites["高崎山自然動物園"]["zone_id"] == sites["高崎山自然動物園"]["site_id"]
+    assert "高崎山自然動物園" in caplog.text and "outside every zone" in caplog.text
+    aps = {a["site_name"]: a["zone_id"] for a in zoned.aps.to_pylist()}
+    assert aps["JR大分駅"] == "Z-CENTRAL"
+
+
+def test_od_flows_run_between_zones_when_polygons_are_given(tmp_path):
+    from datetime import date
+
+    import duckdb
+
+    from pipeline import stages
+    from tests.conftest import make_settings
+    from tests.test_stages import DAY, aps_of, session, stage_events
+
+    settings = make_settings(tmp_path, FOOTFALL_ZONES=str(_zones_file(tmp_path)))
+    from pipeline.registry import registry_for
+
+    registry = registry_for(settings, DAY)
+    station, arcade, east = (aps_of(registry, n)[0] for n in ("JR大分駅", "ガレリア竹町", "JR鶴崎駅"))
+    stage_events(settings, session(1, station, 0, 10) + session(1, arcade, 20, 40)
+                 + session(1, east, 60, 80))
+    stages.movement(settings, DAY)
+    stages.marts(settings, DAY)
+    flows = duckdb.sql(f"select origin_zone_id, dest_zone_id, trips from "
+                       f"'{settings.marts}/od_flows/day={date(2024, 4, 1)}/part.parquet'").fetchall()
+    assert flows == [("Z-CENTRAL", "Z-EAST", 1)]  # station -> arcade stays inside the centre
