@@ -61,7 +61,8 @@ def build_file(tmp: Path, lines: int) -> Path:
     from pipeline.simulate import simulate
 
     settings = load_settings({"FOOTFALL_HOME": str(tmp / "sim"), "FOOTFALL_KEYSTORE": str(tmp / "k")})
-    (day_file,) = simulate(settings, load_registry(settings.registry), DAY, DAY, devices=100_000).files
+    files = simulate(settings, load_registry(settings.registry), DAY, DAY, devices=100_000).files
+    day_file = next(f for f in files if f.name.startswith("meraki_syslog"))
     block = day_file.read_bytes()
     per_block = block.count(b"\n")
     path = tmp / f"meraki_{DAY:%Y%m%d}.log"

@@ -23,6 +23,7 @@ from pipeline.calendar import FiscalQuarter
 from pipeline.config import load_settings
 from pipeline.publish import publish
 from pipeline.registry import load_registry
+from pipeline.sim_logs import SCENARIOS
 from pipeline.simulate import simulate
 
 RESULTS = Path(__file__).parent / "results"
@@ -55,18 +56,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=60000)
     parser.add_argument("--days", type=int, default=1)
+    parser.add_argument("--scenario", default="realistic", choices=sorted(SCENARIOS))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings({"FOOTFALL_HOME": f"{tmp}/var", "FOOTFALL_KEYSTORE": f"{tmp}/keys"})
         last = FIRST + timedelta(days=args.days - 1)
         started = time.perf_counter()
-        sim = simulate(settings, load_registry(settings.registry), FIRST, last, devices=args.devices)
+        sim = simulate(settings, load_registry(settings.registry), FIRST, last, devices=args.devices,
+                       noise=SCENARIOS[args.scenario])
         figures = {"simulate_s": time.perf_counter() - started, "events": sim.events}
         copies = [Path(tmp) / f"floor-{p.name}" for p in sim.files]
         for source, copy in zip(sim.files, copies):
             copy.write_bytes(source.read_bytes())  # the inbox is emptied by landing
         figures["floor_s"], figures["lines"] = floor_seconds(copies)
-        night = {"land": 0.0, "ingest": 0.0, "movement": 0.0, "marts": 0.0}
+        night = dict.fromkeys(stages.STAGES, 0.0)
         day = FIRST
         while day <= last:
             for stage in night:
@@ -82,7 +85,7 @@ def main() -> None:
         figures["publish_s"] = time.perf_counter() - t
         figures["peak_rss_mb"] = peak_mb()
     report = {"date": date.today().isoformat(), "machine": platform.platform(),
-              "devices": args.devices, "days": args.days,
+              "devices": args.devices, "days": args.days, "scenario": args.scenario,
               **{k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"night-{args.devices}.json").write_text(json.dumps(report, indent=2) + "\n")
