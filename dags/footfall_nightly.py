@@ -1,5 +1,5 @@
-"""footfall_nightly: one run per service day, land -> ingest -> visits/trips -> marts -> quality
-gate -> retention.
+"""footfall_nightly: one run per service day, land -> ingest (mapped over the landed files) ->
+visits/trips -> marts -> quality gate -> retention.
 
 Thin on purpose: every task calls one function of pipeline.stages with (settings, day); heavy
 imports happen inside the tasks. A manual run takes the day as a Param.
@@ -64,8 +64,37 @@ def footfall_nightly():
 
         return run
 
+    @task
+    def pending(day: str) -> list[str]:
+        from datetime import date
+
+        from pipeline import stages
+        from pipeline.config import load_settings
+
+        return stages.pending(load_settings(), date.fromisoformat(day))
+
+    @task(max_active_tis_per_dagrun=4)
+    def ingest(day: str, file_id: str) -> dict:
+        """One landed file; the files of a night fan out over the workers (duckdb pool)."""
+        from datetime import date
+
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from pipeline import ingest as ingestion
+        from pipeline import stages
+        from pipeline.config import load_settings
+
+        try:
+            return stages.ingest_file(load_settings(), date.fromisoformat(day), file_id)
+        except ingestion.IngestError as error:
+            raise AirflowFailException(str(error)) from None
+
     day = service_day()
-    (stage("land")(day) >> stage("ingest")(day) >> stage("movement")(day)
+    files = pending(day)
+    stage("land")(day) >> files
+    # none_failed: a night with nothing new to ingest (a rerun) still rebuilds its day
+    (ingest.partial(day=day).expand(file_id=files)
+     >> stage("movement", trigger_rule="none_failed")(day)
      >> stage("marts", outlets=[MARTS])(day) >> stage("quality")(day) >> stage("retention")(day))
 
 

@@ -188,8 +188,8 @@ def parse_file(settings: Settings, registry: Registry, path: Path, fmt: str | No
     return events, reasons
 
 
-def pending_files(settings: Settings) -> list[tuple[str, Path]]:
-    """Landed files not ingested yet, oldest first."""
+def pending_files(settings: Settings) -> list[tuple[str, Path, date]]:
+    """Landed files not ingested yet, oldest first: (file_id, path, year hint)."""
     with catalog.connect(settings) as con:
         rows = con.execute(
             "select file_id, name, year_hint from files where ingested_at is null and error is null "
@@ -203,52 +203,64 @@ def _quarantine_rate(result: FileResult) -> float:
     return quarantined / usable if usable else 0.0
 
 
+def _record(settings: Settings, result: FileResult) -> None:
+    with catalog.connect(settings) as con:
+        for day, n in result.events_by_day.items():
+            con.execute("insert or replace into file_days values (?, ?, ?, ?, ?)",
+                        [result.file_id, day, n, *result.devices_by_day[day]])
+        catalog.mark_days(con, list(result.events_by_day))
+        for reason, n in result.quarantined.items():
+            con.execute("insert or replace into file_quarantine values (?, ?, ?)",
+                        [result.file_id, reason, n])
+        con.execute(
+            "update files set ingested_at = ?, format = ?, records = ?, quarantined = ?, "
+            "ignored = ? where file_id = ?",
+            [catalog.now(), result.fmt, result.records, sum(result.quarantined.values()),
+             result.ignored, result.file_id])
+
+
+def ingest_one(settings: Settings, file_id: str, path: Path, hint: date) -> dict:
+    """Ingest one pending landed file with the registry in force on its day and record it.
+
+    Raises IngestError when it cannot be read (recorded, retried when landed again) or when its
+    quarantined share passes the policy (its good records are staged all the same)."""
+    started = time.monotonic()
+    try:
+        result = ingest_file(settings, registry_for(settings, hint), file_id, path, hint=hint)
+    except (IngestError, sources.UnknownFormatError) as error:
+        with catalog.connect(settings) as con:
+            con.execute("update files set error = ? where file_id = ?", [str(error), file_id])
+        raise IngestError(str(error)) from None
+    _record(settings, result)
+    events = sum(result.events_by_day.values())
+    log.info("ingested %s (%s): %d records, %d events, quarantined %s in %.1f s", file_id,
+             result.fmt, result.records, events, result.quarantined, time.monotonic() - started)
+    if _quarantine_rate(result) > settings.max_quarantine_rate:
+        raise IngestError(f"{path.name} ({file_id}): {_quarantine_rate(result):.0%} of its records "
+                          f"quarantined {result.quarantined}, over the limit of "
+                          f"{settings.max_quarantine_rate:.0%} (FOOTFALL_MAX_QUARANTINE_RATE); its "
+                          f"good records are staged, the masked lines are in {settings.quarantine}")
+    return {"file_id": file_id, "records": result.records, "events": events,
+            "quarantined": sum(result.quarantined.values()),
+            "days": sorted(d.isoformat() for d in result.events_by_day)}
+
+
 def ingest(settings: Settings) -> dict:
-    """Ingest every pending landed file, each with the registry in force on its day; mark the
-    service days that received events. Files whose quarantine rate passes the policy are
-    ingested all the same, then fail the run together, named with their rates and reasons."""
-    totals = {"files": 0, "records": 0, "events": 0, "quarantined": 0, "days": set(),
-              "by_reason": {}}
+    """Ingest every pending landed file; files that need attention fail the run together, after
+    every other file was ingested, each named with what to do."""
+    totals = {"files": 0, "records": 0, "events": 0, "quarantined": 0, "days": set()}
     problems = []
     for file_id, path, hint in pending_files(settings):
-        started = time.monotonic()
         try:
-            result = ingest_file(settings, registry_for(settings, hint), file_id, path, hint=hint)
-        except (IngestError, sources.UnknownFormatError) as error:
-            with catalog.connect(settings) as con:
-                con.execute("update files set error = ? where file_id = ?", [str(error), file_id])
+            figures = ingest_one(settings, file_id, path, hint)
+        except IngestError as error:
             problems.append(str(error))
             continue
-        quarantined = sum(result.quarantined.values())
-        with catalog.connect(settings) as con:
-            for day, n in result.events_by_day.items():
-                con.execute("insert or replace into file_days values (?, ?, ?, ?, ?)",
-                            [file_id, day, n, *result.devices_by_day[day]])
-            catalog.mark_days(con, list(result.events_by_day))
-            for reason, n in result.quarantined.items():
-                con.execute("insert or replace into file_quarantine values (?, ?, ?)",
-                            [file_id, reason, n])
-            con.execute(
-                "update files set ingested_at = ?, format = ?, records = ?, quarantined = ?, "
-                "ignored = ? where file_id = ?",
-                [catalog.now(), result.fmt, result.records, quarantined, result.ignored, file_id],
-            )
-        log.info("ingested %s (%s): %d records, %d events, %d quarantined %s in %.1f s", file_id,
-                 result.fmt, result.records, sum(result.events_by_day.values()), quarantined,
-                 result.quarantined, time.monotonic() - started)
-        if _quarantine_rate(result) > settings.max_quarantine_rate:
-            problems.append(f"{path.name} ({file_id}): {_quarantine_rate(result):.0%} of its records "
-                            f"quarantined {result.quarantined}, over the limit of "
-                            f"{settings.max_quarantine_rate:.0%} (FOOTFALL_MAX_QUARANTINE_RATE); its "
-                            f"good records are staged, the masked lines are in {settings.quarantine}")
         totals["files"] += 1
-        totals["records"] += result.records
-        totals["events"] += sum(result.events_by_day.values())
-        totals["quarantined"] += quarantined
-        totals["days"] |= set(result.events_by_day)
-        for reason, n in result.quarantined.items():
-            totals["by_reason"][reason] = totals["by_reason"].get(reason, 0) + n
-    totals["days"] = sorted(d.isoformat() for d in totals["days"])
+        for key in ("records", "events", "quarantined"):
+            totals[key] += figures[key]
+        totals["days"] |= set(figures["days"])
+    totals["days"] = sorted(totals["days"])
     if problems:
         raise IngestError(f"{len(problems)} file(s) need attention: " + " | ".join(problems)
                           + ". Fix the source or the registry, then land the file again.")

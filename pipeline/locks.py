@@ -21,12 +21,17 @@ class DayBusyError(RuntimeError):
     """Another run holds the service day."""
 
 
-@contextmanager
 def day_lock(settings: Settings, day: date, wait_s: float = WAIT_S):
     """Hold the lock of a service day, waiting up to wait_s for another run to finish."""
+    return named_lock(settings, f"day={day.isoformat()}", wait_s, f"service day {day}")
+
+
+@contextmanager
+def named_lock(settings: Settings, name: str, wait_s: float = WAIT_S, what: str | None = None):
+    """Hold the lock `name` (a day, a file), waiting up to wait_s for its holder."""
     folder = settings.home / "locks"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"day={day.isoformat()}.lock"
+    path = folder / f"{name}.lock"
     handle = open(path, "a+")
     deadline = time.monotonic() + wait_s
     try:
@@ -39,8 +44,8 @@ def day_lock(settings: Settings, day: date, wait_s: float = WAIT_S):
                     handle.seek(0)
                     holder = handle.read().strip() or "another process"
                     raise DayBusyError(
-                        f"service day {day} is being processed by {holder}; waited {wait_s:.0f} s. "
-                        "Let that run finish, or stop it, then run the day again.") from None
+                        f"{what or name} is being processed by {holder}; waited {wait_s:.0f} s. "
+                        "Let that run finish, or stop it, then run it again.") from None
                 time.sleep(0.2)
         handle.seek(0)
         handle.truncate()

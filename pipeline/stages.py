@@ -52,6 +52,23 @@ def land(settings: Settings, day: date) -> dict:
     return _timed(settings, day, "land", started, {"seen": len(inbox), "landed": len(landed)})
 
 
+def pending(settings: Settings, day: date) -> list[str]:
+    """The ids of the landed files still to ingest (for an Airflow task mapped over files)."""
+    return [file_id for file_id, _, _ in ingestion.pending_files(settings)]
+
+
+def ingest_file(settings: Settings, day: date, file_id: str) -> dict:
+    """Ingest one landed file (many may run at once: each holds its own file's lock)."""
+    started = time.monotonic()
+    with locks.named_lock(settings, f"file={file_id}"):
+        todo = {f: (p, h) for f, p, h in ingestion.pending_files(settings)}
+        if file_id not in todo:
+            return _timed(settings, day, "ingest_file", started, {"file_id": file_id, "done": True})
+        path, hint = todo[file_id]
+        return _timed(settings, day, "ingest_file", started,
+                      ingestion.ingest_one(settings, file_id, path, hint))
+
+
 def ingest(settings: Settings, day: date) -> dict:
     """Ingest every landed file not ingested yet (files may hold events of several days)."""
     started = time.monotonic()
