@@ -1,11 +1,15 @@
 """Folium maps of a release that open offline: Leaflet and plugins are vendored next to them.
 
-heatmap.html: footfall heat (weekday and holiday layers) with site popups of the hourly profile.
-flows.html: OD flows as curved lines with direction, width and colour by trips, Japanese tooltips.
+heatmap.html: footfall heat with an hour-of-day slider, weekday and weekend/holiday layers, site
+popups of the hourly profile. flows.html: OD flows as curved lines with direction, width and colour
+by trips, a top-N filter, Japanese tooltips. On both, sites are coloured by AP health (uptime,
+hours without data), and GSI tiles are an overlay to switch on when online: closed, the map asks
+the network for nothing.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import shutil
@@ -22,6 +26,7 @@ GSI_TILES = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
 GSI_ATTRIBUTION = "<a href='https://maps.gsi.go.jp/development/ichiran.html'>地理院タイル</a>"
 DAY_TYPES = {"weekday": "平日", "holiday": "土日祝"}
 FLOW_COLOURS = ["#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"]
+TOP_DEFAULT = 30
 
 
 def _base_map(title: str) -> folium.Map:
@@ -29,13 +34,21 @@ def _base_map(title: str) -> folium.Map:
     # Vendored assets only: folium's defaults point at CDNs, which a closed network cannot reach.
     fmap.default_js = [("leaflet", f"{LIB}/leaflet.js"), ("jquery", f"{LIB}/jquery.min.js")]
     fmap.default_css = [("leaflet_css", f"{LIB}/leaflet.css")]
-    folium.TileLayer(GSI_TILES, attr=GSI_ATTRIBUTION, name="地理院タイル（淡色）",
-                     max_zoom=18).add_to(fmap)
+    folium.TileLayer(GSI_TILES, attr=GSI_ATTRIBUTION, name="地理院タイル（オンライン時）",
+                     max_zoom=18, overlay=True, show=False).add_to(fmap)
     fmap.get_root().header.add_child(folium.Element(
         f"<title>{title}</title><meta charset='utf-8'>"
-        "<style>.ff-legend{position:absolute;z-index:1000;top:90px;left:12px;background:#fff;"
-        "padding:8px 10px;font:13px sans-serif;border-radius:4px;box-shadow:0 1px 4px #0004}</style>"))
+        "<style>.ff-legend,.ff-control{position:absolute;z-index:1000;left:12px;background:#fff;"
+        "padding:8px 10px;font:13px sans-serif;border-radius:4px;box-shadow:0 1px 4px #0004}"
+        ".ff-legend{top:90px}.ff-control{bottom:40px}</style>"))
     return fmap
+
+
+def _control(fmap: folium.Map, html: str, script: str) -> None:
+    """A panel of the page and the script that drives it, run once the map's layers exist."""
+    fmap.get_root().html.add_child(folium.Element(f"<div class='ff-control'>{html}</div>"))
+    fmap.get_root().script.add_child(folium.Element(
+        f"window.addEventListener('load', function () {{{script}}});"))
 
 
 def _fit(fmap: folium.Map, sites: pa.Table) -> None:
@@ -72,35 +85,96 @@ def _site_layer(sites: pa.Table, profile: pa.Table) -> folium.FeatureGroup:
         rows = [{"hour_local": h["hour_local"], "weekday": h.get("weekday"),
                  "holiday": h.get("holiday")} for h in hours if len(h) > 1]
         mean = s["mean_daily_devices"]
+        health = (f"<br>AP稼働率 {s['ap_uptime']:.0%}、欠測 {s['no_data_hours']} 時間"
+                  if s["ap_uptime"] < 1 or s["no_data_hours"] else "")
+        colour, dash = _health_style(s)
         folium.CircleMarker(
             (s["lat"], s["lon"]), radius=4 + (math.sqrt(mean) / 3 if mean else 0),
-            color="#1f4e79", weight=1, fill=True, fill_opacity=0.6,
-            tooltip=f"{s['site_name']}：1日平均 {_fmt(mean)} 端末",
-            popup=folium.Popup(_profile_popup(s["site_name"], rows), max_width=320),
+            color=colour, weight=2 if dash else 1, dash_array=dash, fill=True, fill_color=colour,
+            fill_opacity=0.6, tooltip=f"{s['site_name']}：1日平均 {_fmt(mean)} 端末{health}",
+            popup=folium.Popup(_profile_popup(s["site_name"], rows) + health, max_width=320),
         ).add_to(group)
     return group
 
 
+HEALTH_LEGEND = ("地点の色：<span style='color:#1f4e79'>●</span> AP正常 "
+                 "<span style='color:#e08a00'>●</span> 欠測あり "
+                 "<span style='color:#888'>◌</span> 停止が多い（95%未満は欠測：0人ではない）")
+
+
+def _health_style(site: dict) -> tuple[str, str | None]:
+    """Blue: APs fine; orange: hours without data; grey dashed: APs often silent (<95 % uptime)."""
+    if site["ap_uptime"] < 0.95:
+        return "#888888", "4 3"
+    if site["no_data_hours"]:
+        return "#e08a00", None
+    return "#1f4e79", None
+
+
+def _heat_points(profile: pa.Table) -> dict:
+    """Per day type: the all-day points and 24 hourly point lists, weights relative to the
+    busiest site-hour of that day type (so the slider compares hours honestly)."""
+    out = {}
+    rows = profile.to_pylist()
+    for key in DAY_TYPES:
+        hourly: dict[int, dict] = {h: {} for h in range(24)}
+        for r in rows:
+            if r["day_type"] == key and r["mean_devices"] is not None:
+                hourly[r["hour_local"]][(r["lat"], r["lon"])] = r["mean_devices"]
+        top = max((w for h in hourly.values() for w in h.values()), default=1.0)
+        total: dict[tuple, float] = {}
+        for weights in hourly.values():
+            for point, w in weights.items():
+                total[point] = total.get(point, 0) + w
+        top_total = max(total.values(), default=1.0)
+        out[key] = {
+            "all": [[lat, lon, round(w / top_total, 4)] for (lat, lon), w in sorted(total.items())],
+            "hours": [[[lat, lon, round(w / top, 4)] for (lat, lon), w in sorted(hourly[h].items())]
+                      for h in range(24)],
+        }
+    return out
+
+
 def heatmap(tables: dict[str, pa.Table], title: str, k: int) -> folium.Map:
-    """Footfall heat by day type, weighted by the mean devices present per hour."""
+    """Footfall heat by day type with an hour slider, weighted by mean devices present."""
     fmap = _base_map(f"{title} 人流ヒートマップ")
     profile = tables["footfall_profile"]
+    points = _heat_points(profile)
+    layers = {}
     for key, label in DAY_TYPES.items():
-        weights: dict[tuple, float] = {}
-        for r in profile.to_pylist():
-            if r["day_type"] == key and r["mean_devices"] is not None:
-                weights[(r["lat"], r["lon"])] = weights.get((r["lat"], r["lon"]), 0) + r["mean_devices"]
-        top = max(weights.values(), default=1.0)
-        points = [[lat, lon, round(w / top, 4)] for (lat, lon), w in sorted(weights.items())]
-        layer = HeatMap(points, name=f"ヒートマップ（{label}）", radius=28, blur=22, min_opacity=0.3,
-                        show=key == "weekday")
+        layer = HeatMap(points[key]["all"], name=f"ヒートマップ（{label}）", radius=28, blur=22,
+                        min_opacity=0.3, show=key == "weekday")
         layer.default_js = [("leaflet-heat.js", f"{LIB}/leaflet-heat.js")]
         layer.add_to(fmap)
+        layers[key] = layer.get_name()
     _site_layer(tables["sites"], profile).add_to(fmap)
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _legend(fmap, f"<b>{title} 人流ヒートマップ</b><br>1時間あたり平均端末数の合計（相対値）<br>"
-                  f"地点をクリックすると時間帯別の値を表示。秘匿＝{k}端末未満")
+    _control(fmap, "時間帯 <input type='range' id='ff-hour' min='-1' max='23' value='-1'> "
+                   "<b id='ff-hour-label'>終日</b> <button id='ff-play'>▶ 再生</button>",
+             f"""
+var ffHeat = {json.dumps(points, separators=(",", ":"))};
+var ffLayers = {{{", ".join(f"{k}: {v}" for k, v in layers.items())}}};
+window.ffShow = function (h) {{
+  document.getElementById('ff-hour').value = h;
+  document.getElementById('ff-hour-label').textContent = h < 0 ? '終日' : h + '時台';
+  for (var key in ffLayers) {{
+    ffLayers[key].setLatLngs(h < 0 ? ffHeat[key].all : ffHeat[key].hours[h]);
+  }}
+}};
+document.getElementById('ff-hour').addEventListener('input', function (e) {{
+  ffShow(parseInt(e.target.value, 10));
+}});
+var ffTimer = null;
+document.getElementById('ff-play').addEventListener('click', function () {{
+  if (ffTimer) {{ clearInterval(ffTimer); ffTimer = null; return; }}
+  var h = -1;
+  ffTimer = setInterval(function () {{ h = h >= 23 ? 0 : h + 1; ffShow(h); }}, 700);
+}});
+""")
+    _legend(fmap, f"<b>{title} 人流ヒートマップ</b><br>1時間あたり平均端末数（相対値）。下の"
+                  f"スライダーで時間帯を選択<br>地点をクリックすると時間帯別の値。秘匿＝{k}端末未満<br>"
+                  + HEALTH_LEGEND)
     return fmap
 
 
@@ -123,7 +197,7 @@ def flowmap(tables: dict[str, pa.Table], title: str, k: int) -> folium.Map:
     """OD flows of the published (unsuppressed) pairs, widest and darkest for the most trips."""
     fmap = _base_map(f"{title} 人流（OD）フローマップ")
     flows = [r for r in tables["od_flows"].to_pylist() if not r["suppressed"]]
-    flows.sort(key=lambda r: r["trips"])  # the busiest drawn last, on top
+    flows.sort(key=lambda r: (r["trips"], r["origin_zone_id"], r["dest_zone_id"]))  # busiest on top
     top = max((r["trips"] for r in flows), default=1)
     group = folium.FeatureGroup(name="移動（トリップ数）")
     for rank, r in enumerate(flows):
@@ -136,15 +210,29 @@ def flowmap(tables: dict[str, pa.Table], title: str, k: int) -> folium.Map:
         folium.PolyLine(points + _arrow_head(points)[:1] + [points[-1]] + _arrow_head(points)[1:],
                         weight=1 + 9 * math.sqrt(share), color=colour,
                         opacity=0.35 + 0.6 * math.sqrt(share), tooltip=tip,
-                        class_name="ff-flow").add_to(group)
+                        class_name=f"ff-flow ff-rank-{len(flows) - 1 - rank}").add_to(group)
     group.add_to(fmap)
     _site_layer(tables["sites"], tables["footfall_profile"]).add_to(fmap)
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
     swatches = "".join(f"<span style='background:{c};display:inline-block;width:18px;height:8px'>"
                        "</span>" for c in FLOW_COLOURS)
+    options = "".join(f"<option value='{n}'{' selected' if n == TOP_DEFAULT else ''}>上位 {n} 件</option>"
+                      for n in (10, 30, 100) if n < len(flows))
+    _control(fmap, f"表示 <select id='ff-top'>{options}<option value='0'>すべて（{len(flows)} 件）"
+                   "</option></select>", """
+function ffTop(n) {
+  document.querySelectorAll('path.ff-flow').forEach(function (p) {
+    var rank = parseInt((p.getAttribute('class').match(/ff-rank-(\\d+)/) || [0, 0])[1], 10);
+    p.style.display = (n === 0 || rank < n) ? '' : 'none';
+  });
+}
+var ffSelect = document.getElementById('ff-top');
+ffSelect.addEventListener('change', function (e) { ffTop(parseInt(e.target.value, 10)); });
+ffTop(parseInt(ffSelect.value, 10));
+""")
     _legend(fmap, f"<b>{title} 地点間の移動</b><br>線の太さ：トリップ数（四半期合計）、色：順位<br>少 "
-                  f"{swatches} 多<br>最大 {top:,} トリップ／{k}端末未満の組は非表示")
+                  f"{swatches} 多<br>最大 {top:,} トリップ／{k}端末未満の組は非表示<br>" + HEALTH_LEGEND)
     return fmap
 
 

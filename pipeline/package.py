@@ -44,6 +44,8 @@ DICTIONARY = {
         "device_days": ("延べ端末数", "四半期の日ごとの端末数の合計", "sum of daily devices"),
         "mean_daily_devices": ("1日平均端末数", "四半期の日数で割った値", "per day of the quarter"),
         "sensitive": ("要配慮施設", "単独では公表しない", "never published alone"),
+        "ap_uptime": ("AP稼働率", "APがログを出していた日の割合", "share of AP-days with logs"),
+        "no_data_hours": ("欠測時間数", "APが停止していた時間の数", "hours without data (outages)"),
     },
 }
 

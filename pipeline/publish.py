@@ -52,7 +52,7 @@ class Release:
 def _mart_files(settings: Settings, quarter: FiscalQuarter) -> dict[str, list[str]]:
     return {
         name: lake.range_files(settings.marts / name, quarter.first_day, quarter.last_day)
-        for name in ("footfall_daily", "footfall_hourly", "od_flows")
+        for name in ("footfall_daily", "footfall_hourly", "od_flows", "ap_health")
     }
 
 

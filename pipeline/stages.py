@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pyarrow as pa
 
 from pipeline import catalog, lake, locks
+from pipeline.calendar import day_type
 from pipeline import ingest as ingestion
 from pipeline import quality as quality_report
 from pipeline import retention as retention_policy
@@ -22,10 +23,11 @@ from pipeline.registry import registry_for
 log = logging.getLogger(__name__)
 
 MARTS = ("footfall_daily", "footfall_hourly", "dwell_buckets", "od_flows")
-HISTORY_DAYS = 7  # AP health and no-data hours compare a day with this many before it
+HISTORY_DAYS = 14  # AP health and no-data hours compare a day with this many before it
 AP_HISTORY_SCHEMA = pa.schema([
     ("ap_id", pa.string()), ("site_id", pa.string()), ("events", pa.int64()),
-    ("active_hours", pa.int64()), ("active_mask", pa.int32()), ("day", pa.date32()),
+    ("active_hours", pa.int64()), ("active_mask", pa.int32()), ("hour_events", pa.list_(pa.int64())),
+    ("day", pa.date32()),
 ])
 
 
@@ -135,6 +137,8 @@ def marts(settings: Settings, day: date) -> dict:
         con.register("ap_history", lake.read_days(
             con, settings.marts / "ap_health", day - timedelta(days=HISTORY_DAYS),
             day - timedelta(days=1), AP_HISTORY_SCHEMA))
+        days = [day - timedelta(days=n) for n in range(HISTORY_DAYS + 1)]
+        con.register("calendar", pa.table({"day": days, "day_type": [day_type(d) for d in days]}))
         ap_today = lake.query(con, "marts/ap_health", params)
         con.register("ap_today", ap_today)
         con.register("no_data", lake.query(con, "marts/no_data_hours", params))

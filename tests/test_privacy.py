@@ -195,10 +195,16 @@ def release_daily(tmp, rows) -> dict:
             "median_dwell_s": [600.0] * len(part), "dwell_total_s": [600 * r[2] for r in part],
             "no_data": [False] * len(part)}),
             settings.day_partition(settings.marts / "footfall_daily", day) / "part.parquet")
+    lake.write_parquet(pa.table({"site_id": ["S1"], "status": ["ok"]}),
+                       settings.day_partition(settings.marts / "ap_health", FIRST) / "part.parquet")
+    lake.write_parquet(pa.table({"site_id": ["S1"], "no_data": [False]}),
+                       settings.day_partition(settings.marts / "footfall_hourly", FIRST) / "part.parquet")
     con = lake.connect(settings)
     con.register("sites", SITES)
-    params = {"footfall_daily": lake.range_files(settings.marts / "footfall_daily", FIRST,
-                                                  FIRST + timedelta(days=20)), "k": K, "days": 91}
+    span = (FIRST, FIRST + timedelta(days=20))
+    params = {name: lake.range_files(settings.marts / name, *span)
+              for name in ("footfall_daily", "ap_health", "footfall_hourly")}
+    params.update({"k": K, "days": 91})
     daily = lake.query(con, "release/footfall_daily", params).to_pylist()
     sites = lake.query(con, "release/sites", params).to_pylist()
     con.close()

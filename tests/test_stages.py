@@ -157,9 +157,9 @@ def test_the_quality_report_and_its_gate(settings, sites):
     from pipeline.quality import QualityGateError
 
     _, aps = sites["JR大分駅"]
-    everyone = [(at(5), a["ap_id"], 1000 + i, "seen", None)
-                for i, a in enumerate(sites["_all"])]
-    for back in range(4, 0, -1):  # four ordinary days: every AP logs
+    everyone = [(at(minute), a["ap_id"], 1000 + i * 20 + j, "seen", None)  # busy at 09 and 10
+                for i, a in enumerate(sites["_all"]) for j, minute in enumerate(range(0, 120, 6))]
+    for back in range(6, 0, -1):  # six ordinary days (four weekdays): every AP logs
         day = DAY - timedelta(days=back)
         table_ = pa.Table.from_pylist([
             {"ts": ts - timedelta(days=back), "ap_id": ap, "device": dev, "kind": kind, "rssi": None,
@@ -180,6 +180,6 @@ def test_the_quality_report_and_its_gate(settings, sites):
     assert (row["devices"], row["visits"], row["silent_aps"], row["aps"]) == (2, 2, 93, 95)
     hourly = duckdb.sql(f"select count(*) filter (no_data), count(*) from "
                         f"'{settings.marts}/footfall_hourly/day={DAY}/part.parquet'").fetchall()[0]
-    assert hourly[0] > 0  # the hour every site usually logs is no data at the silent sites
+    assert hourly[0] == 2 * 53  # the two hours every site logs are no data at the 53 silent sites
     relaxed = settings.with_(gate_max_silent_share=1.0)
     assert stages.quality(relaxed, DAY)["outage_aps"] == 93

@@ -23,7 +23,7 @@ usually_active as (
     select site_id
     from (select site_id, day, sum(events) as events from ap_history group by site_id, day)
     group by site_id
-    having count(*) >= 3 and count(*) filter (events > 0) * 2 >= count(*)
+    having count(*) >= 3 and count(*) filter (events > 0) >= 0.8 * count(*)
 ),
 unknown as (
     select

@@ -19,22 +19,38 @@ FLAGS = [
 ]
 PROBE = """
 <script>
-window.addEventListener('load', function () { setTimeout(function () {
-  var heat = 0;
+function ffHeat(what) {
+  var pixels = 0, alpha = 0;
   document.querySelectorAll('canvas.leaflet-heatmap-layer').forEach(function (c) {
     var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    for (var i = 3; i < d.length; i += 4) { if (d[i] > 0) heat++; }
+    for (var i = 3; i < d.length; i += 4) { if (d[i] > 0) { pixels++; alpha += d[i]; } }
   });
+  return what === 'alpha' ? alpha : pixels;  // more devices, more opaque heat
+}
+var ffHeatAt = {};
+function ffAt(hours, done) {
+  if (!window.ffShow || !hours.length) { done(); return; }
+  ffShow(hours[0]);
+  setTimeout(function () { ffHeatAt[hours[0]] = ffHeat('alpha'); ffAt(hours.slice(1), done); }, 400);
+}
+window.addEventListener('load', function () { setTimeout(function () {
+  var heat = ffHeat('pixels');
+  ffAt([3, 8], function () {
+  var heatAt3 = ffHeatAt[3] === undefined ? null : ffHeatAt[3];
+  var heatAt8 = ffHeatAt[8] === undefined ? null : ffHeatAt[8];
   var probe = document.createElement('pre');
   probe.id = 'ff-probe';
   probe.textContent = JSON.stringify({
-    heat_pixels: heat,
+    heat_pixels: heat, heat_pixels_3h: heatAt3, heat_pixels_8h: heatAt8,
     flow_lines: document.querySelectorAll('path.ff-flow').length,
+    flow_lines_shown: Array.prototype.filter.call(document.querySelectorAll('path.ff-flow'),
+      function (p) { return p.style.display !== 'none'; }).length,
     markers: document.querySelectorAll('path.leaflet-interactive').length,
     leaflet: typeof L !== 'undefined' ? L.version : null,
     resources: performance.getEntriesByType('resource').map(function (r) { return r.name; })
   });
   document.body.appendChild(probe);
+  });
 }, 1500); });
 </script>
 """
