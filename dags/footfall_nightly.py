@@ -12,16 +12,10 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
 
+from pipeline.alerts import log_failure  # logging only: light to parse
+
 MARTS = Asset("footfall://marts/daily")
 TZ = "Asia/Tokyo"
-
-
-def alert(context) -> None:
-    """Failure callback: always logged; e-mail too where Airflow's SMTP is configured."""
-    import logging
-
-    logging.getLogger("footfall.alert").error(
-        "footfall_nightly %s failed: %s", context["ti"].task_id, context.get("exception"))
 
 
 @dag(
@@ -35,7 +29,7 @@ def alert(context) -> None:
                          description="Service day to process (YYYY-MM-DD); empty: the last "
                                      "complete service day before the run.")},
     default_args={"retries": 2, "retry_delay": timedelta(minutes=5),
-                  "retry_exponential_backoff": True, "on_failure_callback": alert,
+                  "retry_exponential_backoff": True, "on_failure_callback": log_failure,
                   "pool": "duckdb"},
     doc_md=__doc__,
 )

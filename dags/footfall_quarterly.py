@@ -8,19 +8,13 @@ fails, and its failure callback raises the alert, when the quarter ended without
 
 from __future__ import annotations
 
-import logging
-
 import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 
+from pipeline.alerts import log_failure  # logging only: light to parse
+
 RELEASE = Asset("footfall://published/quarterly")
 TZ = "Asia/Tokyo"
-
-
-def alert(context) -> None:
-    """Failure callback: always logged; e-mail too where Airflow's SMTP is configured."""
-    logging.getLogger("footfall.alert").error(
-        "footfall_quarterly %s failed: %s", context["ti"].task_id, context.get("exception"))
 
 
 @dag(
@@ -35,7 +29,7 @@ def alert(context) -> None:
     params={"quarter": Param(None, type=["null", "string"], pattern=r"^FY\d{4}Q[1-4]$",
                              description="Fiscal quarter to publish, e.g. FY2024Q1; empty: "
                                          "the run's data interval.")},
-    default_args={"on_failure_callback": alert},
+    default_args={"on_failure_callback": log_failure},
     doc_md=__doc__,
 )
 def footfall_quarterly():

@@ -43,6 +43,12 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log ever
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+def _write_rows(out, table) -> None:
+    """The rows of an Arrow table through a csv.writer, NULL as an empty field."""
+    for row in zip(*(table.column(c).to_pylist() for c in table.column_names)):
+        out.writerow(["" if v is None else v for v in row])
+
+
 def _known_errors():
     from pipeline.ingest import IngestError
     from pipeline.publish import NothingToPublishError
@@ -124,8 +130,7 @@ def parse(
             typer.echo(f"error: {path}: {error}", err=True)
             failed = True
             continue
-        for row in zip(*(events.column(c).to_pylist() for c in events.column_names)):
-            out.writerow(["" if v is None else v for v in row])
+        _write_rows(out, events)
         summary = ", ".join(f"{k}={v}" for k, v in reasons.items()) or "none"
         typer.echo(f"{path}: {events.num_rows} events; quarantined: {summary}", err=True)
     sys.stdout.flush()
@@ -153,8 +158,7 @@ def show(
     table = _run(stages.report, load_settings(), _day(day), what)
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(table.column_names)
-    for row in zip(*(table.column(c).to_pylist() for c in table.column_names)):
-        out.writerow(row)
+    _write_rows(out, table)
 
 
 registry_app = typer.Typer(help="The access-point registry: load a version, show what is in force.",

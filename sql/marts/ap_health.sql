@@ -1,8 +1,8 @@
 -- Access-point health of one service day: one row per access point of the registry.
 -- active_mask has bit h set when the AP logged anything in local hour h. An AP with no event is
--- 'silent'; one active in fewer than half its usual hours (median of the recent days in
--- ap_history, at least 3 of them) is 'degraded'. usually_active: it logged on at least half of
--- those days (a silent AP that is usually active is an outage, not a quiet place).
+-- 'silent'; one active in fewer than half its usual hours (median of the recent days of the same
+-- type in ap_history, at least 3 of them) is 'degraded'. usually_active: it logged on every one of
+-- those days, 10 events or more on a median day, so that its silence is an outage, not a quiet day.
 with events as (
     select ap_id, ts from read_parquet($events)
 ),
@@ -32,13 +32,17 @@ hour_grid as (
     group by a.ap_id
 ),
 typical as (
+    -- the AP on recent days of the same type as this one (weekday / weekend-holiday)
     select
-        ap_id,
-        median(active_hours) as typical_active_hours,
+        h.ap_id,
+        median(h.active_hours) as typical_active_hours,
+        median(h.events) as typical_events,
         count(*) as history_days,
-        count(*) filter (events > 0) as active_days
-    from ap_history
-    group by ap_id
+        count(*) filter (h.events > 0) as active_days
+    from ap_history as h
+    join calendar as c using (day)
+    where c.day_type = (select day_type from calendar where day = $day)
+    group by h.ap_id
 ),
 health as (
     select
@@ -51,8 +55,8 @@ health as (
         coalesce(p.active_mask, 0) as active_mask,
         g.hour_events,
         t.typical_active_hours,
-        coalesce(t.history_days >= 3 and t.active_days * 2 >= t.history_days, false)
-            as usually_active,
+        coalesce(t.history_days >= 3 and t.active_days = t.history_days
+                 and t.typical_events >= 10, false) as usually_active,
         case
             when p.events is null then 'silent'
             when t.history_days >= 3 and p.active_hours < t.typical_active_hours / 2 then 'degraded'

@@ -1,6 +1,6 @@
 -- Footfall per site over one service day: distinct devices (not the sum of hours), visits, dwell.
--- A site whose APs were all silent the whole day while usually active has a row with
--- no_data = true and NULL counts.
+-- A site whose APs were all silent the whole day while one of them always logs on such days
+-- (ap_today.usually_active) has a row with no_data = true and NULL counts.
 with visits as (
     select device, site_id, dwell_s from read_parquet($visits) where not flap
 ),
@@ -17,13 +17,8 @@ daily as (
     group by site_id
 ),
 silent_sites as (
-    select site_id from ap_today group by site_id having sum(events) = 0
-),
-usually_active as (
-    select site_id
-    from (select site_id, day, sum(events) as events from ap_history group by site_id, day)
-    group by site_id
-    having count(*) >= 3 and count(*) filter (events > 0) >= 0.8 * count(*)
+    -- every AP silent, at least one of them one that always logs on days like this (an outage)
+    select site_id from ap_today group by site_id having sum(events) = 0 and bool_or(usually_active)
 ),
 unknown as (
     select
@@ -31,7 +26,6 @@ unknown as (
         cast(null as bigint) as visits, cast(null as double) as median_dwell_s,
         cast(null as bigint) as dwell_total_s, true as no_data
     from silent_sites
-    semi join usually_active using (site_id)
     anti join daily using (site_id)
 )
 select * from daily
