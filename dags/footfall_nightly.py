@@ -23,7 +23,7 @@ TZ = "Asia/Tokyo"
     schedule=CronTriggerTimetable("30 2 * * *", timezone=TZ),
     start_date=pendulum.datetime(2024, 4, 2, tz=TZ),
     catchup=True,
-    max_active_runs=1,
+    max_active_runs=2,  # days are independent: a lock per day and per file keeps them apart
     tags=["footfall", "nightly"],
     params={"day": Param(None, type=["null", "string"], format="date",
                          description="Service day to process (YYYY-MM-DD); empty: the last "
