@@ -6,7 +6,6 @@ directory), until every MAC of the file has been replaced by its day's pseudonym
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import time
@@ -56,14 +55,6 @@ class FileResult:
     devices_by_day: dict  # day -> (distinct MACs, of which randomised)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
          move: bool = False) -> list[str]:
     """Copy files into landing/ under their content hash; a file seen before is skipped.
@@ -74,7 +65,7 @@ def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
     landed = []
     for path in paths:
         path = Path(path)
-        sha = _sha256(path)
+        sha = lake.sha256_file(path)
         file_id = sha[:16]
         target = settings.landing / file_id / path.name
         with catalog.connect(settings) as con:

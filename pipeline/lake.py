@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import uuid
@@ -90,6 +91,15 @@ def write_parquet(table: pa.Table, path: Path, sort_by: list[str] | None = None)
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file, read in blocks (landed logs can be gigabytes)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_bytes(data: bytes, path: Path) -> Path:

@@ -94,7 +94,7 @@ def flowmap_tables(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
     return {"locations": locations, "flows": pairs}
 
 
-def deterministic_zip(root: Path, target: Path) -> bytes:
+def deterministic_zip(root: Path) -> bytes:
     """Zip a directory with sorted names and fixed timestamps, so the same files give the same zip."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

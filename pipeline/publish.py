@@ -101,10 +101,6 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _coverage(settings: Settings, quarter: FiscalQuarter, tables: dict) -> dict:
     """Days with data, AP uptime (AP-days not silent) and quarantine rate of the quarter."""
     con = lake.connect(settings)
@@ -152,7 +148,7 @@ def _manifest(settings: Settings, quarter: FiscalQuarter, root: Path, rows: dict
         },
         "code_version": version("wifi-footfall"),
         "files": [
-            {"path": p.relative_to(root).as_posix(), "sha256": _sha256(p), "bytes": p.stat().st_size,
+            {"path": p.relative_to(root).as_posix(), "sha256": lake.sha256_file(p), "bytes": p.stat().st_size,
              **({"rows": rows[p.stem]} if p.stem in rows and p.parent.name == "tables" else {})}
             for p in files
         ],
@@ -201,7 +197,7 @@ def publish(settings: Settings, quarter: FiscalQuarter) -> Release:
         staging.rename(final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    archive = package.deterministic_zip(final, final.with_suffix(".zip"))
+    archive = package.deterministic_zip(final)
     lake.write_bytes(archive, final.with_suffix(".zip"))
     ledger.record_release(settings, quarter, hashlib.sha256(archive).hexdigest(), final)
     suppressed = {name: sum(t.column("suppressed").to_pylist()) for name, t in tables.items()}
