@@ -154,7 +154,7 @@ def heatmap(tables: dict[str, pa.Table], title: str, k: int) -> folium.Map:
                    "<b id='ff-hour-label'>終日</b> <button id='ff-play'>▶ 再生</button>",
              f"""
 var ffHeat = {json.dumps(points, separators=(",", ":"))};
-var ffLayers = {{{", ".join(f"{k}: {v}" for k, v in layers.items())}}};
+var ffLayers = window.ffLayers = {{{", ".join(f"{k}: {v}" for k, v in layers.items())}}};
 window.ffShow = function (h) {{
   document.getElementById('ff-hour').value = h;
   document.getElementById('ff-hour-label').textContent = h < 0 ? '終日' : h + '時台';

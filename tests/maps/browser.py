@@ -31,7 +31,13 @@ var ffHeatAt = {};
 function ffAt(hours, done) {
   if (!window.ffShow || !hours.length) { done(); return; }
   ffShow(hours[0]);
-  setTimeout(function () { ffHeatAt[hours[0]] = ffHeat('alpha'); ffAt(hours.slice(1), done); }, 400);
+  // draw now rather than on the next animation frame, which a loaded machine may delay
+  for (var key in window.ffLayers) {
+    var layer = window.ffLayers[key];
+    if (layer._map) { layer._redraw(); }
+  }
+  ffHeatAt[hours[0]] = ffHeat('alpha');
+  ffAt(hours.slice(1), done);
 }
 window.addEventListener('load', function () { setTimeout(function () {
   var heat = ffHeat('pixels');
