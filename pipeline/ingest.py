@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -122,20 +123,32 @@ def _write_day(con, settings: Settings, day: date, file_id: str, source: str) ->
     return events, macs.num_rows, randomised
 
 
+@contextmanager
+def _reading(settings: Settings, label: str, fmt: str):
+    """A DuckDB without spill for a file's raw MACs; its errors become masked IngestErrors."""
+    con = lake.connect(settings, spill=False)
+    try:
+        yield con
+    except duckdb.Error as error:
+        # DuckDB quotes the offending line in its messages: mask it and drop the chained original.
+        raise IngestError(f"{label} could not be read as {fmt}: {mask_macs(str(error))}") from None
+    finally:
+        con.close()
+
+
+def _quarantine_reasons(con) -> dict:
+    return dict(con.execute(
+        "select reason, count(*) from resolved where reason not in ('ignored', 'empty_line') "
+        "group by reason order by reason").fetchall())
+
+
 def ingest_file(settings: Settings, registry: Registry, file_id: str, path: Path,
                 fmt: str | None = None, hint: date | None = None) -> FileResult:
     """Parse one landed file into staged events (one Parquet per service day it touches)."""
     fmt = fmt or sources.detect(path)
     hint = sources.year_hint(path, hint, settings.zone)
-    con = lake.connect(settings, spill=False)
-    try:
+    with _reading(settings, f"{path.name} (file {file_id})", fmt) as con:
         return _ingest_file(con, settings, registry, file_id, path, fmt, hint)
-    except duckdb.Error as error:
-        # DuckDB quotes the offending line in its messages: mask it and drop the chained original.
-        raise IngestError(f"{path.name} (file {file_id}) could not be read as {fmt}: "
-                          f"{mask_macs(str(error))}") from None
-    finally:
-        con.close()
 
 
 def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path: Path,
@@ -149,9 +162,7 @@ def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path
     quarantine = lake.query(con, "staging/quarantine", {"file_id": file_id})
     if quarantine.num_rows:
         lake.write_parquet(quarantine, settings.quarantine / f"{file_id}.parquet")
-    reasons = dict(con.execute(
-        "select reason, count(*) from resolved where reason is not null "
-        "and reason not in ('ignored', 'empty_line') group by reason order by reason").fetchall())
+    reasons = _quarantine_reasons(con)
     records, ignored = con.execute(
         "select count(*), count(*) filter (reason in ('ignored', 'empty_line')) from resolved"
     ).fetchall()[0]
@@ -163,20 +174,11 @@ def parse_file(settings: Settings, registry: Registry, path: Path, fmt: str | No
     """Parse one file without landing it: its events (pseudonyms under `key`) and quarantine
     counts by reason. Nothing is written anywhere."""
     fmt = fmt or sources.detect(path)
-    con = lake.connect(settings, spill=False)
-    try:
+    with _reading(settings, path.name, fmt) as con:
         sources.read(con, settings, registry, path, fmt, sources.year_hint(path, hint, settings.zone))
         macs = con.sql("select distinct mac from resolved where reason is null").to_arrow_table()
         con.register("pseudonyms", pseudonym.pseudonym_table(key, macs["mac"]))
-        events = lake.query(con, "staging/parse_output", {"source": fmt})
-        reasons = dict(con.execute(
-            "select reason, count(*) from resolved where reason not in ('ignored', 'empty_line') "
-            "group by reason order by reason").fetchall())
-    except duckdb.Error as error:
-        raise IngestError(f"{path.name} could not be read as {fmt}: {mask_macs(str(error))}") from None
-    finally:
-        con.close()
-    return events, reasons
+        return lake.query(con, "staging/parse_output", {"source": fmt}), _quarantine_reasons(con)
 
 
 def pending_files(settings: Settings) -> list[tuple[str, Path, date]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import uuid
 from datetime import date
@@ -46,11 +47,16 @@ def sql_text(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
+def _bound(sql: str, params: dict) -> dict:
+    """The parameters an SQL text names ($day, not also $day_start_hour's prefix)."""
+    named = set(re.findall(r"\$(\w+)", sql))
+    return {key: value for key, value in params.items() if key in named}
+
+
 def query(con, name: str, params: dict) -> pa.Table:
     """Run sql/<name>.sql with the parameters it names ($name) and return Arrow."""
     sql = sql_text(name)
-    used = {key: value for key, value in params.items() if f"${key}" in sql}
-    return con.sql(sql, params=used).to_arrow_table()
+    return con.sql(sql, params=_bound(sql, params)).to_arrow_table()
 
 
 def copy_parquet(con, name: str, params: dict, path: Path) -> int:
@@ -59,7 +65,7 @@ def copy_parquet(con, name: str, params: dict, path: Path) -> int:
     For the big tables (a day's events): no Arrow copy of the rows in Python. Returns the rows.
     """
     sql = sql_text(name).rstrip().rstrip(";")
-    used = {key: value for key, value in params.items() if f"${key}" in sql}
+    used = _bound(sql, params)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_name(path)
     try:
