@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lock vendor browser airflow bench accuracy clean
+.PHONY: demo test lint lock vendor browser airflow bench accuracy fuzz soak clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,16 @@ bench: $(STAMP)
 
 accuracy: $(STAMP)
 	$(BIN)/python -m pipeline.accuracy
+
+# The long jobs of the reliability work, not part of `make test`: every parser against thousands of
+# mangled files, and a simulated year night by night with its four releases.
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	FOOTFALL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  tests/sources/test_detect_and_fuzz.py -k never_crash
+
+soak: $(STAMP)
+	$(BIN)/python benchmarks/soak.py
 
 clean:
 	rm -rf var keystore .pytest_cache

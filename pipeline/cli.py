@@ -51,19 +51,25 @@ def _write_rows(out, table) -> None:
 
 def _known_errors():
     from pipeline.ingest import IngestError
+    from pipeline.lake import DiskFullError
     from pipeline.publish import NothingToPublishError
     from pipeline.quality import QualityGateError
     from pipeline.pseudonym import KeyDestroyedError
     from pipeline.registry import RegistryError
     from pipeline.sources import UnknownFormatError
     from pipeline.stages import NoDataError
+    from pipeline.integrity import CorruptPartitionError
     return (NothingToPublishError, KeyDestroyedError, RegistryError, UnknownFormatError,
-            NoDataError, FileNotFoundError, IngestError, QualityGateError)
+            NoDataError, FileNotFoundError, IngestError, QualityGateError, DiskFullError,
+            CorruptPartitionError)
 
 
 def _run(func, *args):
+    from pipeline.lake import disk_guard
+
     try:
-        return func(*args)
+        with disk_guard(f"footfall {func.__name__}", load_settings().home):
+            return func(*args)
     except _known_errors() as error:
         _fail(str(error))
 
@@ -214,6 +220,38 @@ def nightly(day: Annotated[str, typer.Option(help="Service day to process, YYYY-
                f"quarantined {q['quarantined_by_reason']}, {q['devices']:,} devices "
                f"({share} randomised MACs), {q['visits']:,} visits, {q['trips']:,} trips, "
                f"{q['silent_aps']} silent / {q['degraded_aps']} degraded of {q['aps']} APs")
+
+
+@app.command()
+def check(
+    first: Annotated[str | None, typer.Option(help="First service day, YYYY-MM-DD.")] = None,
+    last: Annotated[str | None, typer.Option(help="Last service day, YYYY-MM-DD.")] = None,
+    repair: Annotated[bool, typer.Option(help="Rebuild corrupt partitions from the layer below.")] = False,
+) -> None:
+    """Read every Parquet partition against its checksums; exit 1 while any is corrupt.
+
+    With --repair a corrupt day is rebuilt from its raw log (while retention keeps it) or its
+    staged events; what cannot be rebuilt is set aside as *.parquet.corrupt, to restore from backup.
+    """
+    from pipeline import integrity
+
+    settings = load_settings()
+    first_day, last_day = _day(first) if first else date.min, _day(last) if last else date.max
+    if repair:
+        outcome = _run(integrity.repair, settings, first_day, last_day)
+    else:
+        outcome = integrity.Outcome(found=integrity.scan(settings, first_day, last_day))
+    for damage in outcome.found:
+        status = ("rebuilt" if damage in outcome.rebuilt else
+                  f"LOST, set aside: {outcome.lost[damage]}" if damage in outcome.lost else "corrupt")
+        typer.echo(f"{damage}: {status}")
+    aside = integrity.set_aside(settings)
+    for path in aside:
+        typer.echo(f"set aside, restore from a backup: {path.relative_to(settings.home)}")
+    typer.echo(f"{len(outcome.found)} corrupt partition file(s) found, {len(outcome.rebuilt)} rebuilt, "
+               f"{len(aside)} set aside")
+    if (set(outcome.found) - set(outcome.rebuilt)) or aside:
+        raise typer.Exit(1)
 
 
 @app.command()

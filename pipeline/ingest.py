@@ -130,6 +130,8 @@ def _reading(settings: Settings, label: str, fmt: str):
     try:
         yield con
     except duckdb.Error as error:
+        if lake.is_disk_full(error):
+            raise  # the machine, not the file: the file stays pending (stages word the error)
         # DuckDB quotes the offending line in its messages: mask it and drop the chained original.
         raise IngestError(f"{label} could not be read as {fmt}: {mask_macs(str(error))}") from None
     finally:

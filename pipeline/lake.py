@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
 import shutil
 import uuid
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +18,44 @@ import pyarrow.parquet as pq
 
 from pipeline.config import SQL_DIR, Settings
 
-PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, row_group_size=256_000)
+# Fixed writer settings (a rerun writes the same bytes); page checksums let a corrupt page be found.
+PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, row_group_size=256_000,
+                       write_page_checksum=True)
+
+# No space on the device, a quota, a file-size limit: the machine refused a write, not the data.
+DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+_DISK_FULL_TEXTS = ("No space left on device", "File too large", "Disk quota exceeded",
+                    *(f'"errno":"{n}"' for n in DISK_FULL_ERRNOS))
+
+
+class DiskFullError(RuntimeError):
+    """A write was refused for want of space; nothing partial was kept."""
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether an error from Python, pyarrow or DuckDB is a refused write (full disk, quota, limit)."""
+    if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
+        return True
+    return isinstance(error, (OSError, duckdb.Error)) and any(t in str(error) for t in _DISK_FULL_TEXTS)
+
+
+@contextmanager
+def disk_guard(what: str, home: Path):
+    """Turn a refused write into a DiskFullError that says what stopped and what to do.
+
+    The message never quotes the original error, which may carry a line of a raw log."""
+    try:
+        yield
+    except (OSError, duckdb.Error) as error:
+        if not is_disk_full(error):
+            raise
+        try:
+            free = f"{shutil.disk_usage(home).free / 1e6:,.0f} MB free"
+        except OSError:
+            free = "free space unknown"
+        raise DiskFullError(
+            f"{what} stopped: a write under {home} was refused (disk full, quota or file-size "
+            f"limit; {free}). Nothing partial was kept: free space, then run it again.") from None
 
 
 def connect(settings: Settings, *, spill: bool = True) -> duckdb.DuckDBPyConnection:
@@ -60,23 +99,34 @@ def query(con, name: str, params: dict) -> pa.Table:
 
 
 def copy_parquet(con, name: str, params: dict, path: Path) -> int:
-    """Write the result of sql/<name>.sql straight from DuckDB to Parquet, atomically.
+    """Stream the result of sql/<name>.sql from DuckDB into Parquet, atomically.
 
-    For the big tables (a day's events): no Arrow copy of the rows in Python. Returns the rows.
+    For the big tables (a day's events): record batches go straight to the writer, never the
+    whole result in Python. pyarrow writes it, not DuckDB's COPY, for the page checksums that let
+    a corrupt file be found (pipeline.integrity). Returns the rows.
     """
     sql = sql_text(name).rstrip().rstrip(";")
-    used = _bound(sql, params)
+    reader = con.sql(sql, params=_bound(sql, params)).to_arrow_reader(PARQUET_OPTIONS["row_group_size"])
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_name(path)
+    rows = 0
+    options = {k: v for k, v in PARQUET_OPTIONS.items() if k != "row_group_size"}
     try:
-        con.execute(f"copy ({sql}) to $out_path (format parquet, compression zstd, "
-                    "compression_level 3, row_group_size 256000)", {**used, "out_path": str(tmp)})
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        with pq.ParquetWriter(tmp, reader.schema, **options) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+                rows += batch.num_rows
+        _fsync_replace(tmp, path)
     finally:
+        reader.close()  # a half-read result would block the connection's next query
         tmp.unlink(missing_ok=True)
-    return con.execute("select count(*) from read_parquet(?)", [str(path)]).fetchall()[0][0]
+    return rows
+
+
+def _fsync_replace(tmp: Path, path: Path) -> None:
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
 
 
 def _tmp_name(path: Path) -> Path:
@@ -91,9 +141,7 @@ def write_parquet(table: pa.Table, path: Path, sort_by: list[str] | None = None)
     tmp = _tmp_name(path)
     try:
         pq.write_table(table, tmp, **PARQUET_OPTIONS)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        _fsync_replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return path

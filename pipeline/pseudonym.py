@@ -60,6 +60,12 @@ def day_key(keystore: Path, day: date) -> bytes:
     return path.read_bytes()
 
 
+def has_key(keystore: Path, day: date) -> bool:
+    """Whether the day's key exists (a rebuild under a new key would split its devices in two)."""
+    path = _key_path(keystore, day)
+    return not _tombstone(keystore, day).exists() and path.is_file() and path.stat().st_size == KEY_BYTES
+
+
 def destroy_key(keystore: Path, day: date) -> bool:
     """Destroy a day's key (overwrite, unlink) and leave a tombstone; True if a key was there."""
     path = _key_path(keystore, day)

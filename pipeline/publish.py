@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline import ledger, lake, package, release_docs
+from pipeline import integrity, ledger, lake, package, release_docs
 from pipeline.calendar import FiscalQuarter, day_type
 from pipeline.config import Settings
 from pipeline.registry import registry_for
@@ -58,6 +58,9 @@ def _mart_files(settings: Settings, quarter: FiscalQuarter) -> dict[str, list[st
 
 def build_tables(settings: Settings, quarter: FiscalQuarter) -> dict[str, pa.Table]:
     """The published tables of a quarter, k-suppressed."""
+    integrity.require(integrity.repair(settings, quarter.first_day, quarter.last_day,
+                                       only=("marts/",)),
+                      f"the release of {quarter}")
     files = _mart_files(settings, quarter)
     if not files["footfall_daily"]:
         raise NothingToPublishError(
@@ -186,19 +189,23 @@ def _write_package(settings: Settings, quarter: FiscalQuarter, tables: dict, sta
 def publish(settings: Settings, quarter: FiscalQuarter) -> Release:
     """Build the release of a fiscal quarter into published/FY<y>Q<n>/ (and its zip beside it),
     replacing an older build, and note it in the catalog."""
-    tables = build_tables(settings, quarter)
-    final = settings.published / str(quarter)
-    staging = settings.published / f".tmp-{quarter}"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        figures = _write_package(settings, quarter, tables, staging)
-        if final.exists():
-            shutil.rmtree(final)
-        staging.rename(final)
-    finally:
+    with lake.disk_guard(f"the release of {quarter}", settings.home):
+        tables = build_tables(settings, quarter)
+        final = settings.published / str(quarter)
+        staging = settings.published / f".tmp-{quarter}"
         shutil.rmtree(staging, ignore_errors=True)
-    archive = package.deterministic_zip(final)
-    lake.write_bytes(archive, final.with_suffix(".zip"))
+        try:
+            figures = _write_package(settings, quarter, tables, staging)
+            old = settings.published / f".old-{quarter}"
+            shutil.rmtree(old, ignore_errors=True)
+            if final.exists():
+                final.rename(old)  # the previous release stays whole until the new one is in place
+            staging.rename(final)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        archive = package.deterministic_zip(final)
+        lake.write_bytes(archive, final.with_suffix(".zip"))
     ledger.record_release(settings, quarter, hashlib.sha256(archive).hexdigest(), final)
     suppressed = {name: sum(t.column("suppressed").to_pylist()) for name, t in tables.items()}
     return Release(quarter, final, figures["days_with_data"], {n: t.num_rows for n, t in

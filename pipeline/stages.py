@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import pyarrow as pa
 
-from pipeline import catalog, lake, locks
+from pipeline import catalog, integrity, lake, locks
 from pipeline.calendar import day_type
 from pipeline import ingest as ingestion
 from pipeline import quality as quality_report
@@ -194,6 +194,11 @@ def run(settings: Settings, name: str, day: date) -> dict:
     if name not in STAGES:
         raise ValueError(f"{name!r} is not a stage; one of {', '.join(STAGES)}")
     with locks.day_lock(settings, day):
+        return _stage(settings, name, day)
+
+
+def _stage(settings: Settings, name: str, day: date) -> dict:
+    with lake.disk_guard(f"the {name} stage of service day {day}", settings.home):
         return globals()[name](settings, day)
 
 
@@ -201,4 +206,7 @@ def nightly(settings: Settings, day: date) -> dict:
     """The whole night for one service day, holding the day's lock (a second run waits)."""
     with locks.day_lock(settings, day):
         lake.remove_orphans(settings.home)
-        return {name: globals()[name](settings, day) for name in STAGES}
+        # what the night reads: its own events and the AP health of the days it compares with
+        integrity.repair(settings, day - timedelta(days=HISTORY_DAYS), day,
+                         only=("events", "marts/ap_health"), held=day)
+        return {name: _stage(settings, name, day) for name in STAGES}

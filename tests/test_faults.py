@@ -1,0 +1,165 @@
+"""Faults of the machine: a night killed (SIGKILL) at many points, a full disk, a corrupt Parquet
+partition. Each ends exactly where an undisturbed night does, or says clearly what is lost."""
+
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline import integrity, stages
+from pipeline.calendar import FiscalQuarter
+from pipeline.publish import publish
+from pipeline.simulate import simulate
+from tests.conftest import make_settings
+
+FOOTFALL = str(Path(sys.executable).with_name("footfall"))
+
+DAY = date(2024, 4, 1)
+KILL_AFTER_S = (0.5, 1.5, 2.5, 3.5, 5.0)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, registry):
+    """Simulated logs of one day, and the marts of an undisturbed night over them."""
+    root = tmp_path_factory.mktemp("template")
+    settings = make_settings(root)
+    simulate(settings, registry, DAY, DAY, devices=3000, seed=2)
+    inbox = root / "inbox-copy"
+    shutil.copytree(settings.inbox, inbox)
+    stages.nightly(settings, DAY)
+    return inbox, _marts(settings)
+
+
+def _marts(settings):
+    return {p.relative_to(settings.marts): p.read_bytes() for p in settings.marts.rglob("*.parquet")}
+
+
+@pytest.mark.parametrize("after", KILL_AFTER_S)
+def test_a_killed_night_is_completed_by_the_next_run(tmp_path, template, after):
+    inbox, reference = template
+    settings = make_settings(tmp_path)
+    shutil.copytree(inbox, settings.inbox)
+    env = {**os.environ, "FOOTFALL_HOME": str(settings.home), "FOOTFALL_KEYSTORE": str(settings.keystore)}
+    night = subprocess.Popen([FOOTFALL, "nightly", "--day", str(DAY)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(after)
+    night.send_signal(signal.SIGKILL)
+    night.wait()
+    stages.nightly(settings, DAY)  # a temp file younger than an hour is a live writer's: kept
+    assert _marts(settings) == reference
+
+
+def _env(settings):
+    return {**os.environ, "FOOTFALL_HOME": str(settings.home), "FOOTFALL_KEYSTORE": str(settings.keystore)}
+
+
+def _file_size_limit(limit):
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a refused write is an error, not a kill
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+# A file-size limit stands in for a full disk: writes past it fail with EFBIG, as with ENOSPC.
+# 20 kB stops the first staged events file (ingest); 60 kB lets those by and stops the visits.
+@pytest.mark.parametrize("limit, stage", [(20_000, "ingest"), (60_000, "movement")])
+def test_a_full_disk_fails_the_stage_clearly_and_leaves_nothing_partial(tmp_path, template, limit, stage):
+    inbox, reference = template
+    settings = make_settings(tmp_path)
+    shutil.copytree(inbox, settings.inbox)
+    raw = b"".join(p.read_bytes() for p in inbox.iterdir())
+    stages.land(settings, DAY)  # landing copies the raw logs: give it room
+    night = subprocess.run([FOOTFALL, "nightly", "--day", str(DAY)], env=_env(settings),
+                           preexec_fn=_file_size_limit(limit), capture_output=True, text=True)
+    assert night.returncode == 1
+    assert f"the {stage} stage of service day {DAY} stopped" in night.stderr
+    assert "Nothing partial was kept" in night.stderr and "Traceback" not in night.stderr
+    assert not {m.lower() for m in re.findall(r"[0-9a-fA-F]{12}", night.stderr)} & {
+        m.decode().lower() for m in re.findall(rb"[0-9a-fA-F]{12}", raw)}
+    assert not list(settings.home.rglob(".tmp-*")), "a temp file outlived the failed write"
+    assert not list(settings.marts.rglob("*.parquet"))
+    # the file that could not be staged stays pending: once there is room the night completes
+    stages.nightly(settings, DAY)
+    assert _marts(settings) == reference
+
+
+def _flip_a_byte(path: Path) -> None:
+    """Flip one bit in the middle of the file's biggest column chunk: its values, as a failing
+    disk would, not the footer that any reader would stumble on anyway."""
+    meta = pq.ParquetFile(path).metadata
+    chunk = max((meta.row_group(g).column(c) for g in range(meta.num_row_groups)
+                 for c in range(meta.num_columns)), key=lambda c: c.total_compressed_size)
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    end = chunk.data_page_offset if chunk.dictionary_page_offset else start + chunk.total_compressed_size
+    data = bytearray(path.read_bytes())
+    data[(start + end) // 2] ^= 0x40  # the middle of the first page, past its header
+    path.write_bytes(bytes(data))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, template):
+    """A lake with its night run, to copy and damage."""
+    root = tmp_path_factory.mktemp("built")
+    settings = make_settings(root)
+    shutil.copytree(template[0], settings.inbox)
+    stages.nightly(settings, DAY)
+    return root
+
+
+@pytest.fixture
+def lake_copy(tmp_path, built):
+    shutil.copytree(built / "var", tmp_path / "var", symlinks=True)
+    shutil.copytree(built / "keystore", tmp_path / "keystore")
+    return make_settings(tmp_path)
+
+
+def _lake_bytes(settings):
+    return {p.relative_to(settings.home): p.read_bytes()
+            for root in (settings.events, settings.visits, settings.trips, settings.marts)
+            for p in root.rglob("*.parquet")}
+
+
+@pytest.mark.parametrize("table", ["marts/footfall_hourly", "visits", "events"])
+def test_a_corrupt_partition_is_found_and_rebuilt_from_the_layer_below(lake_copy, table):
+    settings = lake_copy
+    before = _lake_bytes(settings)
+    root = integrity.tables(settings)[table]
+    victim = max(root.glob(f"day={DAY}/*.parquet"), key=lambda p: p.stat().st_size)
+    _flip_a_byte(victim)
+    found = integrity.scan(settings, DAY, DAY)
+    assert [(d.table, d.path) for d in found] == [(table, victim)]
+    checked = subprocess.run([FOOTFALL, "check"], env=_env(settings), capture_output=True, text=True)
+    assert checked.returncode == 1 and f"{table} {DAY}" in checked.stdout
+    repaired = subprocess.run([FOOTFALL, "check", "--repair"], env=_env(settings),
+                              capture_output=True, text=True)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert "rebuilt" in repaired.stdout
+    assert integrity.scan(settings, DAY, DAY) == []
+    assert _lake_bytes(settings) == before  # the same bytes an undisturbed night wrote
+
+
+def test_a_corrupt_mart_past_retention_is_set_aside_and_reported(lake_copy):
+    settings = lake_copy
+    for root in (settings.events, settings.visits, settings.trips):  # as retention leaves a day
+        shutil.rmtree(root / f"day={DAY}")
+    victim = settings.marts / "footfall_daily" / f"day={DAY}" / "part.parquet"
+    _flip_a_byte(victim)
+    with pytest.raises(integrity.CorruptPartitionError, match="removed by retention"):
+        publish(settings, FiscalQuarter.of(DAY))
+    assert not victim.exists() and victim.with_name("part.parquet.corrupt").exists()
+    checked = subprocess.run([FOOTFALL, "check"], env=_env(settings), capture_output=True, text=True)
+    assert checked.returncode == 1
+    assert "set aside, restore from a backup: marts/footfall_daily" in checked.stdout
+    # the operator may release without the day: it then counts as a day without data
+    from pipeline.publish import NothingToPublishError
+    with pytest.raises(NothingToPublishError):
+        publish(settings, FiscalQuarter.of(DAY))
