@@ -206,7 +206,8 @@ def flowmap(tables: dict[str, pa.Table], title: str, k: int) -> folium.Map:
         colour = FLOW_COLOURS[rank * len(FLOW_COLOURS) // len(flows)]
         points = _curve((r["origin_lat"], r["origin_lon"]), (r["dest_lat"], r["dest_lon"]))
         tip = (f"{r['origin_name']} → {r['dest_name']}<br>トリップ数 {r['trips']:,}"
-               f"<br>延べ端末数 {r['device_days']:,}<br>所要時間（中央値） {r['median_travel_min']} 分")
+               f"<br>延べ端末数 {r['device_days']:,}<br>所要時間（中央値） "
+               f"{'—' if r['median_travel_min'] is None else r['median_travel_min']} 分")
         folium.PolyLine(points + _arrow_head(points)[:1] + [points[-1]] + _arrow_head(points)[1:],
                         weight=1 + 9 * math.sqrt(share), color=colour,
                         opacity=0.35 + 0.6 * math.sqrt(share), tooltip=tip,

@@ -41,6 +41,12 @@ class Settings:
     gate_max_silent_share: float = 0.25  # more silent APs than this fails the night
     gate_min_events_ratio: float = 0.5  # fewer events than this x the usual weekday fails it
     recipients: tuple = ()  # departments each quarterly release is provided to (the DAG records it)
+    # Optional differential privacy of the releases (0 = off): the budget per release, and how
+    # many cells one device-day may count in (the marts always keep these bounded counts).
+    dp_epsilon: float = 0.0
+    dp_max_sites: int = 4  # sites per device-day in the daily table
+    dp_max_hours: int = 8  # site-hours per device-day in the hourly profile
+    dp_max_flows: int = 3  # zone pairs and hour bands per device-day in the OD table
     memory_limit: str = "2GB"
     threads: int = 2
 
@@ -55,6 +61,9 @@ class Settings:
         if not 0 <= self.day_start_hour < 24:
             raise ValueError(f"FOOTFALL_DAY_START_HOUR={self.day_start_hour} must be 0..23.")
         ZoneInfo(self.tz)  # fails early on a misspelt zone
+        if self.dp_epsilon < 0 or min(self.dp_max_sites, self.dp_max_hours, self.dp_max_flows) < 1:
+            raise ValueError("FOOTFALL_DP_EPSILON must be >= 0 (0 = off) and the FOOTFALL_DP_MAX_* "
+                             "bounds >= 1.")
 
     # --- zones of the lake -------------------------------------------------------------
     @property
@@ -161,6 +170,10 @@ def load_settings(env: dict | None = None) -> Settings:
         raw_retention_days=_int(env, "FOOTFALL_RAW_RETENTION_DAYS", 3),
         staged_retention_days=_int(env, "FOOTFALL_STAGED_RETENTION_DAYS", 7),
         key_grace_days=_int(env, "FOOTFALL_KEY_GRACE_DAYS", 2),
+        dp_epsilon=_float(env, "FOOTFALL_DP_EPSILON", 0.0),
+        dp_max_sites=_int(env, "FOOTFALL_DP_MAX_SITES", 4),
+        dp_max_hours=_int(env, "FOOTFALL_DP_MAX_HOURS", 8),
+        dp_max_flows=_int(env, "FOOTFALL_DP_MAX_FLOWS", 3),
         gate_max_silent_share=_float(env, "FOOTFALL_GATE_MAX_SILENT_SHARE", 0.25),
         gate_min_events_ratio=_float(env, "FOOTFALL_GATE_MIN_EVENTS_RATIO", 0.5),
         recipients=tuple(r.strip() for r in (env.get("FOOTFALL_RECIPIENTS") or "").split(";")

@@ -12,17 +12,19 @@ import io
 import json
 import shutil
 from dataclasses import dataclass
+from datetime import date
 from importlib.metadata import version
 from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline import integrity, ledger, lake, package, release_docs
+from pipeline import dp, integrity, ledger, lake, package, release_docs
 from pipeline.calendar import FiscalQuarter, day_type
 from pipeline.config import Settings
 from pipeline.registry import registry_for
 
 TABLES = ("footfall_daily", "footfall_profile", "od_flows", "sites")
+CELLS = ("daily", "profile", "od")  # sql/release/cells/: the true counts before disclosure control
 CALENDAR_SCHEMA = pa.schema([("day", pa.date32()), ("day_type", pa.string())])
 
 
@@ -56,8 +58,9 @@ def _mart_files(settings: Settings, quarter: FiscalQuarter) -> dict[str, list[st
     }
 
 
-def build_tables(settings: Settings, quarter: FiscalQuarter) -> dict[str, pa.Table]:
-    """The published tables of a quarter, k-suppressed."""
+def build_tables(settings: Settings, quarter: FiscalQuarter) -> tuple[dict[str, pa.Table], dict | None]:
+    """The published tables of a quarter (k-suppressed; noised first when DP is on) and the DP
+    report for the manifest (None without DP)."""
     integrity.require(integrity.repair(settings, quarter.first_day, quarter.last_day,
                                        only=("marts/",)),
                       f"the release of {quarter}")
@@ -80,10 +83,26 @@ def build_tables(settings: Settings, quarter: FiscalQuarter) -> dict[str, pa.Tab
             from sites group by zone_id
         """)
         params = {**files, "k": settings.k, "days": len(days)}
-        tables = {name: lake.query(con, f"release/{name}", params) for name in TABLES}
+        cells = {name: lake.query(con, f"release/cells/{name}", params) for name in CELLS}
+        report = None
+        if settings.dp_epsilon:
+            sites = registry.sites.column("site_id").to_pylist()
+            zones = sorted(set(registry.sites.column("zone_id").to_pylist()))
+            cells, report = dp.privatize(settings, quarter, cells, sites, zones,
+                                         _built_days(settings, quarter),
+                                         sorted(set(calendar.column("day_type").to_pylist())))
+        tables = disclose(con, cells, params)
     finally:
         con.close()
-    return tables
+    return tables, report
+
+
+def disclose(con, cells: dict[str, pa.Table], params: dict) -> dict[str, pa.Table]:
+    """The published tables from their cells: k-suppression, secondary suppression, sensitive
+    sites only within zones (sql/release/*.sql over daily_cells, profile_cells, od_cells)."""
+    for name, table in cells.items():
+        con.register(f"{name}_cells", table)
+    return {name: lake.query(con, f"release/{name}", params) for name in TABLES}
 
 
 def csv_bytes(table: pa.Table) -> bytes:
@@ -117,9 +136,15 @@ def _coverage(settings: Settings, quarter: FiscalQuarter, tables: dict) -> dict:
     finally:
         con.close()
     return {"days": len(quarter.days()),
-            "days_with_data": len(set(tables["footfall_daily"].column("day").to_pylist())),
+            "days_with_data": len(_built_days(settings, quarter)),
             "ap_uptime": round(uptime or 0.0, 4),
             "quarantine_rate": round(bad / (bad + good), 6) if bad and good else 0.0}
+
+
+def _built_days(settings: Settings, quarter: FiscalQuarter) -> list[date]:
+    """The days of the quarter whose marts were built (a public fact of the system, not the data)."""
+    files = lake.range_files(settings.marts / "footfall_daily", quarter.first_day, quarter.last_day)
+    return sorted({date.fromisoformat(Path(f).parent.name[4:]) for f in files})
 
 
 def _previous_headline(settings: Settings, quarter: FiscalQuarter) -> dict:
@@ -128,7 +153,7 @@ def _previous_headline(settings: Settings, quarter: FiscalQuarter) -> dict:
 
 
 def _manifest(settings: Settings, quarter: FiscalQuarter, root: Path, rows: dict,
-              figures: dict) -> dict:
+              figures: dict, dp_report: dict | None) -> dict:
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != "manifest.json")
     return {
         "release": str(quarter),
@@ -141,7 +166,7 @@ def _manifest(settings: Settings, quarter: FiscalQuarter, root: Path, rows: dict
             "k": settings.k,
             "suppression": "primary (cells below k devices) and secondary (no single hidden day "
                            "per site whose total is shown); sensitive sites only within zones",
-            "differential_privacy": None,
+            "differential_privacy": dp_report,
             "gap_s": settings.gap_s,
             "max_transit_s": settings.max_transit_s,
             "flap_s": settings.flap_s,
@@ -158,10 +183,13 @@ def _manifest(settings: Settings, quarter: FiscalQuarter, root: Path, rows: dict
     }
 
 
-def _write_package(settings: Settings, quarter: FiscalQuarter, tables: dict, staging: Path) -> dict:
+def _write_package(settings: Settings, quarter: FiscalQuarter, tables: dict, dp_report: dict | None,
+                   staging: Path) -> dict:
     from maps import render
 
     extra = {"dictionary": package.dictionary_table(tables), **package.flowmap_tables(tables)}
+    if dp_report:
+        extra["dp_accuracy"] = dp.accuracy_table(dp_report)
     for name, table in {**tables, **extra}.items():
         lake.write_bytes(csv_bytes(table), staging / "tables" / f"{name}.csv")
         if name in tables:
@@ -180,7 +208,7 @@ def _write_package(settings: Settings, quarter: FiscalQuarter, tables: dict, sta
     lake.write_bytes(release_docs.readme(quarter, figures, settings.k).encode("utf-8"),
                      staging / "README.md")
     rows = {name: t.num_rows for name, t in {**tables, **extra}.items()}
-    manifest = _manifest(settings, quarter, staging, rows, figures)
+    manifest = _manifest(settings, quarter, staging, rows, figures, dp_report)
     lake.write_bytes(json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"),
                      staging / "manifest.json")
     return figures
@@ -190,12 +218,12 @@ def publish(settings: Settings, quarter: FiscalQuarter) -> Release:
     """Build the release of a fiscal quarter into published/FY<y>Q<n>/ (and its zip beside it),
     replacing an older build, and note it in the catalog."""
     with lake.disk_guard(f"the release of {quarter}", settings.home):
-        tables = build_tables(settings, quarter)
+        tables, dp_report = build_tables(settings, quarter)
         final = settings.published / str(quarter)
         staging = settings.published / f".tmp-{quarter}"
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            figures = _write_package(settings, quarter, tables, staging)
+            figures = _write_package(settings, quarter, tables, dp_report, staging)
             old = settings.published / f".old-{quarter}"
             shutil.rmtree(old, ignore_errors=True)
             if final.exists():

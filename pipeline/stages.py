@@ -128,7 +128,8 @@ def marts(settings: Settings, day: date) -> dict:
     registry = registry_for(settings, day)
     params = {"visits": visits, "trips": trips, "events": lake.day_files(settings.events, day),
               "tz": settings.tz, "visitor_min_s": settings.visitor_min_s, "day": day,
-              "day_start_hour": settings.day_start_hour}
+              "day_start_hour": settings.day_start_hour, "dp_max_sites": settings.dp_max_sites,
+              "dp_max_hours": settings.dp_max_hours, "dp_max_flows": settings.dp_max_flows}
     con = lake.connect(settings)
     figures = {}
     try:

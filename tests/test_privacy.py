@@ -193,7 +193,8 @@ def release_daily(tmp, rows) -> dict:
             "site_id": [r[0] for r in part], "devices": [r[2] for r in part],
             "visitors": [r[2] for r in part], "visits": [r[2] for r in part],
             "median_dwell_s": [600.0] * len(part), "dwell_total_s": [600 * r[2] for r in part],
-            "no_data": [False] * len(part)}),
+            "no_data": [False] * len(part), "devices_dp": [r[2] for r in part],
+            "dp_bound": [4] * len(part)}),
             settings.day_partition(settings.marts / "footfall_daily", day) / "part.parquet")
     lake.write_parquet(pa.table({"site_id": ["S1"], "status": ["ok"]}),
                        settings.day_partition(settings.marts / "ap_health", FIRST) / "part.parquet")
@@ -205,6 +206,7 @@ def release_daily(tmp, rows) -> dict:
     params = {name: lake.range_files(settings.marts / name, *span)
               for name in ("footfall_daily", "ap_health", "footfall_hourly")}
     params.update({"k": K, "days": 91})
+    con.register("daily_cells", lake.query(con, "release/cells/daily", params))
     daily = lake.query(con, "release/footfall_daily", params).to_pylist()
     sites = lake.query(con, "release/sites", params).to_pylist()
     con.close()

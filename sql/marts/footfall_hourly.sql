@@ -24,6 +24,17 @@ present as (
     from presence
     group by site_id, hour
 ),
+bounded as (
+    -- each device counted in its first $dp_max_hours site-hours of the day (for DP releases)
+    select site_id, hour, count(*) as devices_dp
+    from (
+        select device, site_id, hour,
+               row_number() over (partition by device order by hour, site_id) as nth
+        from (select distinct device, site_id, hour from presence)
+    )
+    where nth <= $dp_max_hours
+    group by site_id, hour
+),
 started as (
     select
         site_id,
@@ -43,15 +54,19 @@ footfall as (
         p.devices - p.visitors as passers_by,
         coalesce(s.visits, 0) as visits,
         s.median_dwell_s,
-        false as no_data
+        false as no_data,
+        coalesce(b.devices_dp, 0) as devices_dp,
+        cast($dp_max_hours as integer) as dp_bound
     from present as p
     left join started as s using (site_id, hour)
+    left join bounded as b using (site_id, hour)
 ),
 unknown as (
     select
         n.site_id, n.hour, n.hour_local, cast(null as bigint) as devices,
         cast(null as bigint) as visitors, cast(null as bigint) as passers_by,
-        cast(null as bigint) as visits, cast(null as double) as median_dwell_s, true as no_data
+        cast(null as bigint) as visits, cast(null as double) as median_dwell_s, true as no_data,
+        cast(null as bigint) as devices_dp, cast($dp_max_hours as integer) as dp_bound
     from no_data as n
     anti join footfall as f using (site_id, hour)
 )

@@ -1,5 +1,5 @@
 -- Origin-destination flows of one service day: trips per zone pair and hour band of departure.
--- devices: distinct devices that made the move; no device ids.
+-- devices: distinct devices that made the move; no device ids. devices_dp: the bounded count.
 with trips as (
     select device, origin_site_id, dest_site_id, depart, travel_s from read_parquet($trips)
 ),
@@ -8,6 +8,7 @@ zoned as (
         t.device,
         o.zone_id as origin_zone_id,
         d.zone_id as dest_zone_id,
+        t.depart,
         local_hour(t.depart, $tz) as hour_local,
         t.travel_s
     from trips as t
@@ -29,6 +30,19 @@ banded as (
     from zoned
     where origin_zone_id <> dest_zone_id
 ),
+bounded as (
+    -- each device counted in its first $dp_max_flows pair-and-band cells of the day (for DP)
+    select origin_zone_id, dest_zone_id, hour_band, count(*) as devices_dp
+    from (
+        select origin_zone_id, dest_zone_id, hour_band,
+               row_number() over (partition by device
+                                  order by min(depart), origin_zone_id, dest_zone_id, hour_band) as nth
+        from banded
+        group by device, origin_zone_id, dest_zone_id, hour_band
+    )
+    where nth <= $dp_max_flows
+    group by origin_zone_id, dest_zone_id, hour_band
+),
 flows as (
     select
         origin_zone_id,
@@ -36,8 +50,11 @@ flows as (
         hour_band,
         count(*) as trips,
         count(distinct device) as devices,
-        median(travel_s) as median_travel_s
+        median(travel_s) as median_travel_s,
+        coalesce(any_value(b.devices_dp), 0) as devices_dp,
+        cast($dp_max_flows as integer) as dp_bound
     from banded
+    left join bounded as b using (origin_zone_id, dest_zone_id, hour_band)
     group by origin_zone_id, dest_zone_id, hour_band
 )
 select * from flows order by origin_zone_id, dest_zone_id, hour_band

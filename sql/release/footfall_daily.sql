@@ -3,10 +3,10 @@
 -- whose quarter total is published never has exactly one hidden day, else total minus the shown
 -- days would give it away; the smallest shown day is hidden with it. Sensitive sites are left out.
 -- A day whose APs were silent while usually active is no_data: NULL counts, not suppressed, not 0.
+-- Reads daily_cells (cells/daily.sql, noised first when the release is differentially private).
 with daily as (
-    select day, site_id, devices, visits, visitors, devices - visitors as passers_by,
-           median_dwell_s, no_data
-    from read_parquet($footfall_daily, hive_partitioning = true)
+    select day, site_id, devices, visits, visitors, passers_by, median_dwell_s, no_data
+    from daily_cells
 ),
 primary_rule as (
     select *, not no_data and devices < $k as hidden from daily

@@ -1,21 +1,8 @@
 -- Published OD flows of a quarter: one row per origin and destination zone, all hour bands.
 -- device_days: the sum over days of the distinct devices that made the move; below k suppressed.
 -- A zone made only of sensitive sites is left out.
-with flows as (
-    select origin_zone_id, dest_zone_id, trips, devices, median_travel_s
-    from read_parquet($od_flows, hive_partitioning = true)
-),
-pairs as (
-    select
-        origin_zone_id,
-        dest_zone_id,
-        sum(trips)::bigint as trips,
-        sum(devices)::bigint as device_days,
-        median(median_travel_s) as median_travel_s
-    from flows
-    group by origin_zone_id, dest_zone_id
-),
-published as (
+-- Reads od_cells (cells/od.sql, noised first when the release is differentially private).
+with published as (
     select
         p.origin_zone_id,
         o.zone_name as origin_name,
@@ -28,7 +15,7 @@ published as (
         round(o.lat, 6) as origin_lat, round(o.lon, 6) as origin_lon,
         round(d.lat, 6) as dest_lat, round(d.lon, 6) as dest_lon,
         p.device_days < $k as suppressed
-    from pairs as p
+    from od_cells as p
     join zones as o on o.zone_id = p.origin_zone_id
     join zones as d on d.zone_id = p.dest_zone_id
     where not o.sensitive and not d.sensitive

@@ -3,7 +3,7 @@
 -- A sensitive site is listed, its figures never (they only count within its zone). ap_uptime: the
 -- share of the quarter's AP-days its APs logged; no_data_hours: hours without data (outages).
 with daily as (
-    select site_id, devices from read_parquet($footfall_daily, hive_partitioning = true)
+    select site_id, devices from daily_cells
 ),
 health as (
     select site_id, avg((status <> 'silent')::int) as ap_uptime
