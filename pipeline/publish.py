@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline import dp, integrity, ledger, lake, package, release_docs
+from pipeline import dp, integrity, ledger, lake, package, release_docs, revision
 from pipeline.calendar import FiscalQuarter, day_type
 from pipeline.config import Settings
 from pipeline.registry import registry_for
@@ -91,6 +91,7 @@ def build_tables(settings: Settings, quarter: FiscalQuarter) -> tuple[dict[str, 
             cells, report = dp.privatize(settings, quarter, cells, sites, zones,
                                          _built_days(settings, quarter),
                                          sorted(set(calendar.column("day_type").to_pylist())))
+        cells = revision.guard(cells, revision.earlier_versions(settings, quarter), settings.k)
         tables = disclose(con, cells, params)
     finally:
         con.close()
@@ -165,7 +166,9 @@ def _manifest(settings: Settings, quarter: FiscalQuarter, root: Path, rows: dict
         "policy": {
             "k": settings.k,
             "suppression": "primary (cells below k devices) and secondary (no single hidden day "
-                           "per site whose total is shown); sensitive sites only within zones",
+                           "per site whose total is shown); a cell or total that moved by less "
+                           "than k since an earlier version of the release is hidden; sensitive "
+                           "sites only within zones",
             "differential_privacy": dp_report,
             "gap_s": settings.gap_s,
             "max_transit_s": settings.max_transit_s,
@@ -234,7 +237,9 @@ def publish(settings: Settings, quarter: FiscalQuarter) -> Release:
             shutil.rmtree(staging, ignore_errors=True)
         archive = package.deterministic_zip(final)
         lake.write_bytes(archive, final.with_suffix(".zip"))
-    ledger.record_release(settings, quarter, hashlib.sha256(archive).hexdigest(), final)
+    sha = hashlib.sha256(archive).hexdigest()
+    revision.keep(settings, quarter, final, sha)
+    ledger.record_release(settings, quarter, sha, final)
     suppressed = {name: sum(t.column("suppressed").to_pylist()) for name, t in tables.items()}
     return Release(quarter, final, figures["days_with_data"], {n: t.num_rows for n, t in
                                                                   tables.items()}, suppressed)

@@ -22,7 +22,8 @@ def dp_release(tmp_path_factory, simulated_quarter):
     """The simulated week's lake, copied, released with DP on: (settings, release, plain release)."""
     settings, plain, _ = simulated_quarter
     root = tmp_path_factory.mktemp("dp")
-    shutil.copytree(settings.home, root / "var", ignore=shutil.ignore_patterns("published", "locks"))
+    shutil.copytree(settings.home, root / "var",
+                    ignore=shutil.ignore_patterns("published", "release_history", "locks"))
     dp_settings = settings.with_(home=root / "var", dp_epsilon=EPSILON)
     return dp_settings, publish(dp_settings, FiscalQuarter.of(E2E_FIRST)), plain
 

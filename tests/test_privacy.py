@@ -6,20 +6,22 @@ import hashlib
 import json
 import logging
 import re
+import shutil
 from datetime import date, timedelta
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings
 from hypothesis import strategies as st
 
-from pipeline import lake, stages
+from pipeline import lake, revision, stages
 from pipeline.calendar import FiscalQuarter
 from pipeline.pseudonym import day_key, pseudonym
 from pipeline.publish import publish
 from pipeline.simulate import simulate
-from tests.conftest import make_settings, texts_of
+from tests.conftest import E2E_FIRST, make_settings, texts_of
 from tests.sources.test_radius_detail import record
 
 FIRST = date(2024, 4, 1)
@@ -206,7 +208,8 @@ def release_daily(tmp, rows) -> dict:
     params = {name: lake.range_files(settings.marts / name, *span)
               for name in ("footfall_daily", "ap_health", "footfall_hourly")}
     params.update({"k": K, "days": 91})
-    con.register("daily_cells", lake.query(con, "release/cells/daily", params))
+    cells = revision.guard({"daily": lake.query(con, "release/cells/daily", params)}, [], K)
+    con.register("daily_cells", cells["daily"])
     daily = lake.query(con, "release/footfall_daily", params).to_pylist()
     sites = lake.query(con, "release/sites", params).to_pylist()
     con.close()
@@ -256,3 +259,43 @@ def test_the_manifest_records_the_policy(canary_run):
     _, _, release, _ = canary_run
     manifest = json.loads((release.path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["policy"]["k"] == K and "secondary" in manifest["policy"]["suppression"]
+
+
+def test_a_release_built_again_cannot_be_subtracted_from_an_earlier_version(tmp_path, simulated_quarter):
+    """Late logs change a few cells after a release went out: no cell or site total of the new
+    version differs from the earlier one by less than k (that difference would be a small count)."""
+    settings, _, _ = simulated_quarter
+    shutil.copytree(settings.home, tmp_path / "var", ignore=shutil.ignore_patterns("published", "locks",
+                                                                                  "release_history"))
+    copy = settings.with_(home=tmp_path / "var")
+    quarter = FiscalQuarter.of(E2E_FIRST)
+    first = publish(copy, quarter)
+    shown = [r for r in pq.read_table(first.path / "tables" / "footfall_daily.parquet").to_pylist()
+             if r["devices"] is not None]
+    small, large = shown[0], shown[-1]
+    for cell, extra in ((small, 3), (large, 2 * K)):  # late devices: 3 at one site-day, 20 at another
+        part = copy.marts / "footfall_daily" / f"day={cell['day']}" / "part.parquet"
+        table = pq.read_table(part).to_pylist()
+        for row in table:
+            if row["site_id"] == cell["site_id"]:
+                row["devices"] += extra
+                row["devices_dp"] += extra
+        lake.write_parquet(pa.Table.from_pylist(table, schema=pq.read_schema(part)), part)
+    second = publish(copy, quarter)
+    history = sorted((copy.home / "release_history" / str(quarter)).iterdir(),
+                     key=lambda p: p.stat().st_mtime)
+    versions = [{name: pq.read_table(path / f"{name}.parquet").to_pylist()
+                 for name in ("footfall_daily", "sites")} for path in history]
+    assert len(versions) == 2
+    before = {(r["day"], r["site_id"]): r["devices"] for r in versions[0]["footfall_daily"]}
+    after = {(r["day"], r["site_id"]): r["devices"] for r in versions[1]["footfall_daily"]}
+    assert after[(small["day"], small["site_id"])] is None  # moved by 3: hidden
+    assert after[(large["day"], large["site_id"])] == large["devices"] + 2 * K  # moved by 20: shown
+    for cell, value in after.items():
+        if value is not None and before.get(cell) is not None:
+            assert value == before[cell] or abs(value - before[cell]) >= K
+    totals = [{r["site_id"]: r["device_days"] for r in v["sites"]} for v in versions]
+    for site, value in totals[1].items():
+        if value is not None and totals[0].get(site) is not None:
+            assert value == totals[0][site] or abs(value - totals[0][site]) >= K
+    assert second.path.exists() and first.days_with_data == second.days_with_data

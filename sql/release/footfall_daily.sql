@@ -3,13 +3,14 @@
 -- whose quarter total is published never has exactly one hidden day, else total minus the shown
 -- days would give it away; the smallest shown day is hidden with it. Sensitive sites are left out.
 -- A day whose APs were silent while usually active is no_data: NULL counts, not suppressed, not 0.
+-- force_hidden: the cell moved by less than k since an earlier version of the release (revision.py).
 -- Reads daily_cells (cells/daily.sql, noised first when the release is differentially private).
 with daily as (
-    select day, site_id, devices, visits, visitors, passers_by, median_dwell_s, no_data
+    select day, site_id, devices, visits, visitors, passers_by, median_dwell_s, no_data, force_hidden
     from daily_cells
 ),
 primary_rule as (
-    select *, not no_data and devices < $k as hidden from daily
+    select *, not no_data and (devices < $k or force_hidden) as hidden from daily
 ),
 ranked as (
     select

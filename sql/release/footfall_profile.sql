@@ -2,8 +2,12 @@
 -- number of devices present over the quarter's days of that type. device_hours (the sum over days)
 -- below k is suppressed. One row per site, day type and hour; sensitive sites are left out.
 -- Hours without data (silent APs) are counted in no_data_days and left out of the mean.
+-- force_hidden: the cell moved by less than k since an earlier version of the release (revision.py).
 -- Reads profile_cells (cells/profile.sql, noised first when the release is differentially private).
-with published as (
+with ruled as (
+    select *, coalesce(device_hours >= $k and not force_hidden, false) as shown from profile_cells
+),
+published as (
     select
         p.site_id,
         s.site_name,
@@ -11,12 +15,12 @@ with published as (
         round(s.lon, 6) as lon,
         p.day_type,
         p.hour_local,
-        case when p.device_hours >= $k then p.device_hours end as device_hours,
-        case when p.device_hours >= $k
+        case when p.shown then p.device_hours end as device_hours,
+        case when p.shown
              then round(p.device_hours / (c.days - p.no_data_days), 2) end as mean_devices,
         p.no_data_days,
-        coalesce(p.device_hours < $k, false) as suppressed
-    from profile_cells as p
+        not p.shown as suppressed
+    from ruled as p
     join sites as s using (site_id)
     join (select day_type, count(*) as days from calendar group by day_type) as c using (day_type)
     where not s.sensitive

@@ -1,21 +1,25 @@
 -- Published OD flows of a quarter: one row per origin and destination zone, all hour bands.
 -- device_days: the sum over days of the distinct devices that made the move; below k suppressed.
 -- A zone made only of sensitive sites is left out.
+-- force_hidden: the pair moved by less than k since an earlier version of the release (revision.py).
 -- Reads od_cells (cells/od.sql, noised first when the release is differentially private).
-with published as (
+with ruled as (
+    select *, device_days >= $k and not force_hidden as shown from od_cells
+),
+published as (
     select
         p.origin_zone_id,
         o.zone_name as origin_name,
         p.dest_zone_id,
         d.zone_name as dest_name,
-        case when p.device_days >= $k then p.trips end as trips,
-        case when p.device_days >= $k then p.device_days end as device_days,
-        case when p.device_days >= $k then round(p.median_travel_s / 60.0, 1) end
+        case when p.shown then p.trips end as trips,
+        case when p.shown then p.device_days end as device_days,
+        case when p.shown then round(p.median_travel_s / 60.0, 1) end
             as median_travel_min,
         round(o.lat, 6) as origin_lat, round(o.lon, 6) as origin_lon,
         round(d.lat, 6) as dest_lat, round(d.lon, 6) as dest_lon,
-        p.device_days < $k as suppressed
-    from od_cells as p
+        not p.shown as suppressed
+    from ruled as p
     join zones as o on o.zone_id = p.origin_zone_id
     join zones as d on d.zone_id = p.dest_zone_id
     where not o.sensitive and not d.sensitive
