@@ -1,0 +1,10 @@
+-- The simulator's sessions (view sim_events) in the documented JSON Lines layout: start and stop,
+-- times in UTC, MACs without separators.
+copy (
+    select to_json({'ts': strftime(to_timestamp(ts), '%Y-%m-%dT%H:%M:%SZ'), 'ap': ap_name,
+                    'client_mac': replace(mac, ':', ''),
+                    'kind': case when kind = 'association' then 'start' else 'stop' end,
+                    'duration_s': cast(round(duration) as bigint)})::varchar
+    from sim_events
+    order by ts, kind, mac
+) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')
