@@ -1,94 +1,162 @@
-"""One simulated night timed stage by stage against its floor: DuckDB reading the same raw file.
+"""A simulated day of a city, its night timed stage by stage against the floor: DuckDB reading the
+same raw files once and counting their lines.
 
-    .venv/bin/python benchmarks/bench_night.py [--devices 60000] [--days 1]
+    .venv/bin/python benchmarks/bench_night.py [--scale oita|metro] [--fraction 1.0] [--no-pandas]
 
-Writes benchmarks/results/night-<devices>.json and prints the figures. Not part of `make test`.
+Scales: `oita` is the sample registry (95 APs) with about 20,000 devices a day; `metro` is about
+5,000 APs generated around the sample's sites with about 2 million devices a day (--fraction takes
+a share of that day, for the memory series). Each stage runs in a fresh process, so its peak memory
+(max RSS, from wait4) is its own and the time is measured inside it. Then the quarter's release is
+timed, and the visits and trips are computed again in pandas on the same staged events (the way an
+analyst would, benchmarks/reference_pandas.py), timed and compared with the pipeline's.
+Writes benchmarks/results/night-<scale>-<fraction>.json. Not part of `make test` (`make bench`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
-import resource
+import subprocess
+import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pipeline import lake, stages  # noqa: E402
+from pipeline.config import load_settings  # noqa: E402
+from pipeline.registry import load_registry  # noqa: E402
+from pipeline.sim_logs import SCENARIOS  # noqa: E402
+from pipeline.simulate import metro_registry, simulate  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results"
+DAY = date(2024, 4, 2)  # a Tuesday: a working day
+SCALES = {"oita": 42_000, "metro": 4_300_000}  # population devices for ~20 k / ~2 M devices a day
+
+STAGE = """
+import json, sys, time
+from datetime import date
 from pipeline import stages
+from pipeline.config import load_settings
+settings = load_settings()
+started = time.perf_counter()
+figures = stages.run(settings, sys.argv[1], date.fromisoformat(sys.argv[2]))
+print(json.dumps({"seconds": time.perf_counter() - started, "figures": figures}, default=str))
+"""
+PUBLISH = """
+import json, sys, time
 from pipeline.calendar import FiscalQuarter
 from pipeline.config import load_settings
 from pipeline.publish import publish
-from pipeline.registry import load_registry
-from pipeline.sim_logs import SCENARIOS
-from pipeline.simulate import simulate
+started = time.perf_counter()
+publish(load_settings(), FiscalQuarter.parse(sys.argv[1]))
+print(json.dumps({"seconds": time.perf_counter() - started}))
+"""
 
-RESULTS = Path(__file__).parent / "results"
-FIRST = date(2024, 4, 1)
+
+def run_measured(code: str, env: dict, *args: str) -> tuple[dict, float]:
+    """Run code in a fresh Python: its JSON output (last line) and the peak RSS in MB of that
+    child alone (os.wait4 gives its own rusage)."""
+    with tempfile.TemporaryFile() as err:
+        child = subprocess.Popen([sys.executable, "-c", code, *args], env=env, stdout=subprocess.PIPE,
+                                 stderr=err)
+        out = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode:
+            err.seek(0)
+            raise RuntimeError(f"{args}: {err.read().decode()[-2000:]}")
+    return json.loads(out.decode().strip().splitlines()[-1]), usage.ru_maxrss / 1024
 
 
 def floor_seconds(paths: list[Path]) -> tuple[float, int]:
-    """The least any ingest must do: DuckDB reading every line of the raw files once.
-
-    The lines' lengths are summed, not only counted: a bare count(*) lets DuckDB skip
-    materialising the text, which no parser can.
-    """
+    """The least any ingest must do: DuckDB reading every line of the raw files once (lengths
+    summed too: a bare count(*) would let DuckDB skip materialising the text)."""
     con = duckdb.connect(config={"threads": 2})
     started = time.perf_counter()
     lines = 0
     for path in paths:
         lines += con.execute(
             "select count(*), sum(length(line)) from read_csv(?, columns = {'line': 'VARCHAR'}, "
-            "header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false)",
-            [str(path)],
-        ).fetchall()[0][0]
+            "header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false, "
+            "compression = 'auto')", [str(path)]).fetchall()[0][0]
     return time.perf_counter() - started, lines
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def pandas_reference(settings, registry) -> dict:
+    """The visits and trips of the day in pandas, timed, and compared with the pipeline's."""
+    import pandas as pd
+
+    import reference_pandas as ref
+
+    events = pd.read_parquet(lake.day_files(settings.events, DAY))
+    started = time.perf_counter()
+    visits = ref.visits(events, registry.aps.to_pandas(), settings.gap_s, settings.flap_s)
+    trips = ref.trips(visits, settings.max_transit_s)
+    seconds = time.perf_counter() - started
+    ours_v = pd.read_parquet(lake.day_files(settings.visits, DAY))
+    ours_t = pd.read_parquet(lake.day_files(settings.trips, DAY))
+    key = ["device", "site_id", "start", "end"]
+    same_visits = len(visits.merge(ours_v, on=key))
+    same_trips = len(trips.merge(ours_t, on=["device", "origin_site_id", "dest_site_id", "depart"]))
+    return {"pandas_s": seconds, "pandas_visits": len(visits), "pipeline_visits": len(ours_v),
+            "visits_identical": same_visits, "pandas_trips": len(trips),
+            "pipeline_trips": len(ours_t), "trips_identical": same_trips}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--devices", type=int, default=60000)
-    parser.add_argument("--days", type=int, default=1)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="oita")
+    parser.add_argument("--fraction", type=float, default=1.0)
     parser.add_argument("--scenario", default="realistic", choices=sorted(SCENARIOS))
+    parser.add_argument("--no-pandas", dest="pandas", action="store_false")
+    parser.add_argument("--memory-limit", default="2GB")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings({"FOOTFALL_HOME": f"{tmp}/var", "FOOTFALL_KEYSTORE": f"{tmp}/keys"})
-        last = FIRST + timedelta(days=args.days - 1)
+    with tempfile.TemporaryDirectory(prefix="footfall-bench-") as tmp:
+        env = {**os.environ, "FOOTFALL_HOME": f"{tmp}/var", "FOOTFALL_KEYSTORE": f"{tmp}/keys",
+               "FOOTFALL_MEMORY_LIMIT": args.memory_limit, "FOOTFALL_GATE_MAX_SILENT_SHARE": "1",
+               "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        if args.scale == "metro":
+            env["FOOTFALL_REGISTRY"] = str(metro_registry(load_settings({}).registry,
+                                                          Path(tmp) / "metro-registry.csv"))
+        settings = load_settings(env)
+        registry = load_registry(settings.registry)
+        devices = int(SCALES[args.scale] * args.fraction)
         started = time.perf_counter()
-        sim = simulate(settings, load_registry(settings.registry), FIRST, last, devices=args.devices,
-                       noise=SCENARIOS[args.scenario])
-        figures = {"simulate_s": time.perf_counter() - started, "events": sim.events}
-        copies = [Path(tmp) / f"floor-{p.name}" for p in sim.files]
-        for source, copy in zip(sim.files, copies):
-            copy.write_bytes(source.read_bytes())  # the inbox is emptied by landing
-        figures["floor_s"], figures["lines"] = floor_seconds(copies)
-        night = dict.fromkeys(stages.STAGES, 0.0)
-        day = FIRST
-        while day <= last:
-            for stage in night:
-                t = time.perf_counter()
-                getattr(stages, stage)(settings, day)
-                night[stage] += time.perf_counter() - t
-            day += timedelta(days=1)
-        figures.update({f"{k}_s": v for k, v in night.items()})
-        figures["night_s"] = sum(night.values())
+        sim = simulate(settings, registry, DAY, DAY, devices=devices, noise=SCENARIOS[args.scenario])
+        figures = {"simulate_s": time.perf_counter() - started, "events": sim.events,
+                   "devices": sim.devices, "aps": registry.aps.num_rows,
+                   "raw_mb": sum(p.stat().st_size for p in sim.files) / 1e6}
+        figures["floor_s"], figures["lines"] = floor_seconds(sim.files)
+        stage_s, stage_mb = {}, {}
+        for stage in stages.STAGES:
+            result, mb = run_measured(STAGE, env, stage, str(DAY))
+            stage_s[stage], stage_mb[stage] = result["seconds"], mb
+            print(f"{stage}: {result['seconds']:.1f} s, peak {mb:,.0f} MB", flush=True)
+        figures["night_s"] = sum(stage_s.values())
         figures["night_over_floor"] = figures["night_s"] / figures["floor_s"]
-        t = time.perf_counter()
-        publish(settings, FiscalQuarter.of(FIRST))
-        figures["publish_s"] = time.perf_counter() - t
-        figures["peak_rss_mb"] = peak_mb()
-    report = {"date": date.today().isoformat(), "machine": platform.platform(),
-              "devices": args.devices, "days": args.days, "scenario": args.scenario,
-              **{k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}}
+        figures["stage_s"] = stage_s
+        figures["stage_peak_mb"] = stage_mb
+        figures["peak_mb"] = max(stage_mb.values())
+        result, mb = run_measured(PUBLISH, env, "FY2024Q1")
+        figures["publish_s"], figures["publish_peak_mb"] = result["seconds"], mb
+        if args.pandas:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            figures.update(pandas_reference(settings, registry))
+            figures["pandas_over_movement"] = figures["pandas_s"] / stage_s["movement"]
+    report = {"date": date.today().isoformat(), "machine": platform.platform(), "cpus": os.cpu_count(),
+              "scale": args.scale, "fraction": args.fraction, "scenario": args.scenario,
+              **{k: (round(v, 3) if isinstance(v, float) else
+                     {n: round(x, 3) for n, x in v.items()} if isinstance(v, dict) else v)
+                 for k, v in figures.items()}}
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"night-{args.devices}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / f"night-{args.scale}-{args.fraction:g}.json").write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
 
 

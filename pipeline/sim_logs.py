@@ -1,9 +1,11 @@
 """How the synthetic city's visits become the logs real controllers write, mess included.
 
-Sites take their vendor in turn (Meraki, Aruba, hostapd APs); RADIUS accounting can log every
-session beside them. The noise of real logs is optional and vectorised: lost events, one
-controller's clock running ahead, devices flapping to a nearby site's AP, AP outages of hours.
-The ground truth is untouched by it: it is where the devices really were.
+Sites take their controller from a mix like a real city's (mostly Meraki and Aruba, some hostapd,
+Cisco and UniFi, one network on the Meraki Scanning API, two small systems exporting the
+documented CSV and JSON Lines); RADIUS accounting can log every session beside them. The noise of
+real logs is optional and vectorised: lost events, one controller's clock running ahead, devices
+flapping to a nearby site's AP, AP outages of hours. The ground truth is untouched by it: it is
+where the devices really were. No Python runs per event: APs are looked up by integer index.
 """
 
 from __future__ import annotations
@@ -14,11 +16,17 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import lake
 from pipeline.registry import Registry
 
-VENDORS = ("meraki_syslog", "aruba_stm", "hostapd")
+# The controller of each site, in turn: every supported format appears, Meraki and Aruba most.
+VENDOR_CYCLE = ("meraki_syslog", "aruba_stm", "meraki_syslog", "hostapd", "cisco_wlc",
+                "meraki_syslog", "unifi", "aruba_stm", "meraki_scanning", "hostapd", "generic_csv",
+                "generic_jsonl")
+VENDORS = tuple(dict.fromkeys(VENDOR_CYCLE))
+SCAN_EVERY_S = 300  # a Scanning API network reports a present device every 5 minutes
 
 
 @dataclass(frozen=True)
@@ -44,71 +52,99 @@ SCENARIOS = {
 
 
 def _ap_table(registry: Registry) -> dict:
-    aps = registry.aps.to_pylist()
+    """The APs as arrays: per site (sorted ids) its first AP's row and count, per AP name, BSSID."""
+    aps = sorted(registry.aps.to_pylist(), key=lambda a: (a["site_id"], a["ap_id"]))
     first_mac = {}
     for row in registry.ap_macs.to_pylist():
         first_mac.setdefault(row["ap_id"], row["mac"])
     sites = sorted({a["site_id"] for a in aps})
-    vendor = {s: VENDORS[i % len(VENDORS)] for i, s in enumerate(sites)}
-    by_site: dict[str, list] = {}
-    for a in aps:
-        mac = first_mac[a["ap_id"]]
-        bssid = ":".join(mac[i:i + 2] for i in range(0, 12, 2))
-        by_site.setdefault(a["site_id"], []).append((a["ap_name"], bssid))
-    return {"by_site": by_site, "vendor": vendor}
+    index = {site: i for i, site in enumerate(sites)}
+    ap_site = np.array([index[a["site_id"]] for a in aps])
+    return {
+        "sites": np.array(sites),
+        "index": index,
+        "first": np.searchsorted(ap_site, np.arange(len(sites))),
+        "count": np.bincount(ap_site, minlength=len(sites)),
+        "name": np.array([a["ap_name"] for a in aps]),
+        "bssid": np.array([":".join(first_mac[a["ap_id"]][i:i + 2] for i in range(0, 12, 2)) for a in aps]),
+        "vendor": np.array([VENDOR_CYCLE[i % len(VENDOR_CYCLE)] for i in range(len(sites))]),
+    }
 
 
-def _nearest_other_site(registry: Registry) -> dict[str, str]:
-    sites = registry.sites.to_pylist()
-    lat = np.array([s["lat"] for s in sites])
-    lon = np.array([s["lon"] for s in sites])
+def _nearest_other_site(registry: Registry, aps: dict) -> np.ndarray:
+    """For each site index, the index of the nearest other site."""
+    by_id = {s["site_id"]: s for s in registry.sites.to_pylist()}
+    lat = np.array([by_id[s]["lat"] for s in aps["sites"]])
+    lon = np.array([by_id[s]["lon"] for s in aps["sites"]])
     dist = np.hypot(lat[:, None] - lat[None, :], (lon[:, None] - lon[None, :]) * 0.84)
     np.fill_diagonal(dist, np.inf)
-    return {s["site_id"]: sites[j]["site_id"] for s, j in zip(sites, dist.argmin(axis=1))}
+    return dist.argmin(axis=1)
 
 
 def session_events(rng, visits: pa.Table, macs, aps: dict) -> dict:
-    """Association at a visit's start and disassociation (with duration) at its end, at one AP of
-    the site; visits over 15 minutes at multi-AP sites roam once to a second AP half-way."""
-    by_site = aps["by_site"]
-    site = np.array(visits["site_id"].to_pylist(), dtype=object)
+    """Session segments: a visit at one AP of its site; a visit over 15 minutes at a multi-AP site
+    roams once to a second AP half-way, except a staff device's, which stays at its AP all day."""
+    site = pc.index_in(visits["site_id"], value_set=pa.array(aps["sites"])).to_numpy()
     start = visits["start"].cast(pa.int64()).to_numpy() / 1e6
     end = visits["end"].cast(pa.int64()).to_numpy() / 1e6
-    n_aps = np.array([len(by_site[s]) for s in site], dtype=np.int64)
+    n_aps = aps["count"][site]
     first_ap = rng.integers(0, 1 << 30, len(site)) % np.maximum(n_aps, 1)
-    roam = (n_aps > 1) & (end - start > 900)
+    staff = visits["staff"].to_numpy(zero_copy_only=False) if "staff" in visits.column_names \
+        else np.zeros(len(site), dtype=bool)
+    first_ap[staff] = 0
+    roam = (n_aps > 1) & (end - start > 900) & ~staff
     mid = np.where(roam, np.round((start + end) / 2), end)
     seg_site = np.concatenate([site, site[roam]])
     seg_ap = np.concatenate([first_ap, ((first_ap + 1) % np.maximum(n_aps, 1))[roam]])
     device = visits["device_idx"].to_numpy()
-    return {"site": seg_site, "ap": seg_ap, "start": np.concatenate([start, mid[roam]]),
-            "end": np.concatenate([mid, end[roam]]), "mac": macs[np.concatenate([device, device[roam]])]}
+    return {"site": seg_site, "ap": aps["first"][seg_site] + seg_ap,
+            "start": np.concatenate([start, mid[roam]]), "end": np.concatenate([mid, end[roam]]),
+            "mac": macs[np.concatenate([device, device[roam]])]}
 
 
-def _flaps(rng, seg: dict, share: float, nearest: dict) -> dict:
+def _flaps(rng, seg: dict, share: float, nearest: np.ndarray, aps: dict) -> dict:
     long = np.flatnonzero(seg["end"] - seg["start"] > 600)
     pick = long[rng.random(len(long)) < share]
     at = np.round((seg["start"][pick] + seg["end"][pick]) / 2)
-    return {"site": np.array([nearest[s] for s in seg["site"][pick]], dtype=object),
-            "ap": np.zeros(len(pick), dtype=np.int64), "start": at, "end": at + 45,
-            "mac": seg["mac"][pick]}
+    site = nearest[seg["site"][pick]]
+    return {"site": site, "ap": aps["first"][site], "start": at, "end": at + 45, "mac": seg["mac"][pick]}
+
+
+def _subset(seg: dict, mask: np.ndarray) -> dict:
+    return {key: value[mask] for key, value in seg.items()}
+
+
+def _table(ts, site, ap, mac, kind, duration, aps: dict) -> pa.Table:
+    return pa.table({
+        "ts": ts, "site_id": aps["sites"][site], "ap_name": aps["name"][ap], "bssid": aps["bssid"][ap],
+        "mac": mac, "kind": kind, "duration": duration, "rssi": np.full(len(ts), 40),
+    })
 
 
 def _events(seg: dict, aps: dict) -> pa.Table:
     """Two events per session segment: association, and disassociation carrying its duration."""
-    names = np.array([aps["by_site"][s][a][0] for s, a in zip(seg["site"], seg["ap"])], dtype=object)
-    bssid = np.array([aps["by_site"][s][a][1] for s, a in zip(seg["site"], seg["ap"])], dtype=object)
-    n = len(names)
-    return pa.table({
-        "ts": np.concatenate([seg["start"], seg["end"]]),
-        "site_id": np.concatenate([seg["site"], seg["site"]]).astype(str),
-        "ap_name": np.concatenate([names, names]).astype(str),
-        "bssid": np.concatenate([bssid, bssid]).astype(str),
-        "mac": np.concatenate([seg["mac"], seg["mac"]]),
-        "kind": np.repeat(np.array(["association", "disassociation"]), n),
-        "duration": np.concatenate([np.full(n, np.nan), seg["end"] - seg["start"]]),
-        "rssi": np.full(2 * n, 40),
-    })
+    n = len(seg["site"])
+    return _table(np.concatenate([seg["start"], seg["end"]]), np.tile(seg["site"], 2),
+                  np.tile(seg["ap"], 2), np.tile(seg["mac"], 2),
+                  np.repeat(np.array(["association", "disassociation"]), n),
+                  np.concatenate([np.full(n, np.nan), seg["end"] - seg["start"]]), aps)
+
+
+def _seen(seg: dict, aps: dict) -> pa.Table:
+    """Presence points of a Scanning API network: at a segment's start, every SCAN_EVERY_S, its end."""
+    span = seg["end"] - seg["start"]
+    count = (span // SCAN_EVERY_S).astype(np.int64) + 1
+    row = np.repeat(np.arange(len(span)), count)
+    step = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    ts = np.concatenate([seg["start"][row] + step * SCAN_EVERY_S, seg["end"]])
+    row = np.concatenate([row, np.arange(len(span))])
+    return _table(ts, seg["site"][row], seg["ap"][row], seg["mac"][row],
+                  np.full(len(ts), "seen"), np.full(len(ts), np.nan), aps)
+
+
+def _controller_events(seg: dict, aps: dict) -> pa.Table:
+    scanning = aps["vendor"][seg["site"]] == "meraki_scanning"
+    return pa.concat_tables([_events(_subset(seg, ~scanning), aps), _seen(_subset(seg, scanning), aps)])
 
 
 def _outage_windows(rng, sites, day: date, tz, count: int) -> list[tuple]:
@@ -133,16 +169,17 @@ def _in_outage(events: pa.Table, windows: list[tuple]) -> np.ndarray:
 
 def write_day(con, rng, registry: Registry, visits: pa.Table, macs, day: date, tz,
               outdir: Path, noise: Noise) -> tuple[list[Path], int]:
-    """Write one day's logs, a file per vendor (and RADIUS); returns the files and events."""
+    """Write one day's logs, a file per controller format (and RADIUS); returns the files and events."""
     aps = _ap_table(registry)
     seg = session_events(rng, visits, macs, aps)
     sessions = _events(seg, aps)
-    controller = sessions
+    controller = _controller_events(seg, aps)
     if noise.flap:
-        controller = pa.concat_tables([controller, _events(
-            _flaps(rng, seg, noise.flap, _nearest_other_site(registry)), aps)])
-    vendor = np.array([aps["vendor"][s] for s in controller["site_id"].to_pylist()], dtype=object)
-    windows = _outage_windows(rng, aps["by_site"], day, tz, noise.outages) if noise.outages else []
+        controller = pa.concat_tables([controller, _controller_events(
+            _flaps(rng, seg, noise.flap, _nearest_other_site(registry, aps), aps), aps)])
+    site = pc.index_in(controller["site_id"], value_set=pa.array(aps["sites"])).to_numpy()
+    vendor = aps["vendor"][site]
+    windows = _outage_windows(rng, aps["sites"], day, tz, noise.outages) if noise.outages else []
     keep = (rng.random(controller.num_rows) >= noise.lost) & ~_in_outage(controller, windows)
     ts = controller["ts"].to_numpy() + np.where(vendor == "aruba_stm", noise.skew_s, 0.0)
     controller = controller.set_column(0, "ts", pa.array(ts)).filter(pa.array(keep))
@@ -155,7 +192,8 @@ def write_day(con, rng, registry: Registry, visits: pa.Table, macs, day: date, t
     for name, events in outputs:
         if not events.num_rows:
             continue
-        path = outdir / f"{name}_{day:%Y%m%d}.log"
+        suffix = {"generic_csv": "csv", "generic_jsonl": "jsonl", "meraki_scanning": "jsonl"}.get(name, "log")
+        path = outdir / f"{name}_{day:%Y%m%d}.{suffix}"
         con.register("events_raw", events)
         con.execute(lake.sql_text("simulate/sim_events"))
         con.execute(lake.sql_text(f"simulate/{name}"), {"path": str(path)})

@@ -1,9 +1,13 @@
-"""The synthetic city: devices with routines move through the registry's sites and write real logs.
+"""The synthetic city: people with routines move through the registry's sites and their devices
+write real logs.
 
-Vectorised (numpy + DuckDB), deterministic for a seed. It writes each day's logs into the inbox in
-the formats of the city's controllers (pipeline.sim_logs: Meraki, Aruba and hostapd sites, RADIUS
-beside them, the noise of real logs if asked) and the ground truth (device index, site, start,
-end: never a MAC) apart from the lake, so tests hold the pipeline's numbers against what happened.
+People, not devices: some carry two devices, some have Wi-Fi off; staff devices sit all day at one
+AP of their site; event days (the Tanabata festival in early August, New Year) bring several times
+the usual crowd to the arcades and the station. Vectorised (numpy + DuckDB), deterministic for a
+seed. Each day's logs go into the inbox in the formats of the city's controllers (pipeline.sim_logs:
+every supported format, RADIUS beside them, the noise of real logs if asked) and the ground truth
+(device and person indices, site, start, end: never a MAC) apart from the lake, so tests hold the
+pipeline's numbers against what happened.
 """
 
 from __future__ import annotations
@@ -42,6 +46,17 @@ KIND_WORDS = [
 DWELL_MIN = {"station": 8, "branch": 20, "civic": 35, "arcade": 30, "tourist": 80, "sports": 120,
              "park": 25, "culture": 60}
 LOCAL_ADMIN_SHARE = 0.12  # share of devices that show a randomised (locally administered) MAC
+WIFI_OFF_SHARE = 0.15  # people whose phone never joins the network: in the truth, not in the logs
+SECOND_DEVICE_SHARE = 0.10  # people who carry a second device (a tablet, a router) along
+STAFF_KINDS = ("civic", "branch", "culture", "arcade", "station")  # a staff device per AP there
+# Event days: (name, is it one, site kinds and their weights, extra people as a share of the
+# population, start hour mean and sd). Several times the usual crowd at the event's sites.
+EVENTS = (
+    ("tanabata", lambda d: d.month == 8 and d.day <= 7 and d.weekday() >= 4,
+     {"arcade": 6, "station": 3, "park": 2, "culture": 1}, 0.5, (17.5, 1.5)),
+    ("new_year", lambda d: d.month == 1 and d.day <= 3,
+     {"arcade": 5, "station": 4, "park": 2, "culture": 1}, 0.4, (11.0, 2.0)),
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +72,11 @@ class SimulationResult:
     macs_by_day: dict = field(default_factory=dict, repr=False)
 
 
+def event_of(day: date) -> str | None:
+    """The name of the event on a day, if any."""
+    return next((name for name, is_on, *_ in EVENTS if is_on(day)), None)
+
+
 def site_kind(name: str) -> str:
     """The kind of a site from its 名称 (museums, halls and libraries are 'culture')."""
     for kind, words in KIND_WORDS:
@@ -65,52 +85,60 @@ def site_kind(name: str) -> str:
     return "culture"
 
 
-def _population(rng, n_devices: int):
-    names = list(ROUTINES)
-    shares = np.array([ROUTINES[r][0] for r in names])
-    routine = rng.choice(len(names), size=n_devices, p=shares / shares.sum())
-    macs = rng.integers(0, 2**48, size=n_devices, dtype=np.uint64)
-    local = rng.random(n_devices) < LOCAL_ADMIN_SHARE
+def _random_macs(rng, n: int, local) -> np.ndarray:
+    """n unicast MACs; those with `local` set are locally administered (randomised)."""
+    macs = rng.integers(0, 2**48, size=n, dtype=np.uint64)
     # A universally administered address has bit 1 of the first octet clear; a randomised one set.
     first_octet_bits = np.uint64(0x02) << np.uint64(40)
     multicast_bit = np.uint64(0x01) << np.uint64(40)
-    macs = (macs & ~multicast_bit & ~first_octet_bits) | np.where(local, first_octet_bits, np.uint64(0))
-    return names, routine, macs, local
+    return (macs & ~multicast_bit & ~first_octet_bits) | np.where(local, first_octet_bits, np.uint64(0))
 
 
-def _site_weights(registry: Registry, names):
+def _population(rng, n_devices: int):
+    """People with a routine, and their devices: (names, routine per person, person per device,
+    second-device flag, MAC per device, randomised flag per device)."""
+    names = list(ROUTINES)
+    shares = np.array([ROUTINES[r][0] for r in names])
+    n_people = max(1, round(n_devices / (1 - WIFI_OFF_SHARE + SECOND_DEVICE_SHARE)))
+    routine = rng.choice(len(names), size=n_people, p=shares / shares.sum())
+    draw = rng.random(n_people)
+    devices_of = np.where(draw < WIFI_OFF_SHARE, 0, np.where(draw > 1 - SECOND_DEVICE_SHARE, 2, 1))
+    person = np.repeat(np.arange(n_people), devices_of)
+    second = np.zeros(len(person), dtype=bool)
+    second[1:] = person[1:] == person[:-1]
+    local = rng.random(len(person)) < LOCAL_ADMIN_SHARE
+    return names, routine, person, second, _random_macs(rng, len(person), local), local
+
+
+def _site_weights(registry: Registry, kind_weights: list[dict]):
+    """Per routine (or event) the probability of each site: kind weight x its number of APs."""
     sites = registry.sites.to_pydict()
     kinds = np.array([site_kind(n) for n in sites["site_name"]])
     size = np.array(sites["n_aps"], dtype=float)
-    weights = np.stack([
-        np.array([ROUTINES[r][5].get(k, 0.1) for k in kinds]) * size for r in names
-    ])
-    return sites["site_id"], kinds, weights / weights.sum(axis=1, keepdims=True)
+    weights = np.stack([np.array([w.get(k, 0.1) for k in kinds]) * size for w in kind_weights])
+    return np.array(sites["site_id"]), kinds, weights / weights.sum(axis=1, keepdims=True)
 
 
-def _visits_of_day(rng, day: date, settings: Settings, population, registry: Registry):
-    """Ground-truth visits of one service day: device, site, start, end (UTC epoch seconds)."""
-    names, routine, _, _ = population
-    site_ids, kinds, weights = _site_weights(registry, names)
-    rest = day.weekday() >= 5 or is_holiday(day)
-    p_out = np.array([ROUTINES[r][2 if rest else 1] for r in names])[routine]
-    out = np.flatnonzero(rng.random(len(routine)) < p_out)
-    r = routine[out]
-    lo = np.array([ROUTINES[n][3][0] for n in names])[r]
-    hi = np.array([ROUTINES[n][3][1] for n in names])[r]
-    n_stops = rng.integers(lo, hi + 1)
+def _outings(rng, day: date, settings: Settings, weights, group, kinds, n_stops, mean_h, sd_h):
+    """The stops of people out on a day: (person row, site index, start, end) in epoch seconds.
+
+    weights: site probabilities per group (routine or event), group: each person's; a repeat of
+    the previous site is redrawn. Drawn per group by binary search: memory is per person, never
+    per person and site."""
+    n, n_sites = len(group), weights.shape[1]
+    cum = np.cumsum(weights, axis=1)
     max_stops = int(n_stops.max(initial=1))
-    # Sites: sample per stop from the routine's weights; a repeat of the previous site is redrawn.
-    cum = np.cumsum(weights, axis=1)[r]
-    stops = np.empty((len(out), max_stops), dtype=np.int64)
+    stops = np.empty((n, max_stops), dtype=np.int64)
     for s in range(max_stops):
-        draw = (rng.random((len(out), 1)) > cum).sum(axis=1)
+        u = rng.random(n)
+        draw = np.empty(n, dtype=np.int64)
+        for g in np.unique(group):
+            members = group == g
+            draw[members] = np.searchsorted(cum[g], u[members], side="right")
         if s:
             same = draw == stops[:, s - 1]
-            draw[same] = (draw[same] + 1 + rng.integers(0, len(site_ids) - 1, same.sum())) % len(site_ids)
-        stops[:, s] = np.minimum(draw, len(site_ids) - 1)
-    mean_h = np.array([ROUTINES[n][4][0] for n in names])[r]
-    sd_h = np.array([ROUTINES[n][4][1] for n in names])[r]
+            draw[same] = (draw[same] + 1 + rng.integers(0, n_sites - 1, same.sum())) % n_sites
+        stops[:, s] = np.minimum(draw, n_sites - 1)
     day_start, _ = settings.day_bounds_local(day)
     midnight = datetime.combine(day, time(0), tzinfo=settings.zone).timestamp()
     first = midnight + np.clip(rng.normal(mean_h, sd_h), 5.0, 22.5) * 3600
@@ -118,41 +146,142 @@ def _visits_of_day(rng, day: date, settings: Settings, population, registry: Reg
     dwell = np.maximum(60.0, dwell_med * rng.lognormal(0.0, 0.5, stops.shape))
     transit = rng.uniform(5 * 60, 40 * 60, stops.shape)
     starts = first[:, None] + np.concatenate(
-        [np.zeros((len(out), 1)), np.cumsum(dwell + transit, axis=1)[:, :-1]], axis=1)
+        [np.zeros((n, 1)), np.cumsum(dwell + transit, axis=1)[:, :-1]], axis=1)
     ends = starts + dwell
     valid = (np.arange(max_stops)[None, :] < n_stops[:, None]) & (ends < day_start.timestamp() + 23.5 * 3600)
-    device = np.broadcast_to(out[:, None], stops.shape)[valid]
-    return pa.table({
-        "device_idx": pa.array(device, pa.int64()),
-        "site_id": pa.array(np.array(site_ids)[stops[valid]]),
-        "start": pa.array(np.round(starts[valid]).astype("int64") * 1_000_000, pa.timestamp("us", "UTC")),
-        "end": pa.array(np.round(ends[valid]).astype("int64") * 1_000_000, pa.timestamp("us", "UTC")),
+    row = np.broadcast_to(np.arange(n)[:, None], stops.shape)[valid]
+    return row, stops[valid], starts[valid], ends[valid]
+
+
+def _people_visits(rng, day: date, settings: Settings, population, registry: Registry):
+    """Where the population's people went: (person, site index, start, end)."""
+    names, routine, *_ = population
+    site_ids, kinds, weights = _site_weights(registry, [ROUTINES[r][5] for r in names])
+    rest = day.weekday() >= 5 or is_holiday(day)
+    p_out = np.array([ROUTINES[r][2 if rest else 1] for r in names])[routine]
+    out = np.flatnonzero(rng.random(len(routine)) < p_out)
+    r = routine[out]
+    lo = np.array([ROUTINES[n][3][0] for n in names])[r]
+    hi = np.array([ROUTINES[n][3][1] for n in names])[r]
+    mean_h = np.array([ROUTINES[n][4][0] for n in names])[r]
+    sd_h = np.array([ROUTINES[n][4][1] for n in names])[r]
+    row, site, start, end = _outings(rng, day, settings, weights, r, kinds, rng.integers(lo, hi + 1),
+                                     mean_h, sd_h)
+    return out[row], site, start, end
+
+
+def _device_visits(rng, population, person, site, start, end):
+    """The people's visits as their devices log them: a second device joins a minute apart and
+    misses a stop now and then; people with Wi-Fi off have no device."""
+    _, _, device_person, second, _, _ = population
+    first_device = np.full(device_person.max(initial=-1) + 2, -1)
+    first_device[device_person[~second]] = np.flatnonzero(~second)
+    dev, rows = [], []
+    for is_second in (False, True):
+        devices = np.flatnonzero(second == is_second)
+        by_person = np.full(len(first_device), -1)
+        by_person[device_person[devices]] = devices
+        own = by_person[person]
+        keep = own >= 0
+        if is_second:
+            keep &= rng.random(len(person)) > 0.2
+        dev.append(own[keep])
+        rows.append(np.flatnonzero(keep))
+    device = np.concatenate(dev)
+    row = np.concatenate(rows)
+    jitter = np.where(second[device], rng.uniform(-60, 60, len(row)), 0.0)
+    return device, row, start[row] + jitter, end[row] + jitter
+
+
+def _staff_visits(rng, day: date, settings: Settings, registry: Registry, first_index: int):
+    """A staff device per AP at staffed sites, all day at one AP: (device, site, start, end, mac)."""
+    site_ids, kinds, _ = _site_weights(registry, [{}])
+    n_aps = np.array(registry.sites.column("n_aps").to_pylist())
+    staffed = np.isin(kinds, STAFF_KINDS)
+    if day.weekday() >= 5 or is_holiday(day):  # offices close; shops and stations do not
+        staffed &= ~np.isin(kinds, ("civic", "branch"))
+    site = np.repeat(np.arange(len(site_ids)), np.where(np.isin(kinds, STAFF_KINDS), n_aps, 0))
+    on_duty = staffed[site]
+    device = first_index + np.arange(len(site))
+    midnight = datetime.combine(day, time(0), tzinfo=settings.zone).timestamp()
+    start = midnight + 8.5 * 3600 + rng.normal(0, 900, len(site))
+    end = midnight + 17.5 * 3600 + rng.normal(0, 1800, len(site))
+    return device[on_duty], site[on_duty], start[on_duty], end[on_duty], len(site)
+
+
+def _event_visits(rng, day: date, settings: Settings, registry: Registry, n_people: int):
+    """The extra crowd of an event day: (person row, site, start, end) and how many came."""
+    event = next((e for e in EVENTS if e[1](day)), None)
+    if event is None:
+        return (np.empty(0, np.int64),) * 2 + (np.empty(0),) * 2 + (0,)
+    _, _, weights_by_kind, share, (mean_h, sd_h) = event
+    site_ids, kinds, weights = _site_weights(registry, [weights_by_kind])
+    n = int(n_people * share)
+    row, site, start, end = _outings(rng, day, settings, weights, np.zeros(n, dtype=np.int64), kinds,
+                                     rng.integers(2, 5, n), np.full(n, mean_h), np.full(n, sd_h))
+    return row, site, start, end, n
+
+
+def _visits_of_day(rng, day: date, settings: Settings, population, registry: Registry):
+    """Ground truth of one service day: each device's visits (device, person, site, start, end,
+    staff) and the day's MAC of every device index, population first, then staff, then visitors.
+    Person indices of staff and event visitors follow the population's people."""
+    names, routine, device_person, second, base_macs, local = population
+    site_ids = np.array(registry.sites.column("site_id").to_pylist())
+    person, site, start, end = _people_visits(rng, day, settings, population, registry)
+    device, row, dev_start, dev_end = _device_visits(rng, population, person, site, start, end)
+    n_pop = len(base_macs)
+    staff_device, staff_site, staff_start, staff_end, n_staff = _staff_visits(
+        rng, day, settings, registry, n_pop)
+    ev_row, ev_site, ev_start, ev_end, n_event = _event_visits(rng, day, settings, registry, len(routine))
+    # Randomised MACs rotate every day; staff devices keep theirs; visitors are new every day.
+    fresh = _random_macs(rng, n_pop, np.ones(n_pop, dtype=bool))
+    staff_macs = _random_macs(np.random.default_rng(len(site_ids)), n_staff, np.zeros(n_staff, bool))
+    visitor_macs = _random_macs(rng, n_event, rng.random(n_event) < LOCAL_ADMIN_SHARE)
+    macs = np.concatenate([np.where(local, fresh, base_macs), staff_macs, visitor_macs])
+    n_people = len(routine)
+    parts = [
+        (device, device_person[device], site[row], dev_start, dev_end, False),
+        (staff_device, n_people + staff_device - n_pop, staff_site, staff_start, staff_end, True),
+        (n_pop + n_staff + ev_row, n_people + n_staff + ev_row, ev_site, ev_start, ev_end, False),
+    ]
+    to_us = lambda t: pa.array(np.round(t).astype("int64") * 1_000_000, pa.timestamp("us", "UTC"))  # noqa: E731
+    visits = pa.table({
+        "device_idx": pa.array(np.concatenate([p[0] for p in parts]), pa.int64()),
+        "person_idx": pa.array(np.concatenate([p[1] for p in parts]), pa.int64()),
+        "site_id": pa.array(site_ids[np.concatenate([p[2] for p in parts])]),
+        "start": to_us(np.concatenate([p[3] for p in parts])),
+        "end": to_us(np.concatenate([p[4] for p in parts])),
+        "staff": pa.array(np.concatenate([np.full(len(p[0]), p[5]) for p in parts])),
     })
+    people = pa.table({"person_idx": pa.array(person, pa.int64()), "site_id": pa.array(site_ids[site]),
+                       "start": to_us(start), "end": to_us(end)})
+    return visits, people, macs
 
 
 def simulate(settings: Settings, registry: Registry, first: date, last: date,
              devices: int = 6000, seed: int = 7, outdir: Path | None = None,
              noise: Noise | None = None) -> SimulationResult:
-    """Simulate service days first..last: logs into the inbox, ground truth apart."""
+    """Simulate service days first..last: logs into the inbox, ground truth apart.
+
+    devices: the population's devices (its people are about devices / 0.95); staff devices and
+    an event day's visitors come on top."""
     noise = noise or Noise()
     rng = np.random.default_rng(seed)
     population = _population(rng, devices)
-    names, routine, base_macs, local = population
     outdir = outdir or settings.inbox
     outdir.mkdir(parents=True, exist_ok=True)
     files, n_events, n_devices, macs_by_day = [], 0, 0, {}
     con = lake.connect(settings, spill=False)
     day = first
     while day <= last:
-        # Randomised MACs rotate every day; the truth keeps the device index.
-        fresh = rng.integers(0, 2**48, len(base_macs), dtype=np.uint64)
-        fresh = (fresh & ~(np.uint64(3) << np.uint64(40))) | (np.uint64(2) << np.uint64(40))
-        macs = np.where(local, fresh, base_macs)
-        visits = _visits_of_day(rng, day, settings, population, registry)
+        visits, people, macs = _visits_of_day(rng, day, settings, population, registry)
         written, events = write_day(con, rng, registry, visits, macs, day, settings.zone, outdir,
                                     noise)
         lake.write_parquet(visits, settings.truth / "visits" / f"day={day}" / "part.parquet",
                            sort_by=["device_idx", "start"])
+        lake.write_parquet(people, settings.truth / "people" / f"day={day}" / "part.parquet",
+                           sort_by=["person_idx", "start"])
         files.extend(written)
         macs_by_day[day] = macs
         n_events += events
@@ -160,3 +289,40 @@ def simulate(settings: Settings, registry: Registry, first: date, last: date,
         day += timedelta(days=1)
     con.close()
     return SimulationResult(files, n_events, n_devices, macs_by_day)
+
+
+def metro_registry(sample: Path, out: Path, n_aps: int = 5000, seed: int = 1) -> Path:
+    """A registry of about n_aps APs spread around the sample's sites (the `metro` scale).
+
+    Each generated site copies a sample site's kind (its 名称 words) and lies within a few
+    kilometres of it; one to three APs a site, each with its own MAC. Written as a registry CSV,
+    so it goes through the same loader and validation as a real one."""
+    import csv
+
+    rng = np.random.default_rng(seed)
+    with open(sample, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    templates = list({row["名称"]: row for row in rows}.values())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        written, site = 0, 0
+        macs = iter(rng.permutation(2**24)[: 2 * n_aps + 8])
+        while written < n_aps:
+            base = templates[site % len(templates)]
+            lat = float(base["緯度"]) + rng.normal(0, 0.025)
+            lon = float(base["経度"]) + rng.normal(0, 0.03)
+            for ap in range(min(int(rng.integers(1, 4)), n_aps - written)):
+                mac = next(macs)
+                writer.writerow({**base, "NO": written + 1, "名称": f"{base['名称']} 第{site + 1}地点",
+                                 "名称_英語": f"{base['名称_英語']} #{site + 1}",
+                                 "緯度": f"{lat + rng.normal(0, 0.0003):.6f}",
+                                 "経度": f"{lon + rng.normal(0, 0.0003):.6f}",
+                                 "AP_ID": f"METRO-{site + 1:05d}-{ap + 1:02d}",
+                                 "AP名": f"METRO-{site + 1:05d}-AP{ap + 1:02d}",
+                                 "AP_MAC": "0c:8e:" + ":".join(f"{(mac >> s) & 0xff:02x}" for s in (16, 8, 0))
+                                           + ":00"})
+                written += 1
+            site += 1
+    return out

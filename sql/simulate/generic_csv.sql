@@ -8,7 +8,7 @@ copy (
         upper(replace(mac, ':', '-')) as client_mac,
         case when kind = 'association' then 'assoc' else 'disassoc' end as kind,
         -rssi as rssi,
-        cast(round(duration) as bigint) as duration_s
+        case when kind = 'association' then null else cast(round(duration) as bigint) end as duration_s
     from sim_events
     order by ts, kind, mac
 ) to $path (format csv, header true)

@@ -4,7 +4,8 @@ copy (
     select to_json({'ts': strftime(to_timestamp(ts), '%Y-%m-%dT%H:%M:%SZ'), 'ap': ap_name,
                     'client_mac': replace(mac, ':', ''),
                     'kind': case when kind = 'association' then 'start' else 'stop' end,
-                    'duration_s': cast(round(duration) as bigint)})::varchar
+                    'duration_s': case when kind = 'association' then null
+                                       else cast(round(duration) as bigint) end})::varchar
     from sim_events
     order by ts, kind, mac
 ) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')
