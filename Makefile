@@ -1,5 +1,7 @@
 # The two README commands: `make demo` and `make test`. Each creates .venv when it is missing and
 # installs the exact versions of requirements.lock (Airflow's constraint files cannot be fetched here).
+# Bytecode is compiled at install: with PYTHONDONTWRITEBYTECODE set, every `footfall` process would
+# otherwise compile pandas, pyarrow and Airflow from source again (about a second each time).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +13,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 

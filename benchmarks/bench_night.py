@@ -39,6 +39,9 @@ RESULTS = Path(__file__).parent / "results"
 DAY = date(2024, 4, 2)  # a Tuesday: a working day
 SCALES = {"oita": 42_000, "metro": 4_300_000}  # population devices for ~20 k / ~2 M devices a day
 
+# The high-water mark of the child's own memory (VmHWM): ru_maxrss would also count the parent's
+# pages the child held between fork and exec.
+HWM = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) / 1024"
 STAGE = """
 import json, sys, time
 from datetime import date
@@ -47,7 +50,8 @@ from pipeline.config import load_settings
 settings = load_settings()
 started = time.perf_counter()
 figures = stages.run(settings, sys.argv[1], date.fromisoformat(sys.argv[2]))
-print(json.dumps({"seconds": time.perf_counter() - started, "figures": figures}, default=str))
+print(json.dumps({"seconds": time.perf_counter() - started, "figures": figures,
+                  "peak_mb": """ + HWM + """}, default=str))
 """
 PUBLISH = """
 import json, sys, time
@@ -56,23 +60,17 @@ from pipeline.config import load_settings
 from pipeline.publish import publish
 started = time.perf_counter()
 publish(load_settings(), FiscalQuarter.parse(sys.argv[1]))
-print(json.dumps({"seconds": time.perf_counter() - started}))
+print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": """ + HWM + """}))
 """
 
 
 def run_measured(code: str, env: dict, *args: str) -> tuple[dict, float]:
-    """Run code in a fresh Python: its JSON output (last line) and the peak RSS in MB of that
-    child alone (os.wait4 gives its own rusage)."""
-    with tempfile.TemporaryFile() as err:
-        child = subprocess.Popen([sys.executable, "-c", code, *args], env=env, stdout=subprocess.PIPE,
-                                 stderr=err)
-        out = child.stdout.read()
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode:
-            err.seek(0)
-            raise RuntimeError(f"{args}: {err.read().decode()[-2000:]}")
-    return json.loads(out.decode().strip().splitlines()[-1]), usage.ru_maxrss / 1024
+    """Run code in a fresh Python: its JSON output (last line) and its own peak memory in MB."""
+    done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{args}: {done.stderr[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result, result.pop("peak_mb")
 
 
 def floor_seconds(paths: list[Path]) -> tuple[float, int]:

@@ -1,0 +1,81 @@
+"""The synthetic city is realistic where the pipeline could go wrong: every format, people with two
+devices or none, staff all day at one AP, event-day crowds; and it is deterministic."""
+
+from datetime import date, timedelta
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline import sources
+from pipeline.registry import load_registry
+from pipeline.sim_logs import SCENARIOS
+from pipeline.simulate import STAFF_KINDS, event_of, metro_registry, simulate, site_kind
+from tests.conftest import make_settings
+
+FESTIVAL = date(2024, 8, 2)  # the first Friday of August: Tanabata
+PLAIN = FESTIVAL - timedelta(days=7)
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory, registry):
+    settings = make_settings(tmp_path_factory.mktemp("city"))
+    for day in (PLAIN, FESTIVAL):
+        simulate(settings, registry, day, day, devices=4000, seed=9, noise=SCENARIOS["realistic"])
+    return settings
+
+
+def _truth(settings, table, day):
+    return pq.read_table(settings.truth / table / f"day={day}" / "part.parquet")
+
+
+def test_every_supported_format_is_written_and_detected(city):
+    files = sorted(city.inbox.glob(f"*_{PLAIN:%Y%m%d}.*"))
+    assert {sources.detect(f) for f in files} == set(sources.FORMATS)
+
+
+def test_people_carry_two_devices_or_none(city):
+    visits = _truth(city, "visits", PLAIN)
+    people = _truth(city, "people", PLAIN)
+    per_person = duckdb.sql("select person_idx, count(distinct device_idx) as n from visits "
+                            "where not staff group by person_idx").fetchall()
+    assert any(n == 2 for _, n in per_person)
+    with_device = {p for p, _ in per_person}
+    out = set(people.column("person_idx").to_pylist())
+    assert 0.05 < len(out - with_device) / len(out) < 0.3  # Wi-Fi off: out, yet in no log
+
+
+def test_staff_sit_all_day_at_one_ap_of_a_staffed_site(city, registry):
+    visits = _truth(city, "visits", PLAIN).to_pylist()
+    staff = [v for v in visits if v["staff"]]
+    kinds = {s["site_id"]: site_kind(s["site_name"]) for s in registry.sites.to_pylist()}
+    assert staff and all(kinds[v["site_id"]] in STAFF_KINDS for v in staff)
+    assert all((v["end"] - v["start"]).total_seconds() > 7 * 3600 for v in staff)
+    assert len({v["device_idx"] for v in staff}) == len(staff)  # one visit each: no roaming away
+
+
+def test_an_event_day_brings_several_times_the_crowd_to_the_arcades(city, registry):
+    assert event_of(FESTIVAL) == "tanabata" and event_of(PLAIN) is None
+    arcades = {s["site_id"] for s in registry.sites.to_pylist() if site_kind(s["site_name"]) == "arcade"}
+
+    def crowd(day):
+        return len({v["device_idx"] for v in _truth(city, "visits", day).to_pylist()
+                    if v["site_id"] in arcades and not v["staff"]})
+    assert crowd(FESTIVAL) > 2.5 * crowd(PLAIN)
+
+
+def test_the_same_seed_writes_the_same_logs(tmp_path, registry):
+    out = []
+    for run in ("a", "b"):
+        settings = make_settings(tmp_path / run)
+        simulate(settings, registry, PLAIN, PLAIN, devices=500, seed=4, noise=SCENARIOS["realistic"])
+        out.append({p.name: p.read_bytes() for p in settings.inbox.iterdir()})
+    assert out[0] == out[1]
+
+
+def test_the_metro_registry_has_5000_aps_around_the_sample(tmp_path, registry):
+    metro = load_registry(metro_registry(make_settings(tmp_path).registry, tmp_path / "metro.csv"))
+    assert metro.aps.num_rows == 5000 and metro.sites.num_rows > 1500
+    lat = metro.sites.column("lat").to_pylist()
+    sample = registry.sites.column("lat").to_pylist()
+    assert min(sample) - 0.2 < min(lat) and max(lat) < max(sample) + 0.2
