@@ -64,12 +64,12 @@ def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
     Returns the ids of the newly landed files.
     """
     landed = []
-    for path in paths:
-        path = Path(path)
-        sha = lake.sha256_file(path)
-        file_id = sha[:16]
-        target = settings.landing / file_id / path.name
-        with catalog.connect(settings) as con:
+    with catalog.connect(settings) as con:  # one connection for the batch: a file costs its copy
+        for path in paths:
+            path = Path(path)
+            sha = lake.sha256_file(path)
+            file_id = sha[:16]
+            target = settings.landing / file_id / path.name
             known = next(iter(con.execute("select error from files where file_id = ?",
                                           [file_id]).fetchall()), None)
             if known and known[0] is not None:  # it failed before: landing it again retries it
@@ -91,9 +91,9 @@ def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
                 [file_id, sha, path.name, path.stat().st_size,
                  sources.year_hint(path, year_hint, settings.zone), catalog.now()],
             )
-        if move:
-            path.unlink()
-        landed.append(file_id)
+            if move:
+                path.unlink()
+            landed.append(file_id)
     return landed
 
 
@@ -214,14 +214,16 @@ def _record(settings: Settings, result: FileResult) -> None:
              result.ignored, result.file_id])
 
 
-def ingest_one(settings: Settings, file_id: str, path: Path, hint: date) -> dict:
+def ingest_one(settings: Settings, file_id: str, path: Path, hint: date,
+               registry: Registry | None = None) -> dict:
     """Ingest one pending landed file with the registry in force on its day and record it.
 
     Raises IngestError when it cannot be read (recorded, retried when landed again) or when its
     quarantined share passes the policy (its good records are staged all the same)."""
     started = time.monotonic()
     try:
-        result = ingest_file(settings, registry_for(settings, hint), file_id, path, hint=hint)
+        registry = registry or registry_for(settings, hint)
+        result = ingest_file(settings, registry, file_id, path, hint=hint)
     except (IngestError, sources.UnknownFormatError) as error:
         with catalog.connect(settings) as con:
             con.execute("update files set error = ? where file_id = ?", [str(error), file_id])
@@ -245,9 +247,12 @@ def ingest(settings: Settings) -> dict:
     every other file was ingested, each named with what to do."""
     totals = {"files": 0, "records": 0, "events": 0, "quarantined": 0, "days": set()}
     problems = []
+    registries: dict[date, Registry] = {}  # files of one day share the registry in force on it
     for file_id, path, hint in pending_files(settings):
+        if hint not in registries:
+            registries[hint] = registry_for(settings, hint)
         try:
-            figures = ingest_one(settings, file_id, path, hint)
+            figures = ingest_one(settings, file_id, path, hint, registries[hint])
         except IngestError as error:
             problems.append(str(error))
             continue

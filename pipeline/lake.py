@@ -113,14 +113,29 @@ def copy_parquet(con, name: str, params: dict, path: Path) -> int:
     options = {k: v for k, v in PARQUET_OPTIONS.items() if k != "row_group_size"}
     try:
         with pq.ParquetWriter(tmp, reader.schema, **options) as writer:
-            for batch in reader:
-                writer.write_batch(batch)
-                rows += batch.num_rows
+            for group in _row_groups(reader, PARQUET_OPTIONS["row_group_size"]):
+                writer.write_table(group)
+                rows += group.num_rows
         _fsync_replace(tmp, path)
     finally:
         reader.close()  # a half-read result would block the connection's next query
         tmp.unlink(missing_ok=True)
     return rows
+
+
+def _row_groups(reader, size: int):
+    """The reader's rows as tables of exactly `size` rows (the last shorter), each one chunk: the
+    bytes written then depend on the rows only, not on how DuckDB happened to batch them."""
+    pending, held = [], 0
+    for batch in reader:
+        pending.append(batch)
+        held += batch.num_rows
+        while held >= size:
+            table = pa.Table.from_batches(pending, reader.schema)
+            yield table.slice(0, size).combine_chunks()
+            pending, held = table.slice(size).to_batches(), held - size
+    if held:
+        yield pa.Table.from_batches(pending, reader.schema).combine_chunks()
 
 
 def _fsync_replace(tmp: Path, path: Path) -> None:
@@ -137,6 +152,8 @@ def write_parquet(table: pa.Table, path: Path, sort_by: list[str] | None = None)
     """Write a table atomically (temp name, fsync, rename) with fixed writer settings."""
     if sort_by:
         table = table.sort_by([(c, "ascending") for c in sort_by])
+    # one chunk per column: pages would otherwise follow how the rows happened to be batched
+    table = table.combine_chunks()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_name(path)
     try:

@@ -53,11 +53,11 @@ def purge_raw(settings: Settings, day: date) -> list[str]:
             order by f.file_id
         """, [cutoff]).fetchall()
     purged = []
-    for (file_id,) in rows:
-        shutil.rmtree(settings.landing / file_id, ignore_errors=True)
-        with catalog.connect(settings) as con:
+    with catalog.connect(settings) as con:
+        for (file_id,) in rows:
+            shutil.rmtree(settings.landing / file_id, ignore_errors=True)
             con.execute("update files set purged_at = ? where file_id = ?", [catalog.now(), file_id])
-        purged.append(file_id)
+            purged.append(file_id)
     return purged
 
 

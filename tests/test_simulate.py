@@ -35,10 +35,11 @@ def test_every_supported_format_is_written_and_detected(city):
 
 
 def test_people_carry_two_devices_or_none(city):
-    visits = _truth(city, "visits", PLAIN)
+    con = duckdb.connect()
+    con.register("visits", _truth(city, "visits", PLAIN))
     people = _truth(city, "people", PLAIN)
-    per_person = duckdb.sql("select person_idx, count(distinct device_idx) as n from visits "
-                            "where not staff group by person_idx").fetchall()
+    per_person = con.execute("select person_idx, count(distinct device_idx) as n from visits "
+                             "where not staff group by person_idx").fetchall()
     assert any(n == 2 for _, n in per_person)
     with_device = {p for p, _ in per_person}
     out = set(people.column("person_idx").to_pylist())

@@ -9,6 +9,7 @@ pairs as (
     select
         device,
         site_id,
+        start,
         "end",
         lead(site_id) over w as next_site,
         lead(start) over w as next_start
@@ -26,7 +27,7 @@ journeys as (
     select
         *,
         -- every pair that is not a leg ends a journey; the count of earlier ends numbers them
-        coalesce(sum((not is_leg)::int) over (partition by device order by "end"
+        coalesce(sum((not is_leg)::int) over (partition by device order by "end", start, site_id
                  rows between unbounded preceding and 1 preceding), 0)::integer + 1 as journey
     from judged
 ),
@@ -34,7 +35,7 @@ legs as (
     select
         device,
         journey,
-        row_number() over (partition by device, journey order by "end") as leg,
+        row_number() over (partition by device, journey order by "end", start, site_id) as leg,
         site_id as origin_site_id,
         next_site as dest_site_id,
         "end" as depart,
@@ -43,4 +44,4 @@ legs as (
     from journeys
     where is_leg
 )
-select * from legs order by device, depart
+select * from legs order by device, depart, origin_site_id, dest_site_id

@@ -6,7 +6,7 @@
 -- one session seen by two sources are one visit. Flaps (see below) are kept, marked: they make
 -- no trip and count in no footfall.
 with events as (
-    select e.device, e.ap_id, a.site_id, e.ts, e.kind, e.duration_s
+    select e.device, e.ap_id, a.site_id, e.ts, e.kind, e.duration_s, e.file_id, e.record
     from read_parquet($events) as e
     join aps as a using (ap_id)
 ),
@@ -16,7 +16,8 @@ sessions as (
         max(case when kind in ('assoc', 'start') then ts end) over w as last_open,
         max(case when kind in ('disassoc', 'stop') then ts end) over w as last_close
     from events
-    window w as (partition by device, ap_id order by ts, kind
+    -- a total order (ties broken by duration, file and record): reruns give the same visits
+    window w as (partition by device, ap_id order by ts, kind, duration_s nulls first, file_id, record
                  rows between unbounded preceding and 1 preceding)
 ),
 presences as (
@@ -33,12 +34,17 @@ presences as (
         ts as t1
     from sessions
 ),
+distinct_presences as (
+    -- equal presences (one session seen by two sources) as one row with its count: the windows
+    -- below then order unique rows, so a rerun cuts visits exactly where the last one did
+    select device, site_id, t0, t1, count(*) as n from presences group by device, site_id, t0, t1
+),
 gaps as (
     select
         *,
         max(t1) over (partition by device, site_id order by t0, t1
                       rows between unbounded preceding and 1 preceding) as open_until
-    from presences
+    from distinct_presences
 ),
 numbered as (
     select
@@ -54,7 +60,7 @@ merged as (
         min(t0) as start,
         max(t1) as "end",
         cast(epoch(max(t1)) - epoch(min(t0)) as integer) as dwell_s,
-        count(*) as events
+        sum(n)::bigint as events
     from numbered
     group by device, site_id, visit_no
 ),
@@ -81,4 +87,4 @@ visits as (
                          and epoch(next_start) - epoch("end") < $flap_s, false)) as flap
     from neighbours
 )
-select * from visits order by device, start, site_id
+select * from visits order by device, start, site_id, "end"
