@@ -50,7 +50,7 @@ def _write_rows(out, table) -> None:
 
 
 def _known_errors():
-    from pipeline.ingest import IngestError
+    from pipeline.ingest import IngestError, MemoryLimitError
     from pipeline.lake import DiskFullError
     from pipeline.publish import NothingToPublishError
     from pipeline.quality import QualityGateError
@@ -61,7 +61,7 @@ def _known_errors():
     from pipeline.integrity import CorruptPartitionError
     return (NothingToPublishError, KeyDestroyedError, RegistryError, UnknownFormatError,
             NoDataError, FileNotFoundError, IngestError, QualityGateError, DiskFullError,
-            CorruptPartitionError)
+            CorruptPartitionError, MemoryLimitError)
 
 
 def _run(func, *args):

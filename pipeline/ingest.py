@@ -43,6 +43,10 @@ class IngestError(RuntimeError):
     names the files."""
 
 
+class MemoryLimitError(RuntimeError):
+    """A file did not fit in FOOTFALL_MEMORY_LIMIT: the machine, not the file (it stays pending)."""
+
+
 @dataclass(frozen=True)
 class FileResult:
     """What one file gave: usable events per service day, quarantined and ignored records."""
@@ -132,6 +136,11 @@ def _reading(settings: Settings, label: str, fmt: str):
     except duckdb.Error as error:
         if lake.is_disk_full(error):
             raise  # the machine, not the file: the file stays pending (stages word the error)
+        if isinstance(error, duckdb.OutOfMemoryException):
+            raise MemoryLimitError(
+                f"{label} did not fit in FOOTFALL_MEMORY_LIMIT={settings.memory_limit} (raw MACs are "
+                "never spilled to disk, so a file is read in memory): raise the limit, or have the "
+                "controller rotate its log more often; the file stays pending.") from None
         # DuckDB quotes the offending line in its messages: mask it and drop the chained original.
         raise IngestError(f"{label} could not be read as {fmt}: {mask_macs(str(error))}") from None
     finally:

@@ -163,3 +163,23 @@ def test_a_corrupt_mart_past_retention_is_set_aside_and_reported(lake_copy):
     from pipeline.publish import NothingToPublishError
     with pytest.raises(NothingToPublishError):
         publish(settings, FiscalQuarter.of(DAY))
+
+
+def test_a_file_beyond_the_memory_limit_stays_pending_and_says_what_to_do(tmp_path, registry):
+    """Raw MACs are never spilled to disk: a file too big for FOOTFALL_MEMORY_LIMIT is the
+    machine's problem, not the file's. It is not marked bad, and the message names the setting."""
+    from pipeline import ingest
+    from tests.sources.test_meraki_syslog import AP, ASSOC
+
+    settings = make_settings(tmp_path, FOOTFALL_MEMORY_LIMIT="16MB")
+    lines = [ASSOC.format(ap=AP, mac=f"80:d6:05:{n >> 16 & 255:02x}:{n >> 8 & 255:02x}:{n & 255:02x}")
+             for n in range(300_000)]
+    path = tmp_path / "meraki_20240401.log"
+    path.write_text("\n".join(lines) + "\n")
+    ingest.land(settings, [path])
+    with pytest.raises(ingest.MemoryLimitError, match="FOOTFALL_MEMORY_LIMIT=16MB") as error:
+        ingest.ingest(settings)
+    assert "80:d6:05" not in str(error.value)
+    assert [p.name for _, p, _ in ingest.pending_files(settings)] == [path.name]
+    roomy = make_settings(tmp_path)  # with room, the same file goes through
+    assert ingest.ingest(roomy)["events"] == 300_000
