@@ -16,14 +16,22 @@ with docs as (
     )
     where line is not null
 ),
-observations as (
-    select record, line, doc, unnest(coalesce(json_extract(doc, '$.data.observations[*]'), [null]))
-        as obs
+posts as (
+    -- a post's line is kept only when it is not JSON (for the quarantine): carried into every
+    -- observation, a post of thousands would be copied thousands of times
+    select
+        record,
+        case when doc is null then line end as bad_line,
+        doc is null as bad_json,
+        coalesce(json_extract(doc, '$.data.observations[*]'), [null]) as obs_list
     from docs
+),
+observations as (
+    select record, bad_line, bad_json, unnest(obs_list) as obs from posts
 ),
 latest as (
     select
-        record, line, doc, obs,
+        record, bad_line, bad_json, obs,
         json_extract_string(obs, '$.latestRecord.time') as time_text,
         json_extract_string(obs, '$.latestRecord.nearestApMac') as ap_text,
         try_cast(json_extract_string(obs, '$.latestRecord.nearestApRssi') as smallint) as rssi
@@ -31,12 +39,12 @@ latest as (
 ),
 located as (
     select
-        record, line, doc, obs,
+        record, bad_line, bad_json, obs,
         json_extract_string(loc, '$.time') as time_text,
         json_extract_string(rr, '$.apMac') as ap_text,
         try_cast(json_extract_string(rr, '$.rssi') as smallint) as rssi
     from (
-        select record, line, doc, obs, unnest(json_extract(obs, '$.locations[*]')) as loc
+        select record, bad_line, bad_json, obs, unnest(json_extract(obs, '$.locations[*]')) as loc
         from observations
         where obs is not null
     )
@@ -50,7 +58,7 @@ sightings as (
 typed as (
     select
         record,
-        line,
+        coalesce(bad_line, obs::varchar) as line,  -- an observation is quarantined as itself
         any_ts(time_text, getvariable('tz')) as ts,
         cast(null as varchar) as ap_name,
         ap_text as ap_mac,
@@ -58,7 +66,7 @@ typed as (
         'seen' as kind,
         rssi,
         cast(null as integer) as duration_s,
-        doc,
+        bad_json,
         obs,
         time_text,
         json_extract_string(obs, '$.clientMac') as mac_text
@@ -68,8 +76,8 @@ judged as (
     select
         record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s,
         case
-            when line is null or trim(line) = '' then 'empty_line'
-            when doc is null then 'bad_json'
+            when bad_json and (line is null or trim(line) = '') then 'empty_line'
+            when bad_json then 'bad_json'
             when obs is null then 'ignored'
             when time_text is null or ts is null then 'bad_time'
             when mac_text is null then 'missing_mac'
