@@ -63,8 +63,10 @@ airflow: $(STAMP)
 
 # Benchmarks and the accuracy table: not part of `make test`.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_night.py
-	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_night.py --scale oita
+	$(BIN)/python benchmarks/bench_night.py --scale metro --fraction 0.05 --memory-limit 12GB
+	$(BIN)/python benchmarks/bench_night.py --scale metro --fraction 0.25 --memory-limit 18GB
+	$(BIN)/python benchmarks/bench_ingest.py --lines 10000000
 
 accuracy: $(STAMP)
 	$(BIN)/python -m pipeline.accuracy
