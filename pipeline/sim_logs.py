@@ -62,7 +62,6 @@ def _ap_table(registry: Registry) -> dict:
     ap_site = np.array([index[a["site_id"]] for a in aps])
     return {
         "sites": np.array(sites),
-        "index": index,
         "first": np.searchsorted(ap_site, np.arange(len(sites))),
         "count": np.bincount(ap_site, minlength=len(sites)),
         "name": np.array([a["ap_name"] for a in aps]),

@@ -174,12 +174,11 @@ def _device_visits(rng, population, person, site, start, end):
     """The people's visits as their devices log them: a second device joins a minute apart and
     misses a stop now and then; people with Wi-Fi off have no device."""
     _, _, device_person, second, _, _ = population
-    first_device = np.full(device_person.max(initial=-1) + 2, -1)
-    first_device[device_person[~second]] = np.flatnonzero(~second)
+    n_people = max(device_person.max(initial=-1), person.max(initial=-1)) + 1
     dev, rows = [], []
-    for is_second in (False, True):
+    for is_second in (False, True):  # a person's first device, then their second
         devices = np.flatnonzero(second == is_second)
-        by_person = np.full(len(first_device), -1)
+        by_person = np.full(n_people, -1)
         by_person[device_person[devices]] = devices
         own = by_person[person]
         keep = own >= 0
