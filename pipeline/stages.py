@@ -208,6 +208,7 @@ def nightly(settings: Settings, day: date) -> dict:
     with locks.day_lock(settings, day):
         lake.remove_orphans(settings.home)
         # what the night reads: its own events and the AP health of the days it compares with
-        integrity.repair(settings, day - timedelta(days=HISTORY_DAYS), day,
-                         only=("events", "marts/ap_health"), held=day)
+        integrity.repair(settings, day, day, only=("events",), held=day)
+        integrity.repair(settings, day - timedelta(days=HISTORY_DAYS), day - timedelta(days=1),
+                         only=("marts/ap_health",))
         return {name: _stage(settings, name, day) for name in STAGES}
