@@ -13,33 +13,25 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import subprocess
-import sys
 import tempfile
 from datetime import date
 from pathlib import Path
 
+from measure import HWM, run_child
+
 RESULTS = Path(__file__).parent / "results"
 DAY = date(2024, 4, 1)
 
-# Each side times itself and reports its own memory high-water mark (VmHWM): the process start-up
-# is not the parser's, and ru_maxrss would count the parent's pages held between fork and exec.
-REPORT = """
-import json
-print(json.dumps({"seconds": time.perf_counter() - started, "out": out, "peak_mb": int(next(
-    l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) / 1024}))
-"""
+# Each side runs in a fresh process, times itself and reports its own peak memory (measure.HWM).
 FLOOR = """
-import duckdb, sys, time
-con = duckdb.connect(config={"threads": 2})
-con.execute("set enable_progress_bar = false")
-started = time.perf_counter()
-out = con.execute("select count(*), sum(length(line)) from read_csv(?, columns = {'line': 'VARCHAR'}, "
-                  "header = false, delim = E'\\\\x1f', quote = '', escape = '', auto_detect = false)",
-                  [sys.argv[1]]).fetchall()[0][0]
-""" + REPORT
+import json, sys
+sys.path.insert(0, sys.argv[2])
+from measure import floor_seconds
+seconds, lines = floor_seconds([sys.argv[1]])
+print(json.dumps({"seconds": seconds, "out": lines, "peak_mb": """ + HWM + """}))
+"""
 INGEST = """
-import sys, time
+import json, sys, time
 from datetime import date
 from pathlib import Path
 from pipeline import ingest
@@ -50,15 +42,8 @@ registry = load_registry(settings.registry)
 started = time.perf_counter()
 out = ingest.ingest_file(settings, registry, "bench", Path(sys.argv[1]), fmt=sys.argv[4],
                          hint=date(2024, 4, 1)).records
-""" + REPORT
-
-
-def timed(code: str, *args: str) -> tuple[float, float, str]:
-    """Seconds, peak memory (MB) and output of code run in a fresh Python process."""
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          check=True)
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    return result["seconds"], result["peak_mb"], result["out"]
+print(json.dumps({"seconds": time.perf_counter() - started, "out": out, "peak_mb": """ + HWM + """}))
+"""
 
 
 def build_file(tmp: Path, lines: int) -> Path:
@@ -87,9 +72,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         path = build_file(tmp, args.lines)
-        floor_s, floor_mb, floor_lines = timed(FLOOR, str(path))
-        ingest_s, ingest_mb, records = timed(INGEST, str(path), str(tmp / "lake"), str(tmp / "keys"),
-                                             args.format)
+        floor = run_child(FLOOR, str(path), str(Path(__file__).resolve().parent))
+        ingest = run_child(INGEST, str(path), str(tmp / "lake"), str(tmp / "keys"), args.format)
+        floor_s, floor_mb, floor_lines = floor["seconds"], floor["peak_mb"], floor["out"]
+        ingest_s, ingest_mb, records = ingest["seconds"], ingest["peak_mb"], ingest["out"]
         report = {
             "date": date.today().isoformat(), "machine": platform.platform(), "format": args.format,
             "lines": int(floor_lines), "records": int(records), "bytes": path.stat().st_size,

@@ -6,7 +6,7 @@ same raw files once and counting their lines.
 Scales: `oita` is the sample registry (95 APs) with about 20,000 devices a day; `metro` is about
 5,000 APs generated around the sample's sites with about 2 million devices a day (--fraction takes
 a share of that day, for the memory series). Each stage runs in a fresh process, so its peak memory
-(max RSS, from wait4) is its own and the time is measured inside it. Then the quarter's release is
+(VmHWM) is its own and the time is measured inside it. Then the quarter's release is
 timed, and the visits and trips are computed again in pandas on the same staged events (the way an
 analyst would, benchmarks/reference_pandas.py), timed with its peak memory and compared with the
 pipeline's.
@@ -19,17 +19,16 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from measure import HWM, floor_seconds, run_child  # noqa: E402
 from pipeline import stages  # noqa: E402
 from pipeline.config import load_settings  # noqa: E402
 from pipeline.registry import load_registry  # noqa: E402
@@ -40,9 +39,6 @@ RESULTS = Path(__file__).parent / "results"
 DAY = date(2024, 4, 2)  # a Tuesday: a working day
 SCALES = {"oita": 42_000, "metro": 4_300_000}  # population devices for ~20 k / ~2 M devices a day
 
-# The high-water mark of the child's own memory (VmHWM): ru_maxrss would also count the parent's
-# pages the child held between fork and exec.
-HWM = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) / 1024"
 STAGE = """
 import json, sys, time
 from datetime import date
@@ -63,29 +59,6 @@ started = time.perf_counter()
 publish(load_settings(), FiscalQuarter.parse(sys.argv[1]))
 print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": """ + HWM + """}))
 """
-
-
-def run_measured(code: str, env: dict, *args: str) -> tuple[dict, float]:
-    """Run code in a fresh Python: its JSON output (last line) and its own peak memory in MB."""
-    done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True)
-    if done.returncode:
-        raise RuntimeError(f"{args}: {done.stderr[-2000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    return result, result.pop("peak_mb")
-
-
-def floor_seconds(paths: list[Path]) -> tuple[float, int]:
-    """The least any ingest must do: DuckDB reading every line of the raw files once (lengths
-    summed too: a bare count(*) would let DuckDB skip materialising the text)."""
-    con = duckdb.connect(config={"threads": 2})
-    started = time.perf_counter()
-    lines = 0
-    for path in paths:
-        lines += con.execute(
-            "select count(*), sum(length(line)) from read_csv(?, columns = {'line': 'VARCHAR'}, "
-            "header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false, "
-            "compression = 'auto')", [str(path)]).fetchall()[0][0]
-    return time.perf_counter() - started, lines
 
 
 PANDAS = """
@@ -141,19 +114,20 @@ def main() -> None:
         figures["floor_s"], figures["lines"] = floor_seconds(sim.files)
         stage_s, stage_mb = {}, {}
         for stage in stages.STAGES:
-            result, mb = run_measured(STAGE, env, stage, str(DAY))
-            stage_s[stage], stage_mb[stage] = result["seconds"], mb
-            print(f"{stage}: {result['seconds']:.1f} s, peak {mb:,.0f} MB", flush=True)
+            result = run_child(STAGE, stage, str(DAY), env=env)
+            stage_s[stage], stage_mb[stage] = result["seconds"], result["peak_mb"]
+            print(f"{stage}: {result['seconds']:.1f} s, peak {result['peak_mb']:,.0f} MB", flush=True)
         figures["night_s"] = sum(stage_s.values())
         figures["night_over_floor"] = figures["night_s"] / figures["floor_s"]
         figures["stage_s"] = stage_s
         figures["stage_peak_mb"] = stage_mb
         figures["peak_mb"] = max(stage_mb.values())
-        result, mb = run_measured(PUBLISH, env, "FY2024Q1")
-        figures["publish_s"], figures["publish_peak_mb"] = result["seconds"], mb
+        result = run_child(PUBLISH, "FY2024Q1", env=env)
+        figures["publish_s"], figures["publish_peak_mb"] = result["seconds"], result["peak_mb"]
         if args.pandas:  # the analyst's way, on the same staged events, in its own process
             env["PYTHONPATH"] += os.pathsep + str(Path(__file__).resolve().parent)
-            result, figures["pandas_peak_mb"] = run_measured(PANDAS, env, str(DAY))
+            result = run_child(PANDAS, str(DAY), env=env)
+            figures["pandas_peak_mb"] = result.pop("peak_mb")
             figures.update(result)
             figures["pandas_over_movement"] = figures["pandas_s"] / stage_s["movement"]
     report = {"date": date.today().isoformat(), "machine": platform.platform(), "cpus": os.cpu_count(),
