@@ -64,7 +64,7 @@ KEYS = {"daily": ("day", "site_id"), "profile": ("site_id", "day_type", "hour_lo
 
 def _noisy_table(name: str, table: pa.Table, grid: list[tuple], noise: list[int]) -> pa.Table:
     """The grid with the noisy count (never below 0) and the unbounded figures left empty."""
-    column, _, emptied = NOISED[name]
+    column, bounded, emptied = NOISED[name]
     keys = KEYS[name]
     rows = {tuple(r[k] for k in keys): r for r in table.to_pylist()}
     out = {k: [g[i] for g in grid] for i, k in enumerate(keys)}
@@ -74,12 +74,12 @@ def _noisy_table(name: str, table: pa.Table, grid: list[tuple], noise: list[int]
     for key, n in zip(grid, noise):
         row = rows.get(key, {})
         no_data = bool(row.get("no_data"))
-        values.append(None if no_data else max(0, (row.get(NOISED[name][1]) or 0) + n))
+        values.append(None if no_data else max(0, (row.get(bounded) or 0) + n))
         for c in extra:
             extra[c].append(None if c in emptied else row.get(c, 0 if c == "no_data_days" else None))
     out[column] = values
     out.update(extra)
-    for copy in SAME_AS.get(name, {}):
+    for copy in SAME_AS.get(name, ()):
         out[copy] = values
     if "no_data" in out:
         out["no_data"] = [bool(v) for v in out["no_data"]]

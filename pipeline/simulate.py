@@ -225,7 +225,7 @@ def _visits_of_day(rng, day: date, settings: Settings, population, registry: Reg
     """Ground truth of one service day: each device's visits (device, person, site, start, end,
     staff) and the day's MAC of every device index, population first, then staff, then visitors.
     Person indices of staff and event visitors follow the population's people."""
-    names, routine, device_person, second, base_macs, local = population
+    _, routine, device_person, _, base_macs, local = population
     site_ids = np.array(registry.sites.column("site_id").to_pylist())
     person, site, start, end = _people_visits(rng, day, settings, population, registry)
     device, row, dev_start, dev_end = _device_visits(rng, population, person, site, start, end)
