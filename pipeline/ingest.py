@@ -1,15 +1,20 @@
 """Landing and ingestion: raw files in, canonical pseudonymised events and quarantine out.
 
 Raw MACs exist only in landing/ and in the memory of `ingest_file` (a DuckDB without a spill
-directory), until every MAC of the file has been replaced by its day's pseudonym.
+directory): a file is read block by block, each block's MACs are replaced by their day's
+pseudonym before its events are written, and the distinct MACs of the file (far fewer than its
+lines) are held until the file is done, so that a MAC in two blocks is pseudonymised once.
 """
 
 from __future__ import annotations
 
+import gzip
 import logging
 import shutil
 import time
+import zlib
 from contextlib import contextmanager
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -44,7 +49,8 @@ class IngestError(RuntimeError):
 
 
 class MemoryLimitError(RuntimeError):
-    """A file did not fit in FOOTFALL_MEMORY_LIMIT: the machine, not the file (it stays pending)."""
+    """A block of a file (with the file's distinct MACs) did not fit in FOOTFALL_MEMORY_LIMIT: the
+    machine, not the file (it stays pending)."""
 
 
 @dataclass(frozen=True)
@@ -101,30 +107,58 @@ def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
     return landed
 
 
-def _write_day(con, settings: Settings, day: date, file_id: str, source: str) -> tuple:
-    """Pseudonymise and stage one service day of the file: (events, devices, randomised)."""
-    try:
-        key = pseudonym.day_key(settings.keystore, day)
-    except pseudonym.KeyDestroyedError:
-        # a late file for a closed day: its records are quarantined, the day's aggregates stay
-        con.execute("update resolved set reason = 'key_destroyed', masked_line = '' "
-                    "where reason is null and day = ?", [day])
-        return 0, 0, 0
+def _pseudonymise(con, day: date, key: bytes) -> None:
+    """Add the day's MACs of this block not seen in an earlier block to the table pseudonyms."""
     macs = con.sql(
-        "select distinct mac from resolved where reason is null and day = ?", params=[day]
+        "select distinct r.mac from resolved as r anti join pseudonyms as p "
+        "on p.day = r.day and p.mac = r.mac where r.reason is null and r.day = ?", params=[day]
     ).to_arrow_table()
+    if macs.num_rows:
+        table = pseudonym.pseudonym_table(key, macs["mac"])
+        con.register("new_pseudonyms", table.add_column(0, "day", pa.repeat(day, table.num_rows)))
+        con.execute("insert into pseudonyms select day, mac, device from new_pseudonyms")
+        con.unregister("new_pseudonyms")
+
+
+def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: str, hint: date,
+                  key_for, events_sql: str, params: dict, emit, quarantine=None) -> dict:
+    """Read a file block by block: each block's usable records, pseudonymised under key_for(day)
+    (None: the day's key is destroyed, its records are quarantined), go to emit(day, events) as
+    the Arrow result of sql/<events_sql>.sql; quarantined records to quarantine(rows).
+    Returns the file's counts: records, ignored, quarantined by reason, devices by day."""
+    con.execute("create temp table pseudonyms (day date, mac ubigint, device ubigint)")
+    keys, reasons, records, ignored = {}, Counter(), 0, 0
+    for _ in sources.resolve_blocks(con, settings, registry, path, fmt, hint):
+        days = [d for (d,) in con.execute(
+            "select distinct day from resolved where reason is null order by day").fetchall()]
+        for day in days:
+            if day not in keys:
+                keys[day] = key_for(day)
+        closed = [day for day in days if keys[day] is None]
+        if closed:  # a late file for a closed day: its records are quarantined, aggregates stay
+            con.execute("update resolved set reason = 'key_destroyed', masked_line = '' "
+                        "where reason is null and list_contains(?, day)", [closed])
+        for day in days:
+            if keys[day] is not None:
+                _pseudonymise(con, day, keys[day])
+                emit(day, lake.query(con, events_sql, {**params, "day": day}))
+        if quarantine is not None:
+            rows = lake.query(con, "staging/quarantine", params)
+            if rows.num_rows:
+                quarantine(rows)
+        reasons.update(dict(con.execute(
+            "select reason, count(*) from resolved where reason not in ('ignored', 'empty_line') "
+            "group by reason").fetchall()))
+        block_records, block_ignored = con.execute(
+            "select count(*), count(*) filter (reason in ('ignored', 'empty_line')) from resolved"
+        ).fetchall()[0]
+        records, ignored = records + block_records, ignored + block_ignored
     # locally administered (randomised) MACs: bit 1 of the first octet; counted, never stored
-    randomised = con.execute(
-        "select count(distinct mac) filter ((mac >> 40) & 2 = 2) from resolved "
-        "where reason is null and day = ?", [day]).fetchall()[0][0]
-    con.register("pseudonyms", pseudonym.pseudonym_table(key, macs["mac"]))
-    try:
-        events = lake.copy_parquet(con, "staging/events",
-                                   {"day": day, "source": source, "file_id": file_id},
-                                   settings.day_partition(settings.events, day) / f"{file_id}.parquet")
-    finally:
-        con.unregister("pseudonyms")
-    return events, macs.num_rows, randomised
+    devices = {day: (n, randomised) for day, n, randomised in con.execute(
+        "select day, count(*), count(*) filter ((mac >> 40) & 2 = 2) from pseudonyms group by day"
+    ).fetchall()}
+    return {"records": records, "ignored": ignored, "quarantined": dict(sorted(reasons.items())),
+            "devices": devices}
 
 
 @contextmanager
@@ -139,18 +173,15 @@ def _reading(settings: Settings, label: str, fmt: str):
         if isinstance(error, duckdb.OutOfMemoryException):
             raise MemoryLimitError(
                 f"{label} did not fit in FOOTFALL_MEMORY_LIMIT={settings.memory_limit} (raw MACs are "
-                "never spilled to disk, so a file is read in memory): raise the limit, or have the "
-                "controller rotate its log more often; the file stays pending.") from None
+                "never spilled to disk: a block of the file and the file's distinct MACs are held in "
+                "memory): raise the limit; the file stays pending.") from None
         # DuckDB quotes the offending line in its messages: mask it and drop the chained original.
         raise IngestError(f"{label} could not be read as {fmt}: {mask_macs(str(error))}") from None
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise IngestError(f"{label} could not be read: the gzip stream is truncated or damaged "
+                          f"({type(error).__name__}); records before the damage were not kept") from None
     finally:
         con.close()
-
-
-def _quarantine_reasons(con) -> dict:
-    return dict(con.execute(
-        "select reason, count(*) from resolved where reason not in ('ignored', 'empty_line') "
-        "group by reason order by reason").fetchall())
 
 
 def ingest_file(settings: Settings, registry: Registry, file_id: str, path: Path,
@@ -164,20 +195,32 @@ def ingest_file(settings: Settings, registry: Registry, file_id: str, path: Path
 
 def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path: Path,
                  fmt: str, hint: date) -> FileResult:
-    sources.read(con, settings, registry, path, fmt, hint)
-    days = [row[0] for row in con.execute(
-        "select distinct day from resolved where reason is null order by day").fetchall()]
-    written = {day: _write_day(con, settings, day, file_id, fmt) for day in days}
-    by_day = {day: w[0] for day, w in written.items() if w[0]}
-    devices = {day: w[1:] for day, w in written.items() if w[0]}
-    quarantine = lake.query(con, "staging/quarantine", {"file_id": file_id})
-    if quarantine.num_rows:
-        lake.write_parquet(quarantine, settings.quarantine / f"{file_id}.parquet")
-    reasons = _quarantine_reasons(con)
-    records, ignored = con.execute(
-        "select count(*), count(*) filter (reason in ('ignored', 'empty_line')) from resolved"
-    ).fetchall()[0]
-    return FileResult(file_id, fmt, records, by_day, reasons, ignored, devices)
+    def key_for(day):
+        try:
+            return pseudonym.day_key(settings.keystore, day)
+        except pseudonym.KeyDestroyedError:
+            return None
+
+    events = {}  # day -> its Parquet, written as blocks arrive and put in place at the end
+    quarantine = lake.ParquetStream(settings.quarantine / f"{file_id}.parquet")
+
+    def emit(day, table):
+        if day not in events:
+            events[day] = lake.ParquetStream(settings.day_partition(settings.events, day)
+                                             / f"{file_id}.parquet")
+        events[day].write(table)
+
+    try:
+        counts = _stage_blocks(con, settings, registry, path, fmt, hint, key_for, "staging/events",
+                               {"source": fmt, "file_id": file_id}, emit, quarantine.write)
+        by_day = {day: out.close() for day, out in sorted(events.items())}
+        quarantine.close()
+    finally:
+        for out in [*events.values(), quarantine]:
+            out.abort()  # after an error: no partial file (after close: nothing left to do)
+    by_day = {day: n for day, n in by_day.items() if n}
+    return FileResult(file_id, fmt, counts["records"], by_day, counts["quarantined"],
+                      counts["ignored"], {day: counts["devices"][day] for day in by_day})
 
 
 def parse_file(settings: Settings, registry: Registry, path: Path, fmt: str | None,
@@ -185,11 +228,17 @@ def parse_file(settings: Settings, registry: Registry, path: Path, fmt: str | No
     """Parse one file without landing it: its events (pseudonyms under `key`) and quarantine
     counts by reason. Nothing is written anywhere."""
     fmt = fmt or sources.detect(path)
+    parts = []
     with _reading(settings, path.name, fmt) as con:
-        sources.read(con, settings, registry, path, fmt, sources.year_hint(path, hint, settings.zone))
-        macs = con.sql("select distinct mac from resolved where reason is null").to_arrow_table()
-        con.register("pseudonyms", pseudonym.pseudonym_table(key, macs["mac"]))
-        return lake.query(con, "staging/parse_output", {"source": fmt}), _quarantine_reasons(con)
+        counts = _stage_blocks(con, settings, registry, path, fmt,
+                               sources.year_hint(path, hint, settings.zone), lambda day: key,
+                               "staging/parse_output", {"source": fmt},
+                               lambda day, table: parts.append(table))
+        if not parts:  # nothing usable: no rows, the same columns
+            parts.append(lake.query(con, "staging/parse_output", {"source": fmt, "day": None}))
+    events = pa.concat_tables(parts).combine_chunks()
+    return events.sort_by([("record", "ascending"), ("ts", "ascending"), ("device", "ascending")]), \
+        counts["quarantined"]
 
 
 def pending_files(settings: Settings) -> list[tuple[str, Path, date]]:

@@ -81,9 +81,14 @@ def connect(settings: Settings, *, spill: bool = True) -> duckdb.DuckDBPyConnect
     return con
 
 
+def sql_path(name: str) -> Path:
+    """The file sql/<name>.sql (it may not exist: optional steps)."""
+    return SQL_DIR / f"{name}.sql"
+
+
 def sql_text(name: str) -> str:
     """The text of sql/<name>.sql."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return sql_path(name).read_text(encoding="utf-8")
 
 
 def _bound(sql: str, params: dict) -> dict:
@@ -98,44 +103,65 @@ def query(con, name: str, params: dict) -> pa.Table:
     return con.sql(sql, params=_bound(sql, params)).to_arrow_table()
 
 
-def copy_parquet(con, name: str, params: dict, path: Path) -> int:
-    """Stream the result of sql/<name>.sql from DuckDB into Parquet, atomically.
+class ParquetStream:
+    """A Parquet file written as its rows arrive (tables or record batches, in order), in row
+    groups of exactly PARQUET_OPTIONS["row_group_size"] rows: the bytes depend on the rows only,
+    not on how they were batched. Atomic: `close` puts the file in place (a file only when it
+    got rows), `abort` (or an error inside `with`) leaves nothing."""
 
-    For the big tables (a day's events): record batches go straight to the writer, never the
-    whole result in Python. pyarrow writes it, not DuckDB's COPY, for the page checksums that let
-    a corrupt file be found (pipeline.integrity). Returns the rows.
-    """
-    sql = sql_text(name).rstrip().rstrip(";")
-    reader = con.sql(sql, params=_bound(sql, params)).to_arrow_reader(PARQUET_OPTIONS["row_group_size"])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_name(path)
-    rows = 0
-    options = {k: v for k, v in PARQUET_OPTIONS.items() if k != "row_group_size"}
-    try:
-        with pq.ParquetWriter(tmp, reader.schema, **options) as writer:
-            for group in _row_groups(reader, PARQUET_OPTIONS["row_group_size"]):
-                writer.write_table(group)
-                rows += group.num_rows
-        _fsync_replace(tmp, path)
-    finally:
-        reader.close()  # a half-read result would block the connection's next query
-        tmp.unlink(missing_ok=True)
-    return rows
+    def __init__(self, path: Path):
+        self.path, self.rows = path, 0
+        self._tmp, self._writer, self._pending, self._held = None, None, [], 0
+        self._size = PARQUET_OPTIONS["row_group_size"]
 
+    def write(self, data: pa.Table | pa.RecordBatch) -> None:
+        batches = data.to_batches() if isinstance(data, pa.Table) else [data]
+        for batch in batches:
+            self._pending.append(batch)
+            self._held += batch.num_rows
+            while self._held >= self._size:
+                table = pa.Table.from_batches(self._pending)
+                self._group(table.slice(0, self._size))
+                self._pending, self._held = table.slice(self._size).to_batches(), self._held - self._size
 
-def _row_groups(reader, size: int):
-    """The reader's rows as tables of exactly `size` rows (the last shorter), each one chunk: the
-    bytes written then depend on the rows only, not on how DuckDB happened to batch them."""
-    pending, held = [], 0
-    for batch in reader:
-        pending.append(batch)
-        held += batch.num_rows
-        while held >= size:
-            table = pa.Table.from_batches(pending, reader.schema)
-            yield table.slice(0, size).combine_chunks()
-            pending, held = table.slice(size).to_batches(), held - size
-    if held:
-        yield pa.Table.from_batches(pending, reader.schema).combine_chunks()
+    def _group(self, table: pa.Table) -> None:
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._tmp = _tmp_name(self.path)
+            options = {k: v for k, v in PARQUET_OPTIONS.items() if k != "row_group_size"}
+            self._writer = pq.ParquetWriter(self._tmp, table.schema, **options)
+        self._writer.write_table(table.combine_chunks(), row_group_size=self._size)
+        self.rows += table.num_rows
+
+    def close(self) -> int:
+        """Write what is held and put the file in place; the rows written."""
+        try:
+            if self._held:
+                self._group(pa.Table.from_batches(self._pending))
+                self._pending, self._held = [], 0
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+                _fsync_replace(self._tmp, self.path)
+        finally:
+            self.abort()  # after the rename: nothing left to remove
+        return self.rows
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, trace):
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
 
 
 def _fsync_replace(tmp: Path, path: Path) -> None:

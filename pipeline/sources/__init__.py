@@ -2,16 +2,30 @@
 
 A format module has NAME, `sniff(first_lines) -> bool` and optionally `variables(first_lines)`
 (extra SQL variables). Its SQL builds the view `parsed` (record, line, ts, ap_name, ap_mac, mac,
-kind, rssi, duration_s, reason) over the view `raw_lines`; `read` turns that into the temp table
-`resolved` (AP, service day and fate of every record) in one streaming pass over the file.
+kind, rssi, duration_s, reason) over the view `raw_lines`. `resolve_blocks` reads a file block by
+block (about BLOCK_BYTES each, cut at a line end) and turns each block into the temp table
+`resolved` (AP, service day and fate of every record): memory holds one block, whatever the size
+of the file. Lines are numbered from 1 across the file.
+
+A format whose records span lines, or that needs state across the file, says so:
+- `CUT`: the bytes a block must end with (default a newline; RADIUS: a blank line, so that a
+  record never spans two blocks); `cut(first_lines)` may decide per file (None: one block);
+- sql/sources/<NAME>_carry.sql runs after each block (it keeps what the file's end needs), and
+  sql/sources/<NAME>_finish.sql builds a last `parsed` from that (RADIUS: the stops implied by
+  Accounting-On/Off, for sessions opened in any block).
 """
 
 from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from pipeline import lake
 from pipeline.config import Settings
@@ -24,6 +38,14 @@ FORMATS = {module.NAME: module for module in (
     radius_detail, meraki_scanning, generic_jsonl, generic_csv, meraki_syslog, aruba_stm,
     cisco_wlc, unifi, hostapd)}
 SNIFF_LINES = 20
+BLOCK_BYTES = 64 << 20  # a block of the file in memory at a time (with its parsed records)
+_SPLIT = dict(  # pyarrow's CSV reader as a parallel line splitter: one binary column, no quoting
+    read_options=pacsv.ReadOptions(column_names=["bytes"], block_size=8 << 20),
+    parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False,
+                                     ignore_empty_lines=False),
+    convert_options=pacsv.ConvertOptions(column_types={"bytes": pa.large_binary()},
+                                         strings_can_be_null=False, quoted_strings_can_be_null=False),
+)
 OLDEST = datetime(2000, 1, 1)
 _DAY_IN_NAME = re.compile(r"(20\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])")
 
@@ -32,14 +54,18 @@ class UnknownFormatError(ValueError):
     """No supported format recognises the file."""
 
 
-def first_lines(path: Path, n: int = SNIFF_LINES) -> list[str]:
-    """The first n lines of a plain or gzip file, decoded leniently."""
+def _open(path: Path):
+    """A plain or gzip file, opened for binary reading."""
     with open(path, "rb") as probe:
         magic = probe.read(2)
-    opener = gzip.open if magic == b"\x1f\x8b" else open
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+
+
+def first_lines(path: Path, n: int = SNIFF_LINES) -> list[str]:
+    """The first n lines of a plain or gzip file, decoded leniently."""
     lines = []
     try:
-        with opener(path, "rb") as handle:
+        with _open(path) as handle:
             for raw in handle:
                 lines.append(raw[:4096].decode("utf-8", errors="replace"))
                 if len(lines) >= n:
@@ -75,8 +101,45 @@ def year_hint(path: Path, day: date | None, tz) -> date:
     return datetime.fromtimestamp(path.stat().st_mtime, tz).date()
 
 
-def read(con, settings: Settings, registry: Registry, path: Path, fmt: str, hint: date) -> None:
-    """Build the temp table `resolved` for one file in a fresh connection."""
+def blocks(path: Path, cut: bytes | None, size: int | None = None) -> Iterator[bytes]:
+    """The bytes of a file in blocks of about `size`, each ending with `cut` (the last block: the
+    rest of the file); cut=None: the whole file as one block."""
+    carry, size = b"", size or BLOCK_BYTES
+    with _open(path) as handle:
+        while data := handle.read(size):
+            data = carry + data if carry else data
+            end = data.rfind(cut) if cut else -1
+            if end < 0:
+                carry = data  # no cut in sight (a very long record): read on
+                continue
+            end += len(cut)
+            carry = data[end:]
+            yield data[:end]
+    if carry:
+        yield carry
+
+
+def numbered_lines(block: bytes, first: int) -> pa.Table:
+    """The lines of a block (without their line ends) numbered from `first`: (record, bytes).
+
+    pyarrow's CSV reader splits the block on both cores; a block it refuses (a line holding the
+    unit separator, or longer than its 8 MB window) is split by a regex instead.
+    """
+    if not block:
+        lines = pa.chunked_array([], pa.large_binary())
+    try:
+        lines = lines if not block else pacsv.read_csv(pa.py_buffer(block), **_SPLIT).column("bytes")
+    except pa.ArrowInvalid:
+        parts = re.split(rb"\r?\n", block)
+        lines = pa.chunked_array([pa.array(parts[:-1] if not parts[-1] else parts, pa.large_binary())])
+    records = pa.chunked_array([np.arange(first, first + len(lines), dtype=np.int64)])
+    return pa.table({"record": records, "bytes": lines})
+
+
+def resolve_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: str,
+                   hint: date) -> Iterator[int]:
+    """Build the temp table `resolved` for each block of a file in turn (yielding its number);
+    for a format with a finish step, a last `resolved` holds what the whole file implied."""
     module = FORMATS[fmt]
     first = first_lines(path)
     variables = {
@@ -91,8 +154,27 @@ def read(con, settings: Settings, registry: Registry, path: Path, fmt: str, hint
         con.execute(f"set variable {name} = ?", [value])  # names are ours, values bound
     con.register("aps", registry.aps)
     con.register("ap_macs", registry.ap_macs)
-    con.execute(lake.sql_text("staging/raw_lines"))
-    con.execute(lake.sql_text(f"sources/{fmt}"))
-    con.execute(lake.sql_text("staging/resolved"))
-    if con.execute("select count(*) from raw_rejects").fetchall()[0][0]:
-        con.execute(lake.sql_text("staging/renumbered"))
+    cut = module.cut(first) if hasattr(module, "cut") else getattr(module, "CUT", b"\n")
+    carry = lake.sql_path(f"sources/{fmt}_carry")
+    record = 1
+    for number, block in enumerate(blocks(path, cut)):
+        lines = numbered_lines(block, record)
+        del block
+        record += lines.num_rows
+        con.register("raw_block", lines)
+        con.execute(lake.sql_text("staging/raw_lines"))
+        con.execute(lake.sql_text(f"sources/{fmt}"))
+        con.execute(lake.sql_text("staging/resolved"))
+        if carry.exists():
+            con.execute(carry.read_text())
+        con.unregister("raw_block")
+        del lines
+        yield number
+    finish = lake.sql_path(f"sources/{fmt}_finish")
+    if finish.exists() and record > 1:
+        con.register("raw_block", numbered_lines(b"", record))
+        con.execute(lake.sql_text("staging/raw_lines"))
+        con.execute(finish.read_text())
+        con.execute(lake.sql_text("staging/resolved"))
+        con.unregister("raw_block")
+        yield number + 1

@@ -20,3 +20,8 @@ def variables(lines: list[str]) -> dict:
     except ValueError:
         whole = True
     return {"json_whole": whole}
+
+
+def cut(lines: list[str]) -> bytes | None:
+    """One post per file is read whole (one block); JSON Lines block by block."""
+    return None if variables(lines)["json_whole"] else b"\n"

@@ -1,7 +1,8 @@
 -- FreeRADIUS `detail` accounting files: a date line, then `Name = value` lines, a blank line.
--- One row per record (its header's line number), plus the stops an Accounting-On / -Off implies:
--- a NAS that restarts ends every session it still had open. Time: the Timestamp attribute (epoch),
--- else the header read in the city's zone. Called-Station-Id is `AP-MAC:SSID` or a bare MAC;
+-- One row per record (its header's line number). Blocks end at a blank line, so no record is
+-- split; radius_typed keeps the block's records for radius_detail_carry.sql, which keeps what the
+-- stops implied by Accounting-On / -Off need (radius_detail_finish.sql). Time: the Timestamp
+-- attribute (epoch), else the header read in the city's zone. Called-Station-Id is `AP-MAC:SSID` or a bare MAC;
 -- the client is Calling-Station-Id.
 --   Mon Apr  1 08:12:41 2024
 --       Acct-Status-Type = Start
@@ -9,7 +10,7 @@
 --       Called-Station-Id = "0C-8D-DB-A0-8C-03:OITA_CITY_FREE_Wi-Fi"
 --       NAS-IP-Address = 10.20.0.1
 --       Timestamp = 1711926761
-create or replace temp view parsed as
+create or replace temp table radius_typed as
 with lines as (
     select record as line_no, line, coalesce(regexp_matches(line, '^\S'), false) as is_header
     from raw_lines
@@ -71,40 +72,11 @@ typed as (
         coalesce(session_id, client) as session,
         filled
     from records
-),
-resets as (
-    select record, ts, nas from typed where kind = 'nas_reset' and ts is not null
-),
-sessions as (
-    select
-        nas,
-        session,
-        arg_max(ap_mac, ts) as ap_mac,
-        arg_max(mac, ts) as mac,
-        min(ts) filter (where kind = 'start') as started,
-        max(ts) as last_ts,
-        arg_max(kind, ts) as last_kind
-    from typed
-    where kind in ('start', 'interim', 'stop') and ts is not null and mac is not null
-    group by nas, session
-),
-reset_stops as (
-    select
-        r.record,
-        'implied by Accounting-On/Off' as line,
-        r.ts,
-        cast(null as varchar) as ap_name,
-        s.ap_mac,
-        s.mac,
-        'stop' as kind,
-        cast(null as smallint) as rssi,
-        cast(epoch(r.ts) - epoch(coalesce(s.started, s.last_ts)) as integer) as duration_s,
-        cast(null as varchar) as reason
-    from sessions as s
-    asof join resets as r on s.nas = r.nas and s.last_ts < r.ts
-    where s.last_kind <> 'stop'
-),
-judged as (
+)
+select * from typed;
+
+create or replace temp view parsed as
+with judged as (
     select
         record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s,
         case
@@ -116,8 +88,6 @@ judged as (
             when client is null then 'missing_mac'
             when mac is null then 'bad_mac'
         end as reason
-    from typed
+    from radius_typed
 )
-select * from judged
-union all
-select * from reset_stops;
+select * from judged;

@@ -1,5 +1,5 @@
--- Canonical events of one file and one service day: the MAC replaced by the day's pseudonym.
--- One row per usable record. Pseudonyms come from the distinct MACs (table pseudonyms).
+-- Canonical events of one block of a file and one service day: the MAC replaced by the day's
+-- pseudonym (table pseudonyms: day, mac, device). One row per usable record, in a total order.
 with usable as (
     select * from resolved where reason is null and day = $day
 ),
@@ -15,6 +15,6 @@ events as (
         cast($file_id as varchar) as file_id,
         u.record
     from usable as u
-    join pseudonyms as p on p.mac = u.mac
+    join pseudonyms as p on p.day = u.day and p.mac = u.mac
 )
-select * from events order by device, ts, record
+select * from events order by device, ts, record, ap_id, kind, rssi, duration_s

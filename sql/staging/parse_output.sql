@@ -1,7 +1,8 @@
--- `footfall parse`: the usable records of one file as canonical events, for operators and
--- acceptance tests. One row per event; device is the pseudonym under a throwaway key (16 hex).
+-- `footfall parse`: the usable records of one block and service day as canonical events, for
+-- operators and acceptance tests. One row per event; device is the pseudonym under a throwaway
+-- key (16 hex).
 with usable as (
-    select * from resolved where reason is null
+    select * from resolved where reason is null and day = $day
 ),
 events as (
     select
@@ -14,6 +15,6 @@ events as (
         $source as source,
         u.record
     from usable as u
-    join pseudonyms as p on p.mac = u.mac
+    join pseudonyms as p on p.day = u.day and p.mac = u.mac
 )
 select * from events order by record, ts, device

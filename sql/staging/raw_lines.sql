@@ -1,12 +1,21 @@
--- The lines of the file being read (variable ingest_path, plain or gzip), numbered from 1 in the
--- order read. A view: the file streams once through whatever reads it, never held whole. Lines
--- DuckDB cannot read (invalid UTF-8, longer than 1 MB) are left out here and recorded in the temp
--- table raw_rejects with their line number (see staging/renumbered).
+-- The lines of the block being read (the registered Arrow table raw_block: record, bytes), numbered
+-- across the file. Lines that are not UTF-8, or longer than 1 MB, are not parsed: they are the
+-- view raw_rejects, quarantined with what could be read of them (bytes escaped, MACs masked).
+create or replace temp view raw_decoded as
+select
+    record,
+    bytes,
+    case when octet_length(bytes) <= 1048576 then try(decode(bytes)) end as line
+from raw_block;
+
 create or replace temp view raw_lines as
-select row_number() over () as record, line
-from read_csv(
-    getvariable('ingest_path'), columns = {'line': 'VARCHAR'}, header = false,
-    delim = E'\x1f', quote = '', escape = '', auto_detect = false, compression = 'auto',
-    strict_mode = false, max_line_size = 1048576, ignore_errors = true, store_rejects = true,
-    rejects_scan = 'raw_rejects_scan', rejects_table = 'raw_rejects'
-);
+select record, line from raw_decoded where line is not null;
+
+create or replace temp view raw_rejects as
+select
+    record,
+    case when octet_length(bytes) > 1048576 then 'line_size_over_maximum'
+         else 'invalid_encoding' end as reason,
+    left(mask_macs(cast(bytes as varchar)), 500) as masked_line
+from raw_decoded
+where line is null;

@@ -1,6 +1,7 @@
--- Parsed records of one file with access point, service day and fate resolved, in one pass over
--- the file. One row per record: reason is NULL for a usable event, else why it is dropped
--- ('ignored', 'empty_line') or quarantined (anything else, with the line masked).
+-- Parsed records of one block with access point, service day and fate resolved. One row per
+-- record: reason is NULL for a usable event, else why it is dropped ('ignored', 'empty_line') or
+-- quarantined (anything else, with the line masked). Unreadable lines (raw_rejects) are records
+-- too, quarantined.
 -- The AP is found by BSSID / radio MAC first, then by the name the controller logs (AP名), then
 -- by AP_ID (the generic layouts).
 create or replace temp table resolved as
@@ -42,4 +43,10 @@ select
     fate as reason,
     case when fate not in ('ignored', 'empty_line')
          then left(mask_macs(coalesce(line, '')), 500) end as masked_line
-from judged;
+from judged
+union all
+select
+    record, cast(null as timestamptz), cast(null as varchar), cast(null as ubigint),
+    cast(null as varchar), cast(null as smallint), cast(null as integer), cast(null as date),
+    reason, masked_line
+from raw_rejects;

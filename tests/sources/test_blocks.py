@@ -1,0 +1,90 @@
+"""A file is read block by block: the events, quarantine and counts must not depend on where the
+blocks are cut, and a RADIUS NAS restart must close sessions opened blocks earlier."""
+
+import gzip
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from pipeline import ingest, sources
+from pipeline.sim_logs import SCENARIOS
+from pipeline.simulate import simulate
+from tests.conftest import make_settings
+from tests.sources.test_radius_detail import record
+
+DAY = date(2024, 4, 1)
+
+
+def _staged(settings, file_id):
+    """A file's staged events and quarantine, in a canonical order (blocks sort within
+    themselves, so row order may differ; the rows may not)."""
+    con = duckdb.connect()
+    events = sorted(settings.events.glob(f"day=*/{file_id}.parquet"))
+    quarantine = settings.quarantine / f"{file_id}.parquet"
+    rows = con.sql(f"select * exclude (file_id) from read_parquet({[str(e) for e in events]}) "
+                   "order by all").fetchall() if events else []
+    held = con.sql(f"select * exclude (file_id) from read_parquet('{quarantine}') order by all"
+                   ).fetchall() if quarantine.exists() else []
+    return rows, held
+
+
+@pytest.fixture(scope="module")
+def day_files(tmp_path_factory, registry):
+    settings = make_settings(tmp_path_factory.mktemp("blocks"))
+    simulate(settings, registry, DAY, DAY, devices=1500, seed=3, noise=SCENARIOS["realistic"])
+    return settings, sorted(settings.inbox.glob("*"))
+
+
+def test_every_format_gives_the_same_result_in_tiny_blocks(day_files, registry, monkeypatch):
+    settings, files = day_files
+    assert {sources.detect(f) for f in files} == set(sources.FORMATS)
+    for n, path in enumerate(files):
+        whole = ingest.ingest_file(settings, registry, f"whole{n}", path, hint=DAY)
+        with monkeypatch.context() as patch:
+            patch.setattr(sources, "BLOCK_BYTES", 2048)  # hundreds of blocks a file
+            tiny = ingest.ingest_file(settings, registry, f"tiny{n}", path, hint=DAY)
+        assert (tiny.records, tiny.ignored, tiny.quarantined, tiny.events_by_day,
+                tiny.devices_by_day) == (whole.records, whole.ignored, whole.quarantined,
+                                         whole.events_by_day, whole.devices_by_day), path.name
+        assert _staged(settings, f"tiny{n}") == _staged(settings, f"whole{n}"), path.name
+        assert whole.records > 0 and sum(whole.events_by_day.values()) > 0
+
+
+def test_a_nas_restart_closes_sessions_opened_blocks_before(parse, monkeypatch):
+    lines = (record("Start", session="A", client="80-D6-05-12-34-56")
+             + record("Interim-Update", header="Mon Apr  1 08:40:00 2024", session="A", seconds=1639)
+             + record("Start", session="B", client="80-D6-05-12-34-57", nas="10.20.0.9")
+             + record("Start", header="Mon Apr  1 08:50:00 2024", session="D", client="80-D6-05-12-34-58")
+             + record("Stop", header="Mon Apr  1 09:00:00 2024", session="D", client="80-D6-05-12-34-58",
+                      seconds=600)
+             + record("Accounting-On", header="Mon Apr  1 09:12:41 2024", session="x", client=""))
+    monkeypatch.setattr(sources, "BLOCK_BYTES", 300)  # about one record a block
+    out = parse(lines)
+    stops = [(e["ts"].isoformat(), e["duration_s"], e["record"]) for e in out.events
+             if e["kind"] == "stop"]
+    # A (same NAS, last heard in its interim) is closed at the reboot with its whole length;
+    # D had stopped; B is on another NAS. The implied stop carries the reset's line number.
+    headers = [n for n, line in enumerate(lines, 1) if line and not line.startswith("\t")]
+    assert sorted(stops) == [("2024-04-01T00:00:00+00:00", 600, headers[4]),
+                             ("2024-04-01T00:12:41+00:00", 3600, headers[5])]
+
+
+def test_blocks_end_at_the_cut_and_lose_no_byte(tmp_path):
+    data = b"".join(b"line %d\n" % i + (b"\n" if i % 3 == 0 else b"") for i in range(500))
+    path = tmp_path / "f.log.gz"
+    path.write_bytes(gzip.compress(data))
+    for cut in (b"\n", b"\n\n"):
+        parts = list(sources.blocks(path, cut, size=64))
+        assert b"".join(parts) == data and len(parts) > 10
+        assert all(part.endswith(cut) for part in parts[:-1])
+    assert list(sources.blocks(path, None, size=64)) == [data]
+
+
+def test_lines_are_numbered_across_blocks_even_where_the_fast_splitter_refuses(tmp_path):
+    fast = sources.numbered_lines(b"a\r\nb\n\nc", 10)
+    assert fast.to_pydict() == {"record": [10, 11, 12, 13], "bytes": [b"a", b"b", b"", b"c"]}
+    odd = sources.numbered_lines(b"a\x1fb\r\n\xff\n", 5)  # a unit separator: the regex splitter
+    assert odd.to_pydict() == {"record": [5, 6], "bytes": [b"a\x1fb", b"\xff"]}
+    assert odd.schema == fast.schema == pa.schema([("record", pa.int64()), ("bytes", pa.large_binary())])
