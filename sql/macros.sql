@@ -16,6 +16,9 @@ create or replace macro mask_macs(txt) as
             '[0-9A-Fa-f]{4}(\.[0-9A-Fa-f]{4}){1,2}', 'xxxx.xxxx.xxxx', 'g'),
         '[0-9A-Fa-f]{12,}', 'xxxxxxxxxxxx', 'g');
 
+-- A line with nothing but white space (a regex: trim() would copy every line of the file).
+create or replace macro blank_line(txt) as txt is null or regexp_full_match(txt, '\s*');
+
 -- The service day of a UTC instant: local date after moving the day boundary to midnight.
 create or replace macro service_day(ts, tz, start_hour) as
     cast(timezone(tz, ts) - to_hours(start_hour) as date);

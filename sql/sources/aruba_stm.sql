@@ -35,7 +35,7 @@ judged as (
     select
         *,
         case
-            when line is null or trim(line) = '' then 'empty_line'
+            when blank_line(line) then 'empty_line'
             when code is null then 'not_aruba_stm'
             when kind is null then 'ignored'
             when ts is null then 'bad_time'

@@ -47,7 +47,7 @@ judged as (
     select
         *,
         case
-            when line is null or trim(line) = '' then 'empty_line'
+            when blank_line(line) then 'empty_line'
             when kind is null and is_wlc then 'ignored'
             when kind is null then 'not_cisco_wlc'
             when ts is null then 'bad_time'

@@ -27,7 +27,7 @@ judged as (
         record, line, ts, ap_name, ap_mac, mac,
         kind, rssi, duration_s,
         case
-            when line is null or trim(line) = '' then 'empty_line'
+            when blank_line(line) then 'empty_line'
             when starts_with(line, 'ts,') then 'ignored'
             when len(f) < 4 then 'too_few_fields'
             when kind not in ('start', 'stop', 'interim', 'assoc', 'disassoc', 'seen') then 'bad_kind'

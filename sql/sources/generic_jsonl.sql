@@ -24,7 +24,7 @@ judged as (
     select
         record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s,
         case
-            when line is null or trim(line) = '' then 'empty_line'
+            when blank_line(line) then 'empty_line'
             when doc is null then 'bad_json'
             when kind is null or kind not in ('start', 'stop', 'interim', 'assoc', 'disassoc', 'seen')
                 then 'bad_kind'

@@ -76,7 +76,7 @@ judged as (
     select
         record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s,
         case
-            when bad_json and (line is null or trim(line) = '') then 'empty_line'
+            when bad_json and blank_line(line) then 'empty_line'
             when bad_json then 'bad_json'
             when obs is null then 'ignored'
             when time_text is null or ts is null then 'bad_time'

@@ -7,35 +7,51 @@
 -- String functions, not regexes, find the fields: this is the hot path of every night.
 create or replace temp view parsed as
 with located as (
-    select record, line, strpos(line, ' events type=') as header_end from raw_lines
-),
-fields as (
     select
         record,
         line,
-        case when header_end > 0 then string_split(left(line, header_end - 1), ' ') end as words,
-        case when header_end > 0 then split_part(substr(line, header_end + 13), ' ', 1) end as type,
+        strpos(line, ' events type=') as header_end,
+        strpos(line, 'client_mac=''') as client_at,
+        strpos(line, ' mac=''') as mac_at,
+        strpos(line, 'rssi=''') as rssi_at,
+        strpos(line, 'duration=''') as duration_at
+    from raw_lines
+),
+fields as (
+    -- values are cut from short substrings at the positions found: never a copy of the line
+    select
+        record,
+        line,
+        -- the header's last two words, read from its end: the epoch time and the AP name
+        case when header_end > 0 then reverse(left(line, header_end - 1)) end as header_rev,
+        case when header_end > 0 then split_part(substr(line, header_end + 13, 40), ' ', 1) end as type,
         case
-            when strpos(line, 'client_mac=''') > 0
-                then split_part(split_part(line, 'client_mac=''', 2), '''', 1)
-            when strpos(line, ' mac=''') > 0 then split_part(split_part(line, ' mac=''', 2), '''', 1)
+            when client_at > 0 then split_part(substr(line, client_at + 12, 40), '''', 1)
+            when mac_at > 0 then split_part(substr(line, mac_at + 6, 40), '''', 1)
         end as mac_text,
-        case when strpos(line, 'rssi=''') > 0
-             then try_cast(split_part(split_part(line, 'rssi=''', 2), '''', 1) as smallint) end as rssi,
-        case when strpos(line, 'duration=''') > 0
-             then try_cast(split_part(split_part(line, 'duration=''', 2), '''', 1) as double)
+        case when rssi_at > 0
+             then try_cast(split_part(substr(line, rssi_at + 6, 12), '''', 1) as smallint) end as rssi,
+        case when duration_at > 0
+             then try_cast(split_part(substr(line, duration_at + 10, 24), '''', 1) as double)
         end as duration
     from located
+),
+words as (
+    select
+        * exclude (header_rev),
+        reverse(split_part(header_rev, ' ', 2)) as epoch_text,
+        reverse(split_part(header_rev, ' ', 1)) as ap_word
+    from fields
 ),
 typed as (
     select
         record,
         line,
         -- seconds and fraction apart: a double would round the microseconds
-        to_timestamp(try_cast(split_part(words[-2], '.', 1) as bigint))
-            + to_microseconds(coalesce(try_cast(rpad(left(split_part(words[-2], '.', 2), 6), 6, '0')
+        to_timestamp(try_cast(split_part(epoch_text, '.', 1) as bigint))
+            + to_microseconds(coalesce(try_cast(rpad(left(split_part(epoch_text, '.', 2), 6), 6, '0')
                                                 as bigint), 0)) as ts,
-        nullif(words[-1], '') as ap_name,
+        nullif(ap_word, '') as ap_name,
         cast(null as varchar) as ap_mac,
         mac_hex(mac_text) as mac,
         case type
@@ -48,15 +64,15 @@ typed as (
         rssi,
         cast(round(duration) as integer) as duration_s,
         type,
-        length(split_part(words[-2], '.', 1)) between 9 and 10 as epoch_shaped,
+        length(split_part(epoch_text, '.', 1)) between 9 and 10 as epoch_shaped,
         mac_text
-    from fields
+    from words
 ),
 judged as (
     select
         *,
         case
-            when line is null or trim(line) = '' then 'empty_line'
+            when blank_line(line) then 'empty_line'
             when type is null or type = '' then 'not_meraki_event'
             when kind is null then 'ignored'
             when ts is null or not epoch_shaped then 'bad_time'

@@ -41,7 +41,7 @@ records as (
         max(kv.value) filter (where kv.name = 'Acct-Session-Time') as session_time,
         max(kv.value) filter (where kv.name = 'Timestamp') as epoch,
         string_agg(line, ' | ' order by line_no) filter (where line is not null) as line,
-        count(*) filter (where line is not null and trim(line) <> '') as filled
+        count(*) filter (where not blank_line(line)) as filled
     from attrs
     group by rec_no
 ),

@@ -28,7 +28,7 @@ judged as (
     select
         *,
         case
-            when line is null or trim(line) = '' then 'empty_line'
+            when blank_line(line) then 'empty_line'
             when kind is null and line like '%EVENT_%' then 'ignored'
             when kind is null then 'not_unifi_event'
             when ts is null then 'bad_time'
