@@ -94,7 +94,9 @@ def main() -> None:
     parser.add_argument("--fraction", type=float, default=1.0)
     parser.add_argument("--scenario", default="realistic", choices=sorted(SCENARIOS))
     parser.add_argument("--no-pandas", dest="pandas", action="store_false")
-    parser.add_argument("--memory-limit", default="2GB")
+    parser.add_argument("--memory-limit", default="2GB", help="FOOTFALL_MEMORY_LIMIT of the night")
+    parser.add_argument("--simulate-memory", default="16GB",
+                        help="memory limit of the simulator (the harness, not the pipeline)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="footfall-bench-") as tmp:
         env = {**os.environ, "FOOTFALL_HOME": f"{tmp}/var", "FOOTFALL_KEYSTORE": f"{tmp}/keys",
@@ -103,7 +105,7 @@ def main() -> None:
         if args.scale == "metro":
             env["FOOTFALL_REGISTRY"] = str(metro_registry(load_settings({}).registry,
                                                           Path(tmp) / "metro-registry.csv"))
-        settings = load_settings(env)
+        settings = load_settings({**env, "FOOTFALL_MEMORY_LIMIT": args.simulate_memory})
         registry = load_registry(settings.registry)
         devices = int(SCALES[args.scale] * args.fraction)
         started = time.perf_counter()

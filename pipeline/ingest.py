@@ -109,15 +109,10 @@ def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
 
 def _pseudonymise(con, day: date, key: bytes) -> None:
     """Add the day's MACs of this block not seen in an earlier block to the table pseudonyms."""
-    macs = con.sql(
-        "select distinct r.mac from resolved as r anti join pseudonyms as p "
-        "on p.day = r.day and p.mac = r.mac where r.reason is null and r.day = ?", params=[day]
-    ).to_arrow_table()
-    if macs.num_rows:
-        table = pseudonym.pseudonym_table(key, macs["mac"])
-        con.register("new_pseudonyms", table.add_column(0, "day", pa.repeat(day, table.num_rows)))
-        con.execute("insert into pseudonyms select day, mac, device from new_pseudonyms")
-        con.unregister("new_pseudonyms")
+    con.execute(
+        "insert into pseudonyms select distinct r.day, r.mac, pseudonym(r.mac, $ipad, $opad) "
+        "from resolved as r anti join pseudonyms as p on p.day = r.day and p.mac = r.mac "
+        "where r.reason is null and r.day = $day", {"day": day, **pseudonym.hmac_pads(key)})
 
 
 def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: str, hint: date,

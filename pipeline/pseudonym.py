@@ -14,7 +14,6 @@ import secrets
 from datetime import date
 from pathlib import Path
 
-import pyarrow as pa
 
 KEY_BYTES = 32
 
@@ -87,8 +86,9 @@ def pseudonym(key: bytes, mac: int) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def pseudonym_table(key: bytes, macs: pa.Array) -> pa.Table:
-    """Map the distinct MACs of a batch (few) to pseudonyms, to be joined to the rows (many)."""
-    distinct = macs.unique().to_pylist()
-    devices = [pseudonym(key, mac) for mac in distinct]
-    return pa.table({"mac": pa.array(distinct, pa.uint64()), "device": pa.array(devices, pa.uint64())})
+def hmac_pads(key: bytes) -> dict:
+    """The key as HMAC-SHA256 uses it (RFC 2104: zero-padded to the 64-byte block, XOR 0x36 and
+    0x5c), for the SQL macro `pseudonym(mac, ipad, opad)` that computes `pseudonym` for a whole
+    column at once. Bound as query parameters: like the raw MACs, only ever in memory."""
+    block = key.ljust(64, b"\0")
+    return {"ipad": bytes(b ^ 0x36 for b in block), "opad": bytes(b ^ 0x5C for b in block)}

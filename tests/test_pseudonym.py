@@ -6,7 +6,9 @@ from datetime import date
 import pyarrow as pa
 import pytest
 
-from pipeline.pseudonym import KeyDestroyedError, day_key, destroy_key, pseudonym, pseudonym_table
+from pipeline import lake
+from pipeline.pseudonym import (KeyDestroyedError, day_key, destroy_key, hmac_pads,
+                                pseudonym)
 
 DAY = date(2024, 4, 1)
 
@@ -34,13 +36,13 @@ def test_pseudonyms_of_one_mac_differ_across_days(tmp_path):
         day_key(tmp_path, date(2024, 4, 2)), 0x0C8DDB123456)
 
 
-def test_the_table_maps_each_distinct_mac_once(tmp_path):
+def test_the_sql_macro_computes_the_same_pseudonyms_for_a_whole_column(tmp_path, settings):
     key = day_key(tmp_path, DAY)
-    table = pseudonym_table(key, pa.array([0x0C8DDB123456, 0x0C8DDB123456, 0x0C8DDB654321], pa.uint64()))
-    assert table.num_rows == 2
-    assert table.schema.field("device").type == pa.uint64()
-    assert dict(zip(*table.to_pydict().values())) == {
-        0x0C8DDB123456: pseudonym(key, 0x0C8DDB123456), 0x0C8DDB654321: pseudonym(key, 0x0C8DDB654321)}
+    macs = [0, 1, 0x0C8DDB123456, 0xFFFFFFFFFFFF] + list(range(0x80D605000000, 0x80D605000000 + 5000, 7))
+    con = lake.connect(settings, spill=False)
+    con.register("macs", pa.table({"mac": pa.array(macs, pa.uint64())}))
+    got = con.execute("select mac, pseudonym(mac, $ipad, $opad) from macs", hmac_pads(key)).fetchall()
+    assert dict(got) == {mac: pseudonym(key, mac) for mac in macs}
 
 
 def test_a_destroyed_key_is_never_recreated(tmp_path):
