@@ -38,7 +38,7 @@ FORMATS = {module.NAME: module for module in (
     radius_detail, meraki_scanning, generic_jsonl, generic_csv, meraki_syslog, aruba_stm,
     cisco_wlc, unifi, hostapd)}
 SNIFF_LINES = 20
-BLOCK_BYTES = 64 << 20  # a block of the file in memory at a time (with its parsed records)
+BLOCK_BYTES = 16 << 20  # a block of the file in memory at a time (with its parsed records)
 _SPLIT = dict(  # pyarrow's CSV reader as a parallel line splitter: one binary column, no quoting
     read_options=pacsv.ReadOptions(column_names=["bytes"], block_size=8 << 20),
     parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False,

@@ -20,12 +20,17 @@ grouped as (
     from lines
 ),
 attrs as (
+    -- `<white space>Name = value`, the value maybe in double quotes: string functions at the
+    -- position of the first '=' (a regex per line cost half of this format's time)
     select
         rec_no,
         line_no,
         line,
         is_header,
-        regexp_extract(line, '^\s+([\w\-]+)\s*=\s*"?(.*?)"?\s*$', ['name', 'value']) as kv
+        case when not is_header and strpos(line, '=') > 0 then {
+            'name': trim(left(line, strpos(line, '=') - 1), E' \t'),
+            'value': trim(trim(substr(line, strpos(line, '=') + 1), E' \t\r'), '"')
+        } end as kv
     from grouped
 ),
 records as (
