@@ -204,8 +204,9 @@ def _stage(settings: Settings, name: str, day: date) -> dict:
 
 
 def nightly(settings: Settings, day: date) -> dict:
-    """The whole night for one service day, holding the day's lock (a second run waits)."""
-    with locks.day_lock(settings, day):
+    """The whole night for one service day, holding the day's lock (a second run waits) and the
+    catalog (one connection for the night)."""
+    with locks.day_lock(settings, day), catalog.held(settings):
         lake.remove_orphans(settings.home)
         # what the night reads: its own events and the AP health of the days it compares with
         integrity.repair(settings, day, day, only=("events",), held=day)
