@@ -10,9 +10,11 @@ of the file. Lines are numbered from 1 across the file.
 A format whose records span lines, or that needs state across the file, says so:
 - `CUT`: the bytes a block must end with (default a newline; RADIUS: a blank line, so that a
   record never spans two blocks); `cut(first_lines)` may decide per file (None: one block);
-- sql/sources/<NAME>_carry.sql runs after each block (it keeps what the file's end needs), and
-  sql/sources/<NAME>_finish.sql builds a last `parsed` from that (RADIUS: the stops implied by
-  Accounting-On/Off, for sessions opened in any block).
+- sql/sources/<NAME>_carry.sql runs after each block (it keeps what the file's end needs);
+  when the module's `replay_needed(con)` says so, the file is read again with
+  sql/sources/<NAME>_replay.sql after each block; sql/sources/<NAME>_finish.sql builds a last
+  `parsed` from what was kept (RADIUS: the resets of a NAS are kept; only a file with one is read
+  again, for the sessions of that NAS, and the finish adds the stops the resets implied).
 """
 
 from __future__ import annotations
@@ -156,25 +158,38 @@ def resolve_blocks(con, settings: Settings, registry: Registry, path: Path, fmt:
     con.register("ap_macs", registry.ap_macs)
     cut = module.cut(first) if hasattr(module, "cut") else getattr(module, "CUT", b"\n")
     carry = lake.sql_path(f"sources/{fmt}_carry")
+    number = -1
+    for number, _ in enumerate(_each_block(con, path, cut, fmt)):
+        if carry.exists():
+            con.execute(carry.read_text())
+        yield number
+    finish = lake.sql_path(f"sources/{fmt}_finish")
+    if finish.exists() and number >= 0:
+        if getattr(module, "replay_needed", lambda con: False)(con):
+            replay = lake.sql_text(f"sources/{fmt}_replay")
+            for _ in _each_block(con, path, cut, fmt, resolve=False):
+                con.execute(replay)
+        con.register("raw_block", numbered_lines(b"", 1))
+        con.execute(lake.sql_text("staging/raw_lines"))
+        con.execute(finish.read_text())
+        con.execute(lake.sql_text("staging/resolved"))
+        con.unregister("raw_block")
+        yield number + 1
+
+
+def _each_block(con, path: Path, cut: bytes | None, fmt: str, resolve: bool = True) -> Iterator[None]:
+    """Parse the file block by block: the view `parsed` (and the temp table `resolved`) of each
+    block in turn."""
     record = 1
-    for number, block in enumerate(blocks(path, cut)):
+    for block in blocks(path, cut):
         lines = numbered_lines(block, record)
         del block
         record += lines.num_rows
         con.register("raw_block", lines)
         con.execute(lake.sql_text("staging/raw_lines"))
         con.execute(lake.sql_text(f"sources/{fmt}"))
-        con.execute(lake.sql_text("staging/resolved"))
-        if carry.exists():
-            con.execute(carry.read_text())
+        if resolve:
+            con.execute(lake.sql_text("staging/resolved"))
         con.unregister("raw_block")
         del lines
-        yield number
-    finish = lake.sql_path(f"sources/{fmt}_finish")
-    if finish.exists() and record > 1:
-        con.register("raw_block", numbered_lines(b"", record))
-        con.execute(lake.sql_text("staging/raw_lines"))
-        con.execute(finish.read_text())
-        con.execute(lake.sql_text("staging/resolved"))
-        con.unregister("raw_block")
-        yield number + 1
+        yield

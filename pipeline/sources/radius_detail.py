@@ -11,3 +11,8 @@ _ATTRIBUTE = re.compile(r"^\s+Acct-Status-Type\s*=")
 def sniff(lines: list[str]) -> bool:
     """True when the first lines hold a detail header and an Acct-Status-Type attribute."""
     return any(_HEADER.match(line) for line in lines) and any(_ATTRIBUTE.match(line) for line in lines)
+
+
+def replay_needed(con) -> bool:
+    """Whether the file must be read again for the sessions its NAS restarts closed."""
+    return con.execute("select count(*) > 0 from radius_resets").fetchall()[0][0]
