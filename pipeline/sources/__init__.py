@@ -180,7 +180,7 @@ def resolve_blocks(con, settings: Settings, registry: Registry, path: Path, fmt:
 def _each_block(con, path: Path, cut: bytes | None, fmt: str, resolve: bool = True) -> Iterator[None]:
     """Parse the file block by block: the view `parsed` (and the temp table `resolved`) of each
     block in turn."""
-    record = 1
+    record, post = 1, lake.sql_path(f"sources/{fmt}_post")
     for block in blocks(path, cut):
         lines = numbered_lines(block, record)
         del block
@@ -190,6 +190,8 @@ def _each_block(con, path: Path, cut: bytes | None, fmt: str, resolve: bool = Tr
         con.execute(lake.sql_text(f"sources/{fmt}"))
         if resolve:
             con.execute(lake.sql_text("staging/resolved"))
+            if post.exists():  # what the format adds to `resolved` (RADIUS: quarantined text)
+                con.execute(post.read_text())
         con.unregister("raw_block")
         del lines
         yield

@@ -45,7 +45,7 @@ records as (
                  max(kv.value) filter (where kv.name = 'NAS-Identifier')) as nas,
         max(kv.value) filter (where kv.name = 'Acct-Session-Time') as session_time,
         max(kv.value) filter (where kv.name = 'Timestamp') as epoch,
-        string_agg(line, ' | ' order by line_no) filter (where line is not null) as line,
+        max(line_no) as last_line,  -- the record's text is joined only if it is quarantined
         count(*) filter (where not blank_line(line)) as filled
     from attrs
     group by rec_no
@@ -53,7 +53,7 @@ records as (
 typed as (
     select
         record,
-        line,
+        last_line,
         coalesce(to_timestamp(try_cast(epoch as bigint)),
                  timezone(getvariable('tz'), try_strptime(trim(header), '%a %b %d %H:%M:%S %Y'))) as ts,
         cast(null as varchar) as ap_name,
@@ -83,7 +83,7 @@ select * from typed;
 create or replace temp view parsed as
 with judged as (
     select
-        record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s,
+        record, cast(null as varchar) as line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s,
         case
             when filled = 0 then 'empty_line'
             when header is null or status is null then 'not_radius_detail'
