@@ -8,8 +8,8 @@ block (about BLOCK_BYTES each, cut at a line end) and turns each block into the 
 of the file. Lines are numbered from 1 across the file.
 
 A format whose records span lines, or that needs state across the file, says so:
-- `CUT`: the bytes a block must end with (default a newline; RADIUS: a blank line, so that a
-  record never spans two blocks); `cut(first_lines)` may decide per file (None: one block);
+- `CUT`: what a block must end with (default a line end; RADIUS: a blank line, so that a record
+  never spans two blocks); `cut(first_lines)` may decide per file (None: one block);
 - sql/sources/<NAME>_carry.sql runs after each block (it keeps what the file's end needs);
   when the module's `replay_needed(con)` says so, the file is read again with
   sql/sources/<NAME>_replay.sql after each block; sql/sources/<NAME>_finish.sql builds a last
@@ -40,6 +40,7 @@ FORMATS = {module.NAME: module for module in (
     radius_detail, meraki_scanning, generic_jsonl, generic_csv, meraki_syslog, aruba_stm,
     cisco_wlc, unifi, hostapd)}
 SNIFF_LINES = 20
+LINE_ENDS = (b"\n", b"\r")  # a CRLF ends at its LF
 BLOCK_BYTES = 16 << 20  # a block of the file in memory at a time (with its parsed records)
 _SPLIT = dict(  # pyarrow's CSV reader as a parallel line splitter: one binary column, no quoting
     read_options=pacsv.ReadOptions(column_names=["bytes"], block_size=8 << 20),
@@ -103,18 +104,29 @@ def year_hint(path: Path, day: date | None, tz) -> date:
     return datetime.fromtimestamp(path.stat().st_mtime, tz).date()
 
 
-def blocks(path: Path, cut: bytes | None, size: int | None = None) -> Iterator[bytes]:
-    """The bytes of a file in blocks of about `size`, each ending with `cut` (the last block: the
-    rest of the file); cut=None: the whole file as one block."""
+def _end_of_last(data: bytes, cuts: tuple[bytes, ...]) -> int:
+    """Where the data can be cut: just after the last of any of `cuts` in it, or -1."""
+    found = [(at + len(cut)) for cut in cuts if (at := data.rfind(cut)) >= 0]
+    return max(found, default=-1)
+
+
+def blocks(path: Path, cut: tuple[bytes, ...] | None, size: int | None = None) -> Iterator[bytes]:
+    """The bytes of a file in blocks of about `size`, each ending just after one of `cut` (the last
+    block: the rest of the file); cut=None: the whole file as one block. Where no cut comes within
+    4 blocks (a malformed file: a RADIUS file without blank lines, binary garbage without line
+    ends), a block ends at a line end, or else anywhere: memory stays bounded, and what is broken
+    there is quarantined."""
     carry, size = b"", size or BLOCK_BYTES
     with _open(path) as handle:
         while data := handle.read(size):
             data = carry + data if carry else data
-            end = data.rfind(cut) if cut else -1
+            end = _end_of_last(data, cut) if cut else -1
+            if end < 0 and cut and len(data) > 4 * size:
+                end = _end_of_last(data, LINE_ENDS)
+                end = end if end > 0 else len(data)
             if end < 0:
-                carry = data  # no cut in sight (a very long record): read on
+                carry = data  # no cut in sight yet: read on
                 continue
-            end += len(cut)
             carry = data[end:]
             yield data[:end]
     if carry:
@@ -122,18 +134,21 @@ def blocks(path: Path, cut: bytes | None, size: int | None = None) -> Iterator[b
 
 
 def numbered_lines(block: bytes, first: int) -> pa.Table:
-    """The lines of a block (without their line ends) numbered from `first`: (record, bytes).
+    """The lines of a block (without their line ends: LF, CRLF or CR) numbered from `first`:
+    (record, bytes).
 
     pyarrow's CSV reader splits the block on both cores; a block it refuses (a line holding the
-    unit separator, or longer than its 8 MB window) is split by a regex instead.
+    unit separator, or longer than its 8 MB window) is split by a regex instead, alike.
     """
     if not block:
         lines = pa.chunked_array([], pa.large_binary())
-    try:
-        lines = lines if not block else pacsv.read_csv(pa.py_buffer(block), **_SPLIT).column("bytes")
-    except pa.ArrowInvalid:
-        parts = re.split(rb"\r?\n", block)
-        lines = pa.chunked_array([pa.array(parts[:-1] if not parts[-1] else parts, pa.large_binary())])
+    else:
+        try:
+            lines = pacsv.read_csv(pa.py_buffer(block), **_SPLIT).column("bytes")
+        except pa.ArrowInvalid:
+            parts = re.split(rb"\r\n|\n|\r", block)
+            parts = parts[:-1] if not parts[-1] else parts  # the last line's end ends no line
+            lines = pa.chunked_array([pa.array(parts, pa.large_binary())])
     records = pa.chunked_array([np.arange(first, first + len(lines), dtype=np.int64)])
     return pa.table({"record": records, "bytes": lines})
 
@@ -156,7 +171,7 @@ def resolve_blocks(con, settings: Settings, registry: Registry, path: Path, fmt:
         con.execute(f"set variable {name} = ?", [value])  # names are ours, values bound
     con.register("aps", registry.aps)
     con.register("ap_macs", registry.ap_macs)
-    cut = module.cut(first) if hasattr(module, "cut") else getattr(module, "CUT", b"\n")
+    cut = module.cut(first) if hasattr(module, "cut") else getattr(module, "CUT", LINE_ENDS)
     carry = lake.sql_path(f"sources/{fmt}_carry")
     number = -1
     for number, _ in enumerate(_each_block(con, path, cut, fmt)):

@@ -22,6 +22,6 @@ def variables(lines: list[str]) -> dict:
     return {"json_whole": whole}
 
 
-def cut(lines: list[str]) -> bytes | None:
+def cut(lines: list[str]) -> tuple[bytes, ...] | None:
     """One post per file is read whole (one block); JSON Lines block by block."""
-    return None if variables(lines)["json_whole"] else b"\n"
+    return None if variables(lines)["json_whole"] else (b"\n", b"\r")

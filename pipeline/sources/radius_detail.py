@@ -3,7 +3,7 @@
 import re
 
 NAME = "radius_detail"
-CUT = b"\n\n"  # a block ends at the blank line after a record: no record spans two blocks
+CUT = (b"\n\n", b"\n\r\n")  # a block ends at the blank line after a record: none is split
 _HEADER = re.compile(r"^\w{3} \w{3}\s+\d{1,2} \d{2}:\d{2}:\d{2} \d{4}\s*$")
 _ATTRIBUTE = re.compile(r"^\s+Acct-Status-Type\s*=")
 

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 
 from pipeline import ingest, sources
+from pipeline.sources import radius_detail
 from pipeline.sim_logs import SCENARIOS
 from pipeline.simulate import simulate
 from tests.conftest import make_settings
@@ -75,16 +76,26 @@ def test_blocks_end_at_the_cut_and_lose_no_byte(tmp_path):
     data = b"".join(b"line %d\n" % i + (b"\n" if i % 3 == 0 else b"") for i in range(500))
     path = tmp_path / "f.log.gz"
     path.write_bytes(gzip.compress(data))
-    for cut in (b"\n", b"\n\n"):
+    for cut in (sources.LINE_ENDS, radius_detail.CUT):
         parts = list(sources.blocks(path, cut, size=64))
         assert b"".join(parts) == data and len(parts) > 10
         assert all(part.endswith(cut) for part in parts[:-1])
     assert list(sources.blocks(path, None, size=64)) == [data]
 
 
+def test_a_file_without_its_cut_is_still_read_in_bounded_blocks(tmp_path):
+    path = tmp_path / "garbage.log"
+    path.write_bytes(b"no blank line\n" * 1000 + b"x" * 5000)  # RADIUS cut never comes
+    parts = list(sources.blocks(path, radius_detail.CUT, size=256))
+    assert b"".join(parts) == path.read_bytes()
+    assert max(map(len, parts)) <= 5 * 256 and len(parts) > 10
+    # at a line end while there are lines; the overlong last "line" anywhere
+    assert all(part.endswith(b"\n") for part in parts if b"\n" in part)
+
+
 def test_lines_are_numbered_across_blocks_even_where_the_fast_splitter_refuses(tmp_path):
     fast = sources.numbered_lines(b"a\r\nb\n\nc", 10)
     assert fast.to_pydict() == {"record": [10, 11, 12, 13], "bytes": [b"a", b"b", b"", b"c"]}
-    odd = sources.numbered_lines(b"a\x1fb\r\n\xff\n", 5)  # a unit separator: the regex splitter
-    assert odd.to_pydict() == {"record": [5, 6], "bytes": [b"a\x1fb", b"\xff"]}
+    odd = sources.numbered_lines(b"a\x1fb\r\n\xff\rc\n", 5)  # a unit separator: the regex splitter
+    assert odd.to_pydict() == {"record": [5, 6, 7], "bytes": [b"a\x1fb", b"\xff", b"c"]}
     assert odd.schema == fast.schema == pa.schema([("record", pa.int64()), ("bytes", pa.large_binary())])
