@@ -7,11 +7,11 @@ select
     timezone(getvariable('tz'), to_timestamp(ts)) as local_ts,
     ap_name,
     bssid,
-    rtrim(regexp_replace(printf('%012x', mac), '(..)', '\1:', 'g'), ':') as mac,
+    concat_ws(':', h[1:2], h[3:4], h[5:6], h[7:8], h[9:10], h[11:12]) as mac,
     kind,
     duration,
     rssi,
     printf('%08X-%08X', hash(mac, ap_name, round(ts - if(isnan(duration), 0, coalesce(duration, 0))))
                              % 4294967296,
            hash(ap_name) % 4294967296) as session_id
-from events_raw;
+from (select *, printf('%012x', mac) as h from events_raw);
