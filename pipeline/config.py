@@ -49,6 +49,7 @@ class Settings:
     dp_max_flows: int = 3  # zone pairs and hour bands per device-day in the OD table
     memory_limit: str = "2GB"
     threads: int = 2
+    ingest_files: int = 2  # files a night ingests at once (each in its own DuckDB cursor)
 
     def __post_init__(self):
         if self.k < MIN_K:
@@ -61,6 +62,8 @@ class Settings:
         if not 0 <= self.day_start_hour < 24:
             raise ValueError(f"FOOTFALL_DAY_START_HOUR={self.day_start_hour} must be 0..23.")
         ZoneInfo(self.tz)  # fails early on a misspelt zone
+        if self.ingest_files < 1:
+            raise ValueError(f"FOOTFALL_INGEST_FILES={self.ingest_files} must be >= 1.")
         if self.dp_epsilon < 0 or min(self.dp_max_sites, self.dp_max_hours, self.dp_max_flows) < 1:
             raise ValueError("FOOTFALL_DP_EPSILON must be >= 0 (0 = off) and the FOOTFALL_DP_MAX_* "
                              "bounds >= 1.")
@@ -180,4 +183,5 @@ def load_settings(env: dict | None = None) -> Settings:
                          if r.strip()),
         memory_limit=env.get("FOOTFALL_MEMORY_LIMIT") or "2GB",
         threads=_int(env, "FOOTFALL_THREADS", 2),
+        ingest_files=_int(env, "FOOTFALL_INGEST_FILES", 2),
     )

@@ -11,10 +11,12 @@ from __future__ import annotations
 import gzip
 import logging
 import shutil
+import threading
 import time
 import zlib
 from contextlib import contextmanager
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,6 +30,7 @@ from pipeline.config import Settings
 from pipeline.registry import Registry, registry_for
 
 log = logging.getLogger(__name__)
+_RECORDING = threading.Lock()  # files ingested at once record in the catalog one at a time
 
 # The canonical event (staged/events/day=YYYY-MM-DD/<file_id>.parquet): the data contract.
 EVENT_SCHEMA = pa.schema([
@@ -169,7 +172,8 @@ def _reading(settings: Settings, label: str, fmt: str):
             raise MemoryLimitError(
                 f"{label} did not fit in FOOTFALL_MEMORY_LIMIT={settings.memory_limit} (raw MACs are "
                 "never spilled to disk: a block of the file and the file's distinct MACs are held in "
-                "memory): raise the limit; the file stays pending.") from None
+                "memory, for FOOTFALL_INGEST_FILES files at once): raise the limit or ingest fewer "
+                "files at once; the file stays pending.") from None
         # DuckDB quotes the offending line in its messages: mask it and drop the chained original.
         raise IngestError(f"{label} could not be read as {fmt}: {mask_macs(str(error))}") from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
@@ -278,10 +282,11 @@ def ingest_one(settings: Settings, file_id: str, path: Path, hint: date,
         registry = registry or registry_for(settings, hint)
         result = ingest_file(settings, registry, file_id, path, hint=hint)
     except (IngestError, sources.UnknownFormatError) as error:
-        with catalog.connect(settings) as con:
+        with _RECORDING, catalog.connect(settings) as con:
             con.execute("update files set error = ? where file_id = ?", [str(error), file_id])
         raise IngestError(str(error)) from None
-    _record(settings, result)
+    with _RECORDING:
+        _record(settings, result)
     events = sum(result.events_by_day.values())
     log.info("ingested %s (%s): %d records, %d events, quarantined %s in %.1f s", file_id,
              result.fmt, result.records, events, result.quarantined, time.monotonic() - started)
@@ -296,23 +301,32 @@ def ingest_one(settings: Settings, file_id: str, path: Path, hint: date,
 
 
 def ingest(settings: Settings) -> dict:
-    """Ingest every pending landed file; files that need attention fail the run together, after
-    every other file was ingested, each named with what to do."""
+    """Ingest every pending landed file, FOOTFALL_INGEST_FILES at a time (a night's big RADIUS
+    file alongside the small ones); files that need attention fail the run together, after every
+    other file was ingested, each named with what to do."""
     totals = {"files": 0, "records": 0, "events": 0, "quarantined": 0, "days": set()}
     problems = []
+    pending = pending_files(settings)
     registries: dict[date, Registry] = {}  # files of one day share the registry in force on it
-    for file_id, path, hint in pending_files(settings):
+    for _, _, hint in pending:
         if hint not in registries:
             registries[hint] = registry_for(settings, hint)
-        try:
-            figures = ingest_one(settings, file_id, path, hint, registries[hint])
-        except IngestError as error:
-            problems.append(str(error))
-            continue
-        totals["files"] += 1
-        for key in ("records", "events", "quarantined"):
-            totals[key] += figures[key]
-        totals["days"] |= set(figures["days"])
+    pool = ThreadPoolExecutor(max_workers=settings.ingest_files, thread_name_prefix="ingest")
+    try:
+        runs = [pool.submit(ingest_one, settings, file_id, path, hint, registries[hint])
+                for file_id, path, hint in pending]
+        for run in runs:  # in landing order; a machine error (disk, memory) stops the rest
+            try:
+                figures = run.result()
+            except IngestError as error:
+                problems.append(str(error))
+                continue
+            totals["files"] += 1
+            for key in ("records", "events", "quarantined"):
+                totals[key] += figures[key]
+            totals["days"] |= set(figures["days"])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # files not started stay pending
     totals["days"] = sorted(totals["days"])
     if problems:
         raise IngestError(f"{len(problems)} file(s) need attention: " + " | ".join(problems)

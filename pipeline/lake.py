@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import shutil
+import threading
 import uuid
 from contextlib import contextmanager
 from datetime import date
@@ -59,6 +60,7 @@ def disk_guard(what: str, home: Path):
 
 
 _DATABASES: dict[tuple, duckdb.DuckDBPyConnection] = {}
+_STARTING = threading.Lock()
 
 
 def connect(settings: Settings, *, spill: bool = True) -> duckdb.DuckDBPyConnection:
@@ -70,24 +72,29 @@ def connect(settings: Settings, *, spill: bool = True) -> duckdb.DuckDBPyConnect
     they never reach the disk through DuckDB's spill directory.
     """
     key = (os.getpid(), settings.threads, settings.memory_limit, str(settings.spill) if spill else None)
-    if key not in _DATABASES:  # per process: a DuckDB must not cross a fork
-        database = duckdb.connect(config={
-            "threads": settings.threads, "memory_limit": settings.memory_limit,
-            # nothing downloads at run time
-            "autoinstall_known_extensions": False, "autoload_known_extensions": False,
-        })
-        if spill:
-            settings.spill.mkdir(parents=True, exist_ok=True)
-            database.execute("set temp_directory = ?", [str(settings.spill)])
-        else:
-            database.execute("set temp_directory = ''")
-        database.execute(sql_text("macros"))
-        _DATABASES[key] = database
+    with _STARTING:  # per process (a DuckDB must not cross a fork); threads share it
+        if key not in _DATABASES:
+            _DATABASES[key] = _start(settings, spill)
     con = _DATABASES[key].cursor()
     # stdout belongs to the commands (`footfall parse` prints CSV there)
     con.execute("set enable_progress_bar = false")
     con.execute("set TimeZone = 'UTC'")
     return con
+
+
+def _start(settings: Settings, spill: bool) -> duckdb.DuckDBPyConnection:
+    database = duckdb.connect(config={
+        "threads": settings.threads, "memory_limit": settings.memory_limit,
+        # nothing downloads at run time
+        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
+    })
+    if spill:
+        settings.spill.mkdir(parents=True, exist_ok=True)
+        database.execute("set temp_directory = ?", [str(settings.spill)])
+    else:
+        database.execute("set temp_directory = ''")
+    database.execute(sql_text("macros"))
+    return database
 
 
 def sql_path(name: str) -> Path:

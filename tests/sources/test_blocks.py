@@ -99,3 +99,17 @@ def test_lines_are_numbered_across_blocks_even_where_the_fast_splitter_refuses(t
     odd = sources.numbered_lines(b"a\x1fb\r\n\xff\rc\n", 5)  # a unit separator: the regex splitter
     assert odd.to_pydict() == {"record": [5, 6, 7], "bytes": [b"a\x1fb", b"\xff", b"c"]}
     assert odd.schema == fast.schema == pa.schema([("record", pa.int64()), ("bytes", pa.large_binary())])
+
+
+def test_files_ingested_two_at_once_stage_what_one_at_a_time_does(day_files, tmp_path):
+    _, files = day_files
+    keystore = str(tmp_path / "keystore")  # one key a day for both, so pseudonyms compare
+    staged = []
+    for at_once in ("1", "2"):
+        settings = make_settings(tmp_path / at_once, FOOTFALL_INGEST_FILES=at_once,
+                                 FOOTFALL_KEYSTORE=keystore)
+        ids = ingest.land(settings, files, year_hint=DAY)
+        totals = ingest.ingest(settings)
+        assert totals["files"] == len(files) == len(ids)
+        staged.append((totals, {file_id: _staged(settings, file_id) for file_id in ids}))
+    assert staged[0] == staged[1]
