@@ -44,19 +44,26 @@ def day_key(keystore: Path, day: date) -> bytes:
             f"the key of service day {day} was destroyed after its aggregates were built; its "
             "events cannot be pseudonymised again. The existing aggregates are kept."
         )
-    try:
-        # O_EXCL: two processes starting the same day agree on one key.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_bytes()
-        if len(key) == KEY_BYTES:
-            return key
-        raise KeyDestroyedError(f"the key file of service day {day} is damaged; restore it.") from None
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(secrets.token_bytes(KEY_BYTES))
-        handle.flush()
-        os.fsync(handle.fileno())
-    return path.read_bytes()
+    if not path.exists():
+        # Written whole under a private name, then linked into place (link fails if the key is
+        # there): two processes or threads starting the same day agree on one key, and none ever
+        # reads a key file still being written.
+        tmp = keystore / f".{day.isoformat()}.{os.getpid()}.{secrets.token_hex(8)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(KEY_BYTES))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another one won: its key is the day's
+        finally:
+            tmp.unlink(missing_ok=True)
+    key = path.read_bytes()
+    if len(key) == KEY_BYTES:
+        return key
+    raise KeyDestroyedError(f"the key file of service day {day} is damaged; restore it.")
 
 
 def has_key(keystore: Path, day: date) -> bool:

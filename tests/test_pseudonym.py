@@ -1,7 +1,7 @@
 import hashlib
 import hmac
 import stat
-from datetime import date
+from datetime import date, timedelta
 
 import pyarrow as pa
 import pytest
@@ -51,3 +51,14 @@ def test_a_destroyed_key_is_never_recreated(tmp_path):
     assert not (tmp_path / "2024-04-01.key").exists()
     with pytest.raises(KeyDestroyedError, match="aggregates are kept"):
         day_key(tmp_path, DAY)
+
+
+def test_threads_starting_the_same_day_agree_on_one_whole_key(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    for n in range(20):  # each day a race of 8 threads for its new key
+        day = date(2024, 5, 1) + timedelta(days=n)
+        with ThreadPoolExecutor(8) as pool:
+            keys = set(pool.map(lambda _: day_key(tmp_path, day), range(8)))
+        assert len(keys) == 1 and len(next(iter(keys))) == 32
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left
