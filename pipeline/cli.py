@@ -6,8 +6,10 @@ Exit codes: 0 done, 1 failed (the message says what to do), 2 usage error.
 from __future__ import annotations
 
 import logging
+import queue
 import shutil
 import sys
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -364,15 +366,30 @@ def demo(
     fq = FiscalQuarter.parse(quarter)
     _fresh_demo_home(settings)
     registry = load_registry(settings.registry)
-    run(settings, registry, fq.first_day, fq.last_day, devices, noise=SCENARIOS["realistic"])
+    # The city's controllers write a day's logs while earlier nights run: the simulator works
+    # ahead in a thread, and each day's logs arrive in the inbox whole when its night starts.
+    outbox, days = settings.home / "simulation" / "logs", queue.Queue()
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+
+    def simulate_quarter():
+        try:
+            run(settings, registry, fq.first_day, fq.last_day, devices, noise=SCENARIOS["realistic"],
+                outdir=outbox, on_day=lambda day, files: days.put((day, files)))
+        except BaseException as error:  # the night loop reports it
+            days.put((None, error))
+
+    threading.Thread(target=simulate_quarter, name="simulator", daemon=True).start()
     totals = {"events": 0, "devices": 0, "visits": 0, "trips": 0}
-    day = fq.first_day
-    while day <= fq.last_day:
+    for day in fq.days():
+        simulated, files = days.get()
+        if simulated != day:
+            raise files if simulated is None else RuntimeError(f"simulated {simulated}, not {day}")
+        for path in files:
+            path.replace(settings.inbox / path.name)
         night = _run(stages.nightly, settings, day)
         totals["events"] += night["ingest"]["events"]
         for key in ("devices", "visits", "trips"):
             totals[key] += night["movement"][key]
-        day += timedelta(days=1)
     release = _run(build, settings, fq)
     typer.echo(
         f"demo {fq}: {len(fq.days())} days, {totals['events']:,} events, "

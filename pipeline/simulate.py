@@ -260,11 +260,11 @@ def _visits_of_day(rng, day: date, settings: Settings, population, registry: Reg
 
 def simulate(settings: Settings, registry: Registry, first: date, last: date,
              devices: int = 6000, seed: int = 7, outdir: Path | None = None,
-             noise: Noise | None = None) -> SimulationResult:
+             noise: Noise | None = None, on_day=None) -> SimulationResult:
     """Simulate service days first..last: logs into the inbox, ground truth apart.
 
     devices: the population's devices (its people are about devices / 0.95); staff devices and
-    an event day's visitors come on top."""
+    an event day's visitors come on top. on_day(day, files) is called as each day is written."""
     noise = noise or Noise()
     rng = np.random.default_rng(seed)
     population = _population(rng, devices)
@@ -282,6 +282,8 @@ def simulate(settings: Settings, registry: Registry, first: date, last: date,
         lake.write_parquet(people, settings.truth / "people" / f"day={day}" / "part.parquet",
                            sort_by=["person_idx", "start"])
         files.extend(written)
+        if on_day is not None:
+            on_day(day, written)
         macs_by_day[day] = macs
         n_events += events
         n_devices += len(np.unique(visits["device_idx"].to_numpy()))
