@@ -11,7 +11,7 @@ import shutil
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
