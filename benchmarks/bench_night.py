@@ -30,14 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from measure import HWM, floor_seconds, run_child  # noqa: E402
 from pipeline import stages  # noqa: E402
-from pipeline.config import load_settings  # noqa: E402
+from pipeline.config import OITA_POPULATION, load_settings  # noqa: E402
 from pipeline.registry import load_registry  # noqa: E402
 from pipeline.sim_logs import SCENARIOS  # noqa: E402
 from pipeline.simulate import metro_registry, simulate  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 DAY = date(2024, 4, 2)  # a Tuesday: a working day
-SCALES = {"oita": 42_000, "metro": 4_300_000}  # population devices for ~20 k / ~2 M devices a day
+SCALES = {"oita": OITA_POPULATION, "metro": 4_300_000}  # population devices: ~20 k / ~2 M a day
 
 STAGE = """
 import json, sys, time

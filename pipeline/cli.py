@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.config import load_settings
+from pipeline.config import OITA_POPULATION, load_settings
 
 app = typer.Typer(
     help="wifi-footfall: public Wi-Fi logs -> privacy-safe footfall and flow data.",
@@ -318,7 +318,8 @@ def kpi(fy: Annotated[int | None, typer.Option(help="Fiscal year (FY2024 = Apr 2
 def simulate(
     first: Annotated[str, typer.Option(help="First service day, YYYY-MM-DD.")],
     last: Annotated[str, typer.Option(help="Last service day, YYYY-MM-DD.")],
-    devices: Annotated[int, typer.Option(help="Devices in the synthetic population.")] = 12000,
+    devices: Annotated[int, typer.Option(help="Devices in the synthetic population (the oita "
+                                         "scale: about 20,000 a weekday).")] = OITA_POPULATION,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same logs).")] = 7,
     scenario: Annotated[str, typer.Option(help="Noise of the logs: clean, duplicated, lost_events, "
                                           "skewed_clock, flapping, outages, realistic.")] = "realistic",
@@ -350,7 +351,8 @@ def _fresh_demo_home(settings) -> None:
 @app.command()
 def demo(
     quarter: Annotated[str, typer.Option(help="Fiscal quarter to simulate.")] = DEMO_QUARTER,
-    devices: Annotated[int, typer.Option(help="Devices in the synthetic population.")] = 12000,
+    devices: Annotated[int, typer.Option(help="Devices in the synthetic population (the oita "
+                                         "scale: about 20,000 a weekday).")] = OITA_POPULATION,
 ) -> None:
     """Simulate a fiscal quarter of the sample city (realistic logs of several vendors), run every
     night and publish the release."""

@@ -19,6 +19,10 @@ MIN_K = 5
 MAX_RAW_RETENTION_DAYS = 180
 
 
+# The simulator's `oita` scale: a population of devices that gives about 20,000 devices on a
+# weekday at the sample registry's 95 APs (the demo, `footfall simulate`, the `oita` benchmark).
+OITA_POPULATION = 42_000
+
 @dataclass(frozen=True)
 class Settings:
     """Paths of the lake and the policy numbers of one deployment."""
