@@ -40,7 +40,7 @@ FORMATS = {module.NAME: module for module in (
     radius_detail, meraki_scanning, generic_jsonl, generic_csv, meraki_syslog, aruba_stm,
     cisco_wlc, unifi, hostapd)}
 SNIFF_LINES = 20
-LINE_ENDS = (b"\n", b"\r")  # a CRLF ends at its LF
+LINE_ENDS = (b"\n", b"\r")  # LF first: a CR ends a block only where no LF is in sight
 BLOCK_BYTES = 16 << 20  # a block of the file in memory at a time (with its parsed records)
 _SPLIT = dict(  # pyarrow's CSV reader as a parallel line splitter: one binary column, no quoting
     read_options=pacsv.ReadOptions(column_names=["bytes"], block_size=8 << 20),
@@ -105,9 +105,14 @@ def year_hint(path: Path, day: date | None, tz) -> date:
 
 
 def _end_of_last(data: bytes, cuts: tuple[bytes, ...]) -> int:
-    """Where the data can be cut: just after the last of any of `cuts` in it, or -1."""
-    found = [(at + len(cut)) for cut in cuts if (at := data.rfind(cut)) >= 0]
-    return max(found, default=-1)
+    """Where the data can be cut: just after the last occurrence of the first of `cuts` that
+    occurs in it (in order of preference), or -1. Never just after a CR that ends the data: what
+    comes next is not read yet, and may be the LF of a CRLF."""
+    for cut in cuts:
+        within = len(data) - 1 if cut.endswith(b"\r") else len(data)
+        if (at := data.rfind(cut, 0, within)) >= 0:
+            return at + len(cut)
+    return -1
 
 
 def blocks(path: Path, cut: tuple[bytes, ...] | None, size: int | None = None) -> Iterator[bytes]:

@@ -83,6 +83,15 @@ def test_blocks_end_at_the_cut_and_lose_no_byte(tmp_path):
     assert list(sources.blocks(path, None, size=64)) == [data]
 
 
+def test_a_crlf_is_never_split_between_blocks(tmp_path):
+    data = b"".join(b"line %03d\r\n" % i for i in range(300))
+    path = tmp_path / "crlf.log"
+    path.write_bytes(data)
+    for size in range(5, 40):  # block reads ending at every offset of a line
+        parts = list(sources.blocks(path, sources.LINE_ENDS, size=size))
+        assert b"".join(parts) == data and all(part.endswith(b"\r\n") for part in parts)
+
+
 def test_a_file_without_its_cut_is_still_read_in_bounded_blocks(tmp_path):
     path = tmp_path / "garbage.log"
     path.write_bytes(b"no blank line\n" * 1000 + b"x" * 5000)  # RADIUS cut never comes
