@@ -60,6 +60,7 @@ def disk_guard(what: str, home: Path):
 
 
 _DATABASES: dict[tuple, duckdb.DuckDBPyConnection] = {}
+_KEPT = 4  # databases kept per process (one per settings used: tests use many)
 _STARTING = threading.Lock()
 
 
@@ -74,6 +75,8 @@ def connect(settings: Settings, *, spill: bool = True) -> duckdb.DuckDBPyConnect
     key = (os.getpid(), settings.threads, settings.memory_limit, str(settings.spill) if spill else None)
     with _STARTING:  # per process (a DuckDB must not cross a fork); threads share it
         if key not in _DATABASES:
+            if len(_DATABASES) >= _KEPT:  # forget the oldest: it closes when its cursors are gone
+                del _DATABASES[next(iter(_DATABASES))]
             _DATABASES[key] = _start(settings, spill)
     con = _DATABASES[key].cursor()
     # stdout belongs to the commands (`footfall parse` prints CSV there)
