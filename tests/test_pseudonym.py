@@ -59,6 +59,6 @@ def test_threads_starting_the_same_day_agree_on_one_whole_key(tmp_path):
     for n in range(20):  # each day a race of 8 threads for its new key
         day = date(2024, 5, 1) + timedelta(days=n)
         with ThreadPoolExecutor(8) as pool:
-            keys = set(pool.map(lambda _: day_key(tmp_path, day), range(8)))
+            keys = set(pool.map(day_key, [tmp_path] * 8, [day] * 8))
         assert len(keys) == 1 and len(next(iter(keys))) == 32
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left
