@@ -1,7 +1,7 @@
 """The nightly data-quality report and the gate that fails a night on bad figures.
 
 One row per service day in marts/quality (counts and shares only), compared with the median of
-the same weekday over the recent weeks. The gate fails the night when too many APs are silent
+the same weekday over the recent weeks (at least MIN_WEEKS of them). The gate fails the night when too many APs are silent
 while usually active, or events collapse against that median; the report is written first, so
 the failure can be read.
 """
@@ -19,6 +19,7 @@ from pipeline import catalog, lake
 from pipeline.config import Settings
 
 WEEKS = 4
+MIN_WEEKS = 3  # a median of one or two days is no usual: after a New Year crowd, every day "collapses"
 COMPARED = ("events", "devices", "visits", "trips")
 SCHEMA = pa.schema([
     ("events", pa.int64()), ("files", pa.int64()), ("quarantined", pa.int64()),
@@ -74,7 +75,8 @@ def _weekday_medians(settings: Settings, day: date) -> dict:
     for old in past:
         for path in lake.day_files(settings.marts / "quality", old):
             rows.extend(pq.read_table(path).to_pylist())
-    return {f"{name}_weekday_median": (statistics.median(r[name] for r in rows) if rows else None)
+    return {f"{name}_weekday_median": (statistics.median(r[name] for r in rows)
+                                       if len(rows) >= MIN_WEEKS else None)
             for name in COMPARED}
 
 

@@ -183,3 +183,18 @@ def test_the_quality_report_and_its_gate(settings, sites):
     assert hourly[0] == 2 * 53  # the two hours every site logs are no data at the 53 silent sites
     relaxed = settings.with_(gate_max_silent_share=1.0)
     assert stages.quality(relaxed, DAY)["outage_aps"] == 93
+
+
+def test_the_usual_weekday_needs_three_weeks_of_history(settings):
+    from pipeline import quality
+
+    def report(weeks_back, events):
+        row = {name: 0 for name in quality.COMPARED} | {"events": events}
+        lake.replace_partition(settings.marts / "quality", DAY - timedelta(weeks=weeks_back),
+                               {"part.parquet": pa.Table.from_pylist([row], quality.SCHEMA)})
+
+    report(2, 90_000)  # a New Year crowd
+    report(1, 30_000)  # then an ordinary Monday
+    assert quality._weekday_medians(settings, DAY)["events_weekday_median"] is None
+    report(3, 32_000)
+    assert quality._weekday_medians(settings, DAY)["events_weekday_median"] == 32_000
