@@ -1,9 +1,9 @@
 """The nightly data-quality report and the gate that fails a night on bad figures.
 
 One row per service day in marts/quality (counts and shares only), compared with the median of
-the same weekday over the recent weeks (at least MIN_WEEKS of them). The gate fails the night when too many APs are silent
-while usually active, or events collapse against that median; the report is written first, so
-the failure can be read.
+the same weekday over the recent weeks (at least MIN_WEEKS of them). The gate fails the night when
+too many APs are silent while usually active, or events collapse against that median; the report
+is written first, so the failure can be read.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pipeline import catalog, lake
 from pipeline.config import Settings
 
 WEEKS = 4
-MIN_WEEKS = 3  # a median of one or two days is no usual: after a New Year crowd, every day "collapses"
+MIN_WEEKS = 3  # one or two days are no usual: after a New Year crowd, every day "collapses"
 COMPARED = ("events", "devices", "visits", "trips")
 SCHEMA = pa.schema([
     ("events", pa.int64()), ("files", pa.int64()), ("quarantined", pa.int64()),
