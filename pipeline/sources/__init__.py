@@ -50,6 +50,7 @@ _SPLIT = dict(  # pyarrow's CSV reader as a parallel line splitter: one binary c
                                          strings_can_be_null=False, quoted_strings_can_be_null=False),
 )
 OLDEST = datetime(2000, 1, 1)
+RAW_LINES = lake.sql_text("staging/raw_lines")
 _DAY_IN_NAME = re.compile(r"(20\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])")
 
 
@@ -177,41 +178,45 @@ def resolve_blocks(con, settings: Settings, registry: Registry, path: Path, fmt:
     con.register("aps", registry.aps)
     con.register("ap_macs", registry.ap_macs)
     cut = module.cut(first) if hasattr(module, "cut") else getattr(module, "CUT", LINE_ENDS)
-    carry = lake.sql_path(f"sources/{fmt}_carry")
+    parse, carry, replay, finish, post = (
+        _optional_sql(f"sources/{fmt}{step}") for step in ("", "_carry", "_replay", "_finish", "_post"))
+    resolved = lake.sql_text("staging/resolved")
     number = -1
-    for number, _ in enumerate(_each_block(con, path, cut, fmt)):
-        if carry.exists():
-            con.execute(carry.read_text())
+    for number, lines in enumerate(_numbered_blocks(path, cut)):
+        _run_block(con, lines, parse, resolved, post, carry)
+        del lines  # not held while the block's events are written
         yield number
-    finish = lake.sql_path(f"sources/{fmt}_finish")
-    if finish.exists() and number >= 0:
+    if finish and number >= 0:
         if getattr(module, "replay_needed", lambda con: False)(con):
-            replay = lake.sql_text(f"sources/{fmt}_replay")
-            for _ in _each_block(con, path, cut, fmt, resolve=False):
-                con.execute(replay)
-        con.register("raw_block", numbered_lines(b"", 1))
-        con.execute(lake.sql_text("staging/raw_lines"))
-        con.execute(finish.read_text())
-        con.execute(lake.sql_text("staging/resolved"))
-        con.unregister("raw_block")
+            for lines in _numbered_blocks(path, cut):
+                _run_block(con, lines, parse, replay)
+        _run_block(con, numbered_lines(b"", 1), finish, resolved)
         yield number + 1
 
 
-def _each_block(con, path: Path, cut: bytes | None, fmt: str, resolve: bool = True) -> Iterator[None]:
-    """Parse the file block by block: the view `parsed` (and the temp table `resolved`) of each
-    block in turn."""
-    record, post = 1, lake.sql_path(f"sources/{fmt}_post")
+def _optional_sql(name: str) -> str | None:
+    """The text of sql/<name>.sql, or None where the format has no such step."""
+    path = lake.sql_path(name)
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def _numbered_blocks(path: Path, cut: tuple[bytes, ...] | None) -> Iterator[pa.Table]:
+    """The file's blocks as numbered lines (numbered across the file)."""
+    record = 1
     for block in blocks(path, cut):
         lines = numbered_lines(block, record)
-        del block
         record += lines.num_rows
-        con.register("raw_block", lines)
-        con.execute(lake.sql_text("staging/raw_lines"))
-        con.execute(lake.sql_text(f"sources/{fmt}"))
-        if resolve:
-            con.execute(lake.sql_text("staging/resolved"))
-            if post.exists():  # what the format adds to `resolved` (RADIUS: quarantined text)
-                con.execute(post.read_text())
+        yield lines
+
+
+def _run_block(con, lines: pa.Table, *steps: str | None) -> None:
+    """Register the lines as raw_block, read them (staging/raw_lines), then run each step given:
+    the format's parse (the view `parsed`), staging/resolved, the format's post (what it adds to
+    `resolved`: RADIUS quarantined text) or its carry / replay."""
+    con.register("raw_block", lines)
+    try:
+        for sql in (RAW_LINES, *steps):
+            if sql:
+                con.execute(sql)
+    finally:
         con.unregister("raw_block")
-        del lines
-        yield
