@@ -144,13 +144,12 @@ def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: 
             rows = lake.query(con, "staging/quarantine", params)
             if rows.num_rows:
                 quarantine(rows)
-        reasons.update(dict(con.execute(
-            "select reason, count(*) from resolved where reason not in ('ignored', 'empty_line') "
-            "group by reason").fetchall()))
-        block_records, block_ignored = con.execute(
-            "select count(*), count(*) filter (reason in ('ignored', 'empty_line')) from resolved"
-        ).fetchall()[0]
-        records, ignored = records + block_records, ignored + block_ignored
+        for reason, n in con.execute("select reason, count(*) from resolved group by reason").fetchall():
+            records += n
+            if reason in ("ignored", "empty_line"):
+                ignored += n
+            elif reason is not None:  # quarantined
+                reasons[reason] += n
     # locally administered (randomised) MACs: bit 1 of the first octet; counted, never stored
     devices = {day: (n, randomised) for day, n, randomised in con.execute(
         "select day, count(*), count(*) filter ((mac >> 40) & 2 = 2) from pseudonyms group by day"
