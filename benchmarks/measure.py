@@ -3,6 +3,10 @@
 The floor is the least any ingest must do: DuckDB reading every line of the raw files once. The
 lines' lengths are summed, not only counted: a bare count(*) lets DuckDB skip materialising the
 text, which no parser can.
+
+The write bound is the least any ingest must do that also writes what ingest writes: DuckDB
+reading the lines and writing one canonical event per line (the columns of staged/events, made
+up from a hash of the line, nothing parsed) to a Parquet file with the lake's compression.
 """
 
 from __future__ import annotations
@@ -18,6 +22,22 @@ import duckdb
 FLOOR_SQL = ("select count(*), sum(length(line)) from read_csv(?, columns = {'line': 'VARCHAR'}, "
              "header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false, "
              "compression = 'auto')")
+BOUND_SQL = """
+copy (
+    select
+        timestamptz '2024-04-01 00:00:00+00' + to_seconds(h % 86400) as ts,
+        'AP-' || (h % 100) as ap_id,
+        h as device,
+        'assoc' as kind,
+        cast(h % 90 as smallint) as rssi,
+        cast(null as integer) as duration_s,
+        'bench' as source,
+        'bench' as file_id,
+        cast(h >> 32 as bigint) as record
+    from (select hash(line) as h from read_csv(?, columns = {'line': 'VARCHAR'}, header = false,
+          delim = E'\\x1f', quote = '', escape = '', auto_detect = false, compression = 'auto'))
+) to '{out}' (format parquet, compression zstd, compression_level 3)
+"""
 # A Python expression for the memory high-water mark of the process itself (VmHWM), in MB:
 # ru_maxrss would also count the parent's pages a child held between fork and exec.
 HWM = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) / 1024"
@@ -30,6 +50,16 @@ def floor_seconds(paths: list[Path]) -> tuple[float, int]:
     started = time.perf_counter()
     lines = sum(con.execute(FLOOR_SQL, [str(path)]).fetchall()[0][0] for path in paths)
     return time.perf_counter() - started, lines
+
+
+def bound_seconds(path: Path, out: Path) -> float:
+    """Seconds DuckDB takes to read the file's lines and write one event-shaped row per line to
+    the Parquet file `out` (the write bound)."""
+    con = duckdb.connect(config={"threads": 2})
+    con.execute("set enable_progress_bar = false")
+    started = time.perf_counter()
+    con.execute(BOUND_SQL.replace("{out}", str(out)), [str(path)])  # COPY takes no bound target
+    return time.perf_counter() - started
 
 
 def run_child(code: str, *args: str, env: dict | None = None) -> dict:
