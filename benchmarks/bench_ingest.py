@@ -60,10 +60,13 @@ print(json.dumps({"seconds": time.perf_counter() - started, "out": out, "peak_mb
 def build_file(tmp: Path, lines: int, fmt: str) -> Path:
     from pipeline.config import load_settings
     from pipeline.registry import load_registry
+    from pipeline.sim_logs import Noise
     from pipeline.simulate import simulate
 
     settings = load_settings({"FOOTFALL_HOME": str(tmp / "sim"), "FOOTFALL_KEYSTORE": str(tmp / "k")})
-    files = simulate(settings, load_registry(settings.registry), DAY, DAY, devices=100_000).files
+    noise = Noise(radius=fmt == "radius_detail")  # RADIUS accounting is written only when asked
+    files = simulate(settings, load_registry(settings.registry), DAY, DAY, devices=100_000,
+                     noise=noise).files
     day_file = next(f for f in files if f.name.startswith(fmt))
     block = day_file.read_bytes()
     per_block = block.count(b"\n")

@@ -35,20 +35,29 @@ create or replace macro year_near(t, hint) as
         else t
     end;
 
+-- The first BSD stamp of a text ("Apr  1 08:12:41[.fff][ 2024]") as its parts: md (month, day
+-- and time), frac ('.fff' or '') and y (the year, or '').
+create or replace macro bsd_stamp(txt) as
+    regexp_extract(txt, '(\w{3}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2})(\.\d+)?(?:\s+(\d{4})\s)?',
+                   ['md', 'frac', 'y']);
+
+-- A BSD stamp's instant, UTC: read in the city's zone, its year from the file's day when it has
+-- none; the fraction cut to microseconds. One format for strptime: a list of formats tried in
+-- turn costs several times more.
+create or replace macro bsd_ts(stamp, hint, tz) as
+    timezone(tz,
+        case when stamp.y <> '' then try_strptime(stamp.y || ' ' || stamp.md, '%Y %b %d %H:%M:%S')
+             else year_near(try_strptime(year(hint) || ' ' || stamp.md, '%Y %b %d %H:%M:%S'),
+                            cast(hint as timestamp)) end
+        + to_microseconds(coalesce(try_cast(rpad(left(substr(stamp.frac, 2), 6), 6, '0') as bigint), 0)));
+
 -- The time of a syslog line, UTC: an ISO-8601 stamp (RFC 5424, with or without zone), else the
--- first BSD stamp ("Apr  1 08:12:41[.fff][ 2024]") read in the city's zone, the year from the
--- file's day when the line has none.
+-- first BSD stamp.
 create or replace macro syslog_ts(line, hint, tz) as
     coalesce(
         try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))', 1), '') as timestamptz),
         timezone(tz, try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s', 1), '') as timestamp)),
-        timezone(tz, coalesce(
-            try_strptime(regexp_extract(line, '(\w{3}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2})(?:\.\d+)?\s+(\d{4})\s', ['md', 'y']).y
-                         || ' ' || regexp_extract(line, '(\w{3}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2})(?:\.\d+)?\s+(\d{4})\s', 1),
-                         '%Y %b %d %H:%M:%S'),
-            year_near(try_strptime(year(hint) || ' ' || regexp_extract(line, '(\w{3}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?)', 1),
-                                   ['%Y %b %d %H:%M:%S.%f', '%Y %b %d %H:%M:%S']),
-                      cast(hint as timestamp)))));
+        bsd_ts(bsd_stamp(line), hint, tz));
 
 -- The host field of a BSD syslog line (after the stamp), e.g. the AP's name when APs log directly.
 create or replace macro syslog_host(line) as

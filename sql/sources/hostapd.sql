@@ -9,19 +9,17 @@ with fields as (
         record,
         line,
         regexp_extract(line, 'AP-STA-(CONNECTED|DISCONNECTED)\s+(\S+)', ['event', 'mac_text']) as ev,
-        nullif(regexp_extract(line, '^\w{3} (\w{3}\s+\d{1,2} \d{2}:\d{2}:\d{2} \d{4}) ', 1), '')
-            as logread_time
+        regexp_matches(line, '^\w{3} \w{3}\s+\d{1,2} \d{2}:\d{2}:\d{2} \d{4} ') as logread
     from raw_lines
 ),
 typed as (
     select
         record,
         line,
-        case when logread_time is not null
-             then timezone(getvariable('tz'), try_strptime(logread_time, '%b %d %H:%M:%S %Y'))
-             else syslog_ts(line, getvariable('year_hint'), getvariable('tz')) end as ts,
-        case when logread_time is not null then getvariable('file_stem') else syslog_host(line) end
-            as ap_name,
+        -- logread's "Mon Apr  1 08:12:41 2024" is a BSD stamp with its year too; outside a CASE,
+        -- where DuckDB computes the macro's repeated parts once
+        syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
+        case when logread then getvariable('file_stem') else syslog_host(line) end as ap_name,
         cast(null as varchar) as ap_mac,
         mac_hex(nullif(ev.mac_text, '')) as mac,
         case ev.event when 'CONNECTED' then 'assoc' when 'DISCONNECTED' then 'disassoc' end as kind,

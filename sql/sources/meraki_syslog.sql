@@ -22,8 +22,7 @@ fields as (
     select
         record,
         line,
-        -- the header's last two words, read from its end: the epoch time and the AP name
-        case when header_end > 0 then reverse(left(line, header_end - 1)) end as header_rev,
+        case when header_end > 0 then left(line, header_end - 1) end as header,
         case when header_end > 0 then split_part(substr(line, header_end + 13, 40), ' ', 1) end as type,
         case
             when client_at > 0 then split_part(substr(line, client_at + 12, 40), '''', 1)
@@ -38,19 +37,20 @@ fields as (
 ),
 words as (
     select
-        * exclude (header_rev),
-        reverse(split_part(header_rev, ' ', 2)) as epoch_text,
-        reverse(split_part(header_rev, ' ', 1)) as ap_word
+        * exclude (header),
+        -- the header's last two words: the epoch time (seconds and fraction apart: a double would
+        -- round the microseconds) and the AP name
+        split_part(split_part(header, ' ', -2), '.', 1) as epoch_s,
+        split_part(split_part(header, ' ', -2), '.', 2) as epoch_frac,
+        split_part(header, ' ', -1) as ap_word
     from fields
 ),
 typed as (
     select
         record,
         line,
-        -- seconds and fraction apart: a double would round the microseconds
-        to_timestamp(try_cast(split_part(epoch_text, '.', 1) as bigint))
-            + to_microseconds(coalesce(try_cast(rpad(left(split_part(epoch_text, '.', 2), 6), 6, '0')
-                                                as bigint), 0)) as ts,
+        to_timestamp(try_cast(epoch_s as bigint))
+            + to_microseconds(coalesce(try_cast(rpad(left(epoch_frac, 6), 6, '0') as bigint), 0)) as ts,
         nullif(ap_word, '') as ap_name,
         cast(null as varchar) as ap_mac,
         mac_hex(mac_text) as mac,
@@ -64,7 +64,7 @@ typed as (
         rssi,
         cast(round(duration) as integer) as duration_s,
         type,
-        length(split_part(epoch_text, '.', 1)) between 9 and 10 as epoch_shaped,
+        length(epoch_s) between 9 and 10 as epoch_shaped,
         mac_text
     from words
 ),

@@ -82,3 +82,14 @@ def test_iso_stamps_and_forwarded_syslog_with_priority(parse):
              "80:d6:05:12:34:56"]
     out = parse(lines, name="x.log", hint=date(2024, 4, 1))
     assert out.summary() == [("assoc", "OITA-001-01", "2024-03-31T23:12:41.500000+00:00", None)]
+
+
+@pytest.mark.parametrize("stamp, expected", [
+    ("Apr  1 08:12:41.123456789", "2024-03-31T23:12:41.123456+00:00"),  # cut to microseconds
+    ("Apr  1 08:12:41.5 2023", "2023-03-31T23:12:41.500000+00:00"),  # its own year wins
+    ("Apr 01 08:12:41", "2024-03-31T23:12:41+00:00"),
+])
+def test_bsd_stamps_with_fractions_and_years(parse, stamp, expected):
+    lines = [f"{stamp} OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56"]
+    out = parse(lines, name="x.log", hint=date(2024, 4, 1))
+    assert [s[2] for s in out.summary()] == [expected]
