@@ -76,11 +76,11 @@ class Parsed:
 
     def __init__(self, settings, result):
         self.settings, self.result = settings, result
-        files = sorted(settings.events.glob("*/*.parquet"))
+        files = sorted(settings.events.glob(f"*/{result.file_id}.parquet"))
         self.events = duckdb.sql(
             f"select * from read_parquet({[str(f) for f in files]}) order by record, ts"
         ).to_arrow_table().to_pylist() if files else []
-        quarantine = sorted(settings.quarantine.glob("*.parquet"))
+        quarantine = sorted(settings.quarantine.glob(f"{result.file_id}.parquet"))
         self.quarantine = duckdb.sql(f"select * from read_parquet('{quarantine[0]}')").fetchall() \
             if quarantine else []
 

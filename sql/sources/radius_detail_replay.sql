@@ -2,13 +2,16 @@
 -- again, and after each block this keeps one row per session of a NAS that restarted, still open
 -- (radius_sessions: its latest AP, client and kind by (time, line), when it started and was last
 -- heard), for radius_detail_finish. Raw MACs: in memory only, like the block (no spill).
--- Merged incrementally: only the sessions heard in this block are replaced. A stopped session is
--- kept for PRUNE_AFTER (a record that arrives late, with an earlier time, cannot reopen it), then
--- dropped: the state holds the open sessions, not every session of the day.
+-- Merged incrementally: only the sessions heard in this block are replaced. A session stopped an
+-- hour before the block's latest time is dropped, and only its key and the time of its stop are
+-- kept (radius_closed): a record of it that arrives later still, with an earlier time (a NAS's
+-- retransmission), cannot reopen it. The state holds the open sessions and the keys of the closed.
 create temp table if not exists radius_sessions (
     nas varchar, session varchar, ap_mac varchar, mac varchar, started timestamptz,
     last_ts timestamptz, last_record bigint, last_kind varchar
 );
+
+create temp table if not exists radius_closed (nas varchar, session varchar, stopped timestamptz);
 
 create or replace temp table radius_heard as
 with heard as (
@@ -17,7 +20,8 @@ with heard as (
     semi join (select distinct nas, session from radius_typed) as b using (nas, session)
     union all
     select nas, session, ap_mac, mac, case when kind = 'start' then ts end, ts, record, kind
-    from radius_typed
+    from radius_typed as t
+    anti join radius_closed as c on c.nas = t.nas and c.session = t.session and t.ts <= c.stopped
     where kind in ('start', 'interim', 'stop') and ts is not null and mac is not null
       and nas in (select nas from radius_resets)
 )
@@ -38,9 +42,14 @@ where s.nas = h.nas and s.session = h.session;
 
 insert into radius_sessions select * from radius_heard;
 
--- PRUNE_AFTER: stopped more than an hour before the latest plausible time of this block
+-- stopped more than an hour before the latest plausible time of this block: closed for good
+set variable radius_closing = (select max(ts) from radius_typed
+                               where ts between getvariable('oldest_ts') and getvariable('newest_ts'))
+                              - interval 1 hour;
+
+insert into radius_closed
+select nas, session, last_ts from radius_sessions
+where last_kind = 'stop' and last_ts < getvariable('radius_closing');
+
 delete from radius_sessions
-where last_kind = 'stop'
-  and last_ts < (select max(ts) from radius_typed
-                 where ts between getvariable('oldest_ts') and getvariable('newest_ts'))
-                - interval 1 hour;
+where last_kind = 'stop' and last_ts < getvariable('radius_closing');

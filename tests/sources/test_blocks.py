@@ -72,6 +72,27 @@ def test_a_nas_restart_closes_sessions_opened_blocks_before(parse, monkeypatch):
                              ("2024-04-01T00:12:41+00:00", 3600, headers[5])]
 
 
+def test_a_late_record_of_a_stopped_session_does_not_reopen_it(parse, monkeypatch):
+    # S stopped at 09:00; two hours of the file later, a retransmitted interim of S (08:50)
+    # arrives, then the NAS restarts: S was closed by its own stop, not by the restart.
+    lines = (record("Start", header="Mon Apr  1 08:00:00 2024", session="S", client="80-D6-05-12-34-56")
+             + record("Stop", header="Mon Apr  1 09:00:00 2024", session="S", client="80-D6-05-12-34-56",
+                      seconds=3600)
+             + record("Start", header="Mon Apr  1 11:00:00 2024", session="T", client="80-D6-05-12-34-57")
+             + record("Interim-Update", header="Mon Apr  1 08:50:00 2024", session="S",
+                      client="80-D6-05-12-34-56", seconds=3000)
+             + record("Accounting-On", header="Mon Apr  1 11:30:00 2024", session="x", client=""))
+    headers = [n for n, line in enumerate(lines, 1) if line and not line.startswith("\t")]
+    whole = parse(lines)
+    monkeypatch.setattr(sources, "BLOCK_BYTES", 300)  # about one record a block
+    blocked = parse(lines, compress=True)  # other bytes, the same lines: landed anew
+    for out in (whole, blocked):
+        stops = sorted((e["ts"].isoformat(), e["record"]) for e in out.events if e["kind"] == "stop")
+        # T is closed by the restart; S only by its own stop
+        assert stops == [("2024-04-01T00:00:00+00:00", headers[1]),
+                         ("2024-04-01T02:30:00+00:00", headers[4])]
+
+
 def test_blocks_end_at_the_cut_and_lose_no_byte(tmp_path):
     data = b"".join(b"line %d\n" % i + (b"\n" if i % 3 == 0 else b"") for i in range(500))
     path = tmp_path / "f.log.gz"
