@@ -322,7 +322,8 @@ def simulate(
                                          "scale: about 20,000 a weekday).")] = OITA_POPULATION,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same logs).")] = 7,
     scenario: Annotated[str, typer.Option(help="Noise of the logs: clean, duplicated, lost_events, "
-                                          "skewed_clock, flapping, outages, realistic.")] = "realistic",
+                                          "skewed_clock, flapping, outages, nas_restarts, "
+                                          "realistic.")] = "realistic",
 ) -> None:
     """Write a synthetic city's logs (Meraki, Aruba, hostapd, RADIUS) into the inbox; truth apart."""
     from pipeline.registry import load_registry

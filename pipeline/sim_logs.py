@@ -4,8 +4,9 @@ Sites take their controller from a mix like a real city's (mostly Meraki and Aru
 Cisco and UniFi, one network on the Meraki Scanning API, two small systems exporting the
 documented CSV and JSON Lines); RADIUS accounting can log every session beside them. The noise of
 real logs is optional and vectorised: lost events, one controller's clock running ahead, devices
-flapping to a nearby site's AP, AP outages of hours. The ground truth is untouched by it: it is
-where the devices really were. No Python runs per event: APs are looked up by integer index.
+flapping to a nearby site's AP, AP outages of hours, restarts of the RADIUS NAS. The ground
+truth is untouched by it: it is where the devices really were. No Python runs per event: APs are
+looked up by integer index.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ VENDOR_CYCLE = ("meraki_syslog", "aruba_stm", "meraki_syslog", "hostapd", "cisco
                 "generic_jsonl")
 VENDORS = tuple(dict.fromkeys(VENDOR_CYCLE))
 SCAN_EVERY_S = 300  # a Scanning API network reports a present device every 5 minutes
+RESET_AFTER_S = 20  # a restarted NAS sends its Accounting-On this long after going down
+REJOIN_S = 60  # ... and a device still there starts a new session this long after
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class Noise:
     skew_s: float = 0.0  # the Aruba controller's clock runs this far ahead
     flap: float = 0.0  # share of visits over 10 min with a 45 s blip at the nearest other site
     outages: int = 0  # sites per day whose APs are down for 2-6 hours
+    nas_restarts: float = 0.0  # restarts of the RADIUS NAS a day (0.05: one day in 20); its open
+    # sessions get no Stop
 
 
 SCENARIOS = {
@@ -47,7 +52,8 @@ SCENARIOS = {
     "skewed_clock": Noise(radius=True, skew_s=90),
     "flapping": Noise(flap=0.05),
     "outages": Noise(outages=2),
-    "realistic": Noise(radius=True, lost=0.02, skew_s=90, flap=0.03, outages=1),
+    "nas_restarts": Noise(radius=True, nas_restarts=2),
+    "realistic": Noise(radius=True, lost=0.02, skew_s=90, flap=0.03, outages=1, nas_restarts=0.05),
 }
 
 
@@ -120,13 +126,46 @@ def _table(ts, site, ap, mac, kind, duration, aps: dict) -> pa.Table:
     })
 
 
-def _events(seg: dict, aps: dict) -> pa.Table:
-    """Two events per session segment: association, and disassociation carrying its duration."""
+def _events(seg: dict, stop_lost: np.ndarray | None = None, *, aps: dict) -> pa.Table:
+    """Two events per session segment: association, and disassociation carrying its duration
+    (none where stop_lost)."""
     n = len(seg["site"])
-    return _table(np.concatenate([seg["start"], seg["end"]]), np.tile(seg["site"], 2),
-                  np.tile(seg["ap"], 2), np.tile(seg["mac"], 2),
-                  np.repeat(np.array(["association", "disassociation"]), n),
-                  np.concatenate([np.full(n, np.nan), seg["end"] - seg["start"]]), aps)
+    events = _table(np.concatenate([seg["start"], seg["end"]]), np.tile(seg["site"], 2),
+                    np.tile(seg["ap"], 2), np.tile(seg["mac"], 2),
+                    np.repeat(np.array(["association", "disassociation"]), n),
+                    np.concatenate([np.full(n, np.nan), seg["end"] - seg["start"]]), aps)
+    if stop_lost is None:
+        return events
+    return events.filter(pa.array(np.concatenate([np.ones(n, dtype=bool), ~stop_lost])))
+
+
+def _restart_times(rng, day: date, tz, rate: float) -> np.ndarray:
+    """The instants of the day (06:00-22:00 local) at which the RADIUS NAS restarts: int(rate)
+    times, and once more with the chance of rate's fraction."""
+    count = int(rate) + int(rate % 1 > 0 and rng.random() < rate % 1)
+    six = datetime.combine(day, time(6), tzinfo=tz).timestamp()
+    return np.sort(six + rng.integers(0, 16 * 3600, size=count)).astype(float)
+
+
+def _restarted(seg: dict, restarts: np.ndarray) -> tuple[dict, np.ndarray]:
+    """Session segments as RADIUS sees them across NAS restarts: a session open at a restart ends
+    there with no Stop, and a device still there REJOIN_S later starts a new session."""
+    stop_lost = np.zeros(len(seg["site"]), dtype=bool)
+    for at in restarts:
+        cut = (seg["start"] < at) & (seg["end"] > at)
+        rest = _subset(seg, cut & (seg["end"] > at + REJOIN_S))
+        rest["start"] = np.full(len(rest["site"]), at + REJOIN_S)
+        seg = {**seg, "end": np.where(cut, at, seg["end"])}
+        seg = {key: np.concatenate([seg[key], rest[key]]) for key in seg}
+        stop_lost = np.concatenate([stop_lost | cut, np.zeros(len(rest["site"]), dtype=bool)])
+    return seg, stop_lost
+
+
+def _resets(restarts: np.ndarray, aps: dict) -> pa.Table:
+    """The NAS's Accounting-On after each restart (no AP, no client)."""
+    n = len(restarts)
+    return _table(restarts + RESET_AFTER_S, np.zeros(n, dtype=int), np.zeros(n, dtype=int),
+                  np.zeros(n, dtype=np.uint64), np.full(n, "nas_reset"), np.full(n, np.nan), aps)
 
 
 def _seen(seg: dict, aps: dict) -> pa.Table:
@@ -143,7 +182,7 @@ def _seen(seg: dict, aps: dict) -> pa.Table:
 
 def _controller_events(seg: dict, aps: dict) -> pa.Table:
     scanning = aps["vendor"][seg["site"]] == "meraki_scanning"
-    return pa.concat_tables([_events(_subset(seg, ~scanning), aps), _seen(_subset(seg, scanning), aps)])
+    return pa.concat_tables([_events(_subset(seg, ~scanning), aps=aps), _seen(_subset(seg, scanning), aps)])
 
 
 def _outage_windows(rng, sites, day: date, tz, count: int) -> list[tuple]:
@@ -171,7 +210,6 @@ def write_day(con, rng, registry: Registry, visits: pa.Table, macs, day: date, t
     """Write one day's logs, a file per controller format (and RADIUS); returns the files and events."""
     aps = _ap_table(registry)
     seg = session_events(rng, visits, macs, aps)
-    sessions = _events(seg, aps)
     controller = _controller_events(seg, aps)
     if noise.flap:
         controller = pa.concat_tables([controller, _controller_events(
@@ -185,7 +223,10 @@ def write_day(con, rng, registry: Registry, visits: pa.Table, macs, day: date, t
     vendor = vendor[keep]
     outputs = [(name, controller.filter(pa.array(vendor == name))) for name in VENDORS]
     if noise.radius:  # an AP that is down carries no session either
-        outputs.append(("radius_detail", sessions.filter(pa.array(~_in_outage(sessions, windows)))))
+        restarts = _restart_times(rng, day, tz, noise.nas_restarts)
+        sessions = _events(*_restarted(seg, restarts), aps=aps)
+        sessions = sessions.filter(pa.array(~_in_outage(sessions, windows)))
+        outputs.append(("radius_detail", pa.concat_tables([sessions, _resets(restarts, aps)])))
     files, total = [], 0
     con.execute("set variable tz = ?", [str(tz)])
     for name, events in outputs:

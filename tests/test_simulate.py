@@ -7,7 +7,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import sources
+from pipeline import ingest, sources
 from pipeline.registry import load_registry
 from pipeline.sim_logs import SCENARIOS
 from pipeline.simulate import STAFF_KINDS, event_of, metro_registry, simulate, site_kind
@@ -63,6 +63,22 @@ def test_an_event_day_brings_several_times_the_crowd_to_the_arcades(city, regist
         return len({v["device_idx"] for v in _truth(city, "visits", day).to_pylist()
                     if v["site_id"] in arcades and not v["staff"]})
     assert crowd(FESTIVAL) > 2.5 * crowd(PLAIN)
+
+
+def test_a_nas_restart_loses_the_stops_of_open_sessions_and_ingest_implies_them(tmp_path, registry):
+    settings = make_settings(tmp_path)
+    simulate(settings, registry, PLAIN, PLAIN, devices=1500, seed=2, noise=SCENARIOS["nas_restarts"])
+    path = settings.inbox / f"radius_detail_{PLAIN:%Y%m%d}.log"
+    lines = path.read_text().split("\n")
+    status = [line.split("= ")[1] for line in lines if "Acct-Status-Type" in line]
+    resets = [n - 1 for n, line in enumerate(lines, 1) if "Accounting-On" in line]  # header lines
+    assert status.count("Accounting-On") == 2 == len(resets)
+    lost = status.count("Start") - status.count("Stop")
+    assert lost > 20  # the sessions open at each restart
+    ingest.ingest_file(settings, registry, "radius", path, hint=PLAIN)
+    staged = duckdb.sql(f"select kind, record from '{settings.events}/*/radius.parquet'").fetchall()
+    implied = [record for kind, record in staged if kind == "stop" and record in resets]
+    assert len(implied) == lost and set(implied) == set(resets)
 
 
 def test_the_same_seed_writes_the_same_logs(tmp_path, registry):

@@ -1,9 +1,16 @@
 -- The simulator's sessions (view sim_events) as a FreeRADIUS detail file: Start at association,
--- Stop with Acct-Session-Time at disassociation, the Timestamp attribute, a blank line after each.
+-- Stop with Acct-Session-Time at disassociation, the Timestamp attribute, a blank line after each;
+-- an Accounting-On of the NAS after it restarted (kind nas_reset).
 -- One value per record, its lines joined by one concat (a chain of || copies the text each time).
 copy (
     select
-        concat(
+        case when kind = 'nas_reset' then concat(
+            strftime(local_ts, '%a %b %d %H:%M:%S %Y'),
+            E'\n\tAcct-Status-Type = Accounting-On',
+            E'\n\tAcct-Session-Id = "00000000"',
+            E'\n\tNAS-IP-Address = 10.20.0.1',
+            E'\n\tTimestamp = ', cast(floor(ts) as bigint), E'\n'
+        ) else concat(
             strftime(local_ts, '%a %b %d %H:%M:%S %Y'),
             E'\n\tAcct-Status-Type = ', case when kind = 'association' then 'Start' else 'Stop' end,
             E'\n\tAcct-Session-Id = "', session_id,
@@ -13,7 +20,7 @@ copy (
             case when kind <> 'association'
                  then concat(E'\n\tAcct-Session-Time = ', cast(round(duration) as bigint)) end,
             E'\n\tTimestamp = ', cast(floor(ts) as bigint), E'\n'
-        ) as record
+        ) end as record
     from sim_events
     order by ts, kind, mac
 ) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')
