@@ -126,17 +126,13 @@ def _table(ts, site, ap, mac, kind, duration, aps: dict) -> pa.Table:
     })
 
 
-def _events(seg: dict, stop_lost: np.ndarray | None = None, *, aps: dict) -> pa.Table:
-    """Two events per session segment: association, and disassociation carrying its duration
-    (none where stop_lost)."""
+def _events(seg: dict, aps: dict) -> pa.Table:
+    """Two events per session segment: association, and disassociation carrying its duration."""
     n = len(seg["site"])
-    events = _table(np.concatenate([seg["start"], seg["end"]]), np.tile(seg["site"], 2),
-                    np.tile(seg["ap"], 2), np.tile(seg["mac"], 2),
-                    np.repeat(np.array(["association", "disassociation"]), n),
-                    np.concatenate([np.full(n, np.nan), seg["end"] - seg["start"]]), aps)
-    if stop_lost is None:
-        return events
-    return events.filter(pa.array(np.concatenate([np.ones(n, dtype=bool), ~stop_lost])))
+    return _table(np.concatenate([seg["start"], seg["end"]]), np.tile(seg["site"], 2),
+                  np.tile(seg["ap"], 2), np.tile(seg["mac"], 2),
+                  np.repeat(np.array(["association", "disassociation"]), n),
+                  np.concatenate([np.full(n, np.nan), seg["end"] - seg["start"]]), aps)
 
 
 def _restart_times(rng, day: date, tz, rate: float) -> np.ndarray:
@@ -147,9 +143,11 @@ def _restart_times(rng, day: date, tz, rate: float) -> np.ndarray:
     return np.sort(six + rng.integers(0, 16 * 3600, size=count)).astype(float)
 
 
-def _restarted(seg: dict, restarts: np.ndarray) -> tuple[dict, np.ndarray]:
-    """Session segments as RADIUS sees them across NAS restarts: a session open at a restart ends
-    there with no Stop, and a device still there REJOIN_S later starts a new session."""
+def _radius_sessions(seg: dict, restarts: np.ndarray, windows: list[tuple], aps: dict) -> pa.Table:
+    """RADIUS accounting of the session segments (none at an AP that is down) across the NAS's
+    restarts: a session open at a restart ends there with no Stop, a device still there starts a
+    new session REJOIN_S later, and the NAS's Accounting-On (no AP, no client) comes
+    RESET_AFTER_S after the restart."""
     stop_lost = np.zeros(len(seg["site"]), dtype=bool)
     for at in restarts:
         cut = (seg["start"] < at) & (seg["end"] > at)
@@ -158,14 +156,13 @@ def _restarted(seg: dict, restarts: np.ndarray) -> tuple[dict, np.ndarray]:
         seg = {**seg, "end": np.where(cut, at, seg["end"])}
         seg = {key: np.concatenate([seg[key], rest[key]]) for key in seg}
         stop_lost = np.concatenate([stop_lost | cut, np.zeros(len(rest["site"]), dtype=bool)])
-    return seg, stop_lost
-
-
-def _resets(restarts: np.ndarray, aps: dict) -> pa.Table:
-    """The NAS's Accounting-On after each restart (no AP, no client)."""
+    sessions = _events(seg, aps)
+    keep = np.concatenate([np.ones(len(stop_lost), dtype=bool), ~stop_lost])
+    sessions = sessions.filter(pa.array(keep & ~_in_outage(sessions, windows)))
     n = len(restarts)
-    return _table(restarts + RESET_AFTER_S, np.zeros(n, dtype=int), np.zeros(n, dtype=int),
-                  np.zeros(n, dtype=np.uint64), np.full(n, "nas_reset"), np.full(n, np.nan), aps)
+    resets = _table(restarts + RESET_AFTER_S, np.zeros(n, dtype=int), np.zeros(n, dtype=int),
+                    np.zeros(n, dtype=np.uint64), np.full(n, "nas_reset"), np.full(n, np.nan), aps)
+    return pa.concat_tables([sessions, resets])
 
 
 def _seen(seg: dict, aps: dict) -> pa.Table:
@@ -182,7 +179,7 @@ def _seen(seg: dict, aps: dict) -> pa.Table:
 
 def _controller_events(seg: dict, aps: dict) -> pa.Table:
     scanning = aps["vendor"][seg["site"]] == "meraki_scanning"
-    return pa.concat_tables([_events(_subset(seg, ~scanning), aps=aps), _seen(_subset(seg, scanning), aps)])
+    return pa.concat_tables([_events(_subset(seg, ~scanning), aps), _seen(_subset(seg, scanning), aps)])
 
 
 def _outage_windows(rng, sites, day: date, tz, count: int) -> list[tuple]:
@@ -222,11 +219,9 @@ def write_day(con, rng, registry: Registry, visits: pa.Table, macs, day: date, t
     controller = controller.set_column(0, "ts", pa.array(ts)).filter(pa.array(keep))
     vendor = vendor[keep]
     outputs = [(name, controller.filter(pa.array(vendor == name))) for name in VENDORS]
-    if noise.radius:  # an AP that is down carries no session either
+    if noise.radius:
         restarts = _restart_times(rng, day, tz, noise.nas_restarts)
-        sessions = _events(*_restarted(seg, restarts), aps=aps)
-        sessions = sessions.filter(pa.array(~_in_outage(sessions, windows)))
-        outputs.append(("radius_detail", pa.concat_tables([sessions, _resets(restarts, aps)])))
+        outputs.append(("radius_detail", _radius_sessions(seg, restarts, windows, aps)))
     files, total = [], 0
     con.execute("set variable tz = ?", [str(tz)])
     for name, events in outputs:

@@ -4,23 +4,21 @@
 -- One value per record, its lines joined by one concat (a chain of || copies the text each time).
 copy (
     select
-        case when kind = 'nas_reset' then concat(
+        concat(
             strftime(local_ts, '%a %b %d %H:%M:%S %Y'),
-            E'\n\tAcct-Status-Type = Accounting-On',
-            E'\n\tAcct-Session-Id = "00000000"',
+            case when kind = 'nas_reset'
+                 then E'\n\tAcct-Status-Type = Accounting-On\n\tAcct-Session-Id = "00000000"'
+                 else concat(
+                     E'\n\tAcct-Status-Type = ', case when kind = 'association' then 'Start' else 'Stop' end,
+                     E'\n\tAcct-Session-Id = "', session_id,
+                     E'"\n\tCalling-Station-Id = "', upper(replace(mac, ':', '-')),
+                     E'"\n\tCalled-Station-Id = "', upper(replace(bssid, ':', '-')),
+                     ':OITA_CITY_FREE_Wi-Fi"') end,
             E'\n\tNAS-IP-Address = 10.20.0.1',
-            E'\n\tTimestamp = ', cast(floor(ts) as bigint), E'\n'
-        ) else concat(
-            strftime(local_ts, '%a %b %d %H:%M:%S %Y'),
-            E'\n\tAcct-Status-Type = ', case when kind = 'association' then 'Start' else 'Stop' end,
-            E'\n\tAcct-Session-Id = "', session_id,
-            E'"\n\tCalling-Station-Id = "', upper(replace(mac, ':', '-')),
-            E'"\n\tCalled-Station-Id = "', upper(replace(bssid, ':', '-')), ':OITA_CITY_FREE_Wi-Fi"',
-            E'\n\tNAS-IP-Address = 10.20.0.1',
-            case when kind <> 'association'
+            case when kind = 'disassociation'
                  then concat(E'\n\tAcct-Session-Time = ', cast(round(duration) as bigint)) end,
             E'\n\tTimestamp = ', cast(floor(ts) as bigint), E'\n'
-        ) end as record
+        ) as record
     from sim_events
     order by ts, kind, mac
 ) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')
