@@ -41,8 +41,7 @@ class Noise:
     skew_s: float = 0.0  # the Aruba controller's clock runs this far ahead
     flap: float = 0.0  # share of visits over 10 min with a 45 s blip at the nearest other site
     outages: int = 0  # sites per day whose APs are down for 2-6 hours
-    nas_restarts: float = 0.0  # restarts of the RADIUS NAS a day (0.05: one day in 20); its open
-    # sessions get no Stop
+    nas_restarts: float = 0.0  # RADIUS NAS restarts a day (0.05: one day in 20); open sessions lose Stop
 
 
 SCENARIOS = {
