@@ -86,7 +86,7 @@ def _site_layer(sites: pa.Table, profile: pa.Table) -> folium.FeatureGroup:
                  "holiday": h.get("holiday")} for h in hours if len(h) > 1]
         mean = s["mean_daily_devices"]
         health = (f"<br>AP稼働率 {s['ap_uptime']:.0%}、欠測 {s['no_data_hours']} 時間"
-                  if s["ap_uptime"] < 1 or s["no_data_hours"] else "")
+                  if s["ap_uptime"] is not None and (s["ap_uptime"] < 1 or s["no_data_hours"]) else "")
         colour, dash = _health_style(s)
         folium.CircleMarker(
             (s["lat"], s["lon"]), radius=4 + (math.sqrt(mean) / 3 if mean else 0),
@@ -104,6 +104,8 @@ HEALTH_LEGEND = ("地点の色：<span style='color:#1f4e79'>●</span> AP正常
 
 def _health_style(site: dict) -> tuple[str, str | None]:
     """Blue: APs fine; orange: hours without data; grey dashed: APs often silent (<95 % uptime)."""
+    if site["ap_uptime"] is None:  # not published (sensitive site, or a DP release)
+        return "#1f4e79", None
     if site["ap_uptime"] < 0.95:
         return "#888888", "4 3"
     if site["no_data_hours"]:

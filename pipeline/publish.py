@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline import dp, integrity, ledger, lake, package, release_docs, revision
+from pipeline import dp, integrity, ledger, lake, package, release_docs, revision, suppression
 from pipeline.calendar import FiscalQuarter, day_type
 from pipeline.config import Settings
 from pipeline.registry import registry_for
@@ -26,6 +26,16 @@ from pipeline.registry import registry_for
 TABLES = ("footfall_daily", "footfall_profile", "od_flows", "sites")
 CELLS = ("daily", "profile", "od")  # sql/release/cells/: the true counts before disclosure control
 CALENDAR_SCHEMA = pa.schema([("day", pa.date32()), ("day_type", pa.string())])
+
+
+SUPPRESSION = (
+    "primary: every published count covers at least k devices (devices, visitors, passers_by, "
+    "visits, device_hours, device_days, trips), and so does every difference of two counts of a "
+    "row that is a count of its own (passers_by = devices - visitors, repeat visits = visits - "
+    "devices, repeat trips = trips - device_days; 0 is shown); versions: a value hidden in an "
+    "earlier version of the quarter stays hidden, and a value that moved by less than k since "
+    "one is hidden, for every count column; secondary: see protection_interval; sensitive sites "
+    "publish no figure and no field made from their logs")
 
 
 class NothingToPublishError(RuntimeError):
@@ -91,11 +101,23 @@ def build_tables(settings: Settings, quarter: FiscalQuarter) -> tuple[dict[str, 
             cells, report = dp.privatize(settings, quarter, cells, sites, zones,
                                          _built_days(settings, quarter),
                                          sorted(set(calendar.column("day_type").to_pylist())))
-        cells = revision.guard(cells, revision.earlier_versions(settings, quarter), settings.k)
-        tables = disclose(con, cells, params)
+        cells = guard(settings, quarter, cells)
+        tables = disclose(con, cells, {**params, "dp": bool(settings.dp_epsilon)})
     finally:
         con.close()
     return tables, report
+
+
+def guard(settings: Settings, quarter: FiscalQuarter, cells: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """The cells with what must be hidden: the primary rule, every earlier version of the quarter
+    (revision.py) and the secondary rule against the site totals (suppression.py). Noisy cells
+    (DP) are redrawn when the marts change: the budget ledger accounts for every version, and only
+    the rule that a hidden value stays hidden applies across versions."""
+    earlier = revision.earlier_versions(settings, quarter)
+    noisy = bool(settings.dp_epsilon)
+    forced = {name: revision.forced(name, table.to_pylist(), earlier, settings.k, moved=not noisy)
+              for name, table in cells.items() if name in suppression.GROUPS}
+    return suppression.apply(cells, forced, [] if noisy else earlier, settings.k)
 
 
 def disclose(con, cells: dict[str, pa.Table], params: dict) -> dict[str, pa.Table]:
@@ -125,21 +147,29 @@ def _cell(value) -> str:
 
 
 def _coverage(settings: Settings, quarter: FiscalQuarter, tables: dict) -> dict:
-    """Days with data, AP uptime (AP-days not silent) and quarantine rate of the quarter."""
+    """Days built, AP uptime (AP-days not silent) and quarantine rate of the quarter.
+
+    Uptime and the events the rate divides by are those of the published (not sensitive) sites:
+    whether anyone came to a sensitive site must not move them. Both come from client events,
+    outside any privacy budget: a differentially private release does not publish them (None)."""
+    figures = {"days": len(quarter.days()), "days_with_data": len(_built_days(settings, quarter)),
+               "ap_uptime": None, "quarantine_rate": None}
+    if settings.dp_epsilon:
+        return figures
+    public = [s["site_id"] for s in tables["sites"].to_pylist() if not s["sensitive"]]
     con = lake.connect(settings)
     try:
         health = lake.range_files(settings.marts / "ap_health", quarter.first_day, quarter.last_day)
-        uptime = con.execute("select avg((status <> 'silent')::int) from read_parquet(?)",
-                             [health]).fetchall()[0][0] if health else None
+        uptime, good = con.execute(
+            "select avg((status <> 'silent')::int), sum(events) from read_parquet(?) "
+            "where list_contains(?, site_id)", [health, public]).fetchall()[0] if health else (None, 0)
         quality = lake.range_files(settings.marts / "quality", quarter.first_day, quarter.last_day)
-        bad, good = con.execute("select sum(quarantined), sum(events) from read_parquet(?)",
-                                [quality]).fetchall()[0] if quality else (0, 0)
+        bad = con.execute("select sum(quarantined) from read_parquet(?)",
+                          [quality]).fetchall()[0][0] if quality else 0
     finally:
         con.close()
-    return {"days": len(quarter.days()),
-            "days_with_data": len(_built_days(settings, quarter)),
-            "ap_uptime": round(uptime or 0.0, 4),
-            "quarantine_rate": round(bad / (bad + good), 6) if bad and good else 0.0}
+    return {**figures, "ap_uptime": round(uptime or 0.0, 3),
+            "quarantine_rate": round(bad / (bad + good), 3) if bad and good else 0.0}
 
 
 def _built_days(settings: Settings, quarter: FiscalQuarter) -> list[date]:
@@ -165,10 +195,8 @@ def _manifest(settings: Settings, quarter: FiscalQuarter, root: Path, rows: dict
         "headline": figures,
         "policy": {
             "k": settings.k,
-            "suppression": "primary (cells below k devices) and secondary (no single hidden day "
-                           "per site whose total is shown); a cell or total that moved by less "
-                           "than k since an earlier version of the release is hidden; sensitive "
-                           "sites only within zones",
+            "suppression": SUPPRESSION,
+            "protection_interval": suppression.PROTECTION,
             "differential_privacy": dp_report,
             "gap_s": settings.gap_s,
             "max_transit_s": settings.max_transit_s,

@@ -32,6 +32,14 @@ def _change(now, before) -> str:
     return f"{(now - before) / before:+.1%}"
 
 
+def _share(value) -> str:
+    """A coverage share, or why it is not given (a DP release publishes no figure outside its budget)."""
+    if value is None:
+        return ("<span lang='ja'>非公表（差分プライバシーの予算外）</span>"
+                "<span lang='en'>not published (outside the privacy budget)</span>")
+    return f"{value:.1%}"
+
+
 def index_html(quarter: FiscalQuarter, figures: dict, previous: dict, last_year: dict,
                files: list[str], k: int) -> str:
     """The overview page: headline, coverage, comparisons, links; works offline, no scripts fetched."""
@@ -65,8 +73,8 @@ quarter</span></th><th><span lang="ja">前年同期比</span><span lang="en">vs 
 <h2><span lang="ja">データの網羅性</span><span lang="en">Coverage</span></h2>
 <ul><li><span lang="ja">データのある日</span><span lang="en">days with data</span>:
 {figures['days_with_data']} / {figures['days']}</li>
-<li><span lang="ja">AP稼働率</span><span lang="en">AP uptime</span>: {figures['ap_uptime']:.1%}</li>
-<li><span lang="ja">隔離率</span><span lang="en">quarantine rate</span>: {figures['quarantine_rate']:.2%}</li></ul>
+<li><span lang="ja">AP稼働率</span><span lang="en">AP uptime</span>: {_share(figures['ap_uptime'])}</li>
+<li><span lang="ja">隔離率</span><span lang="en">quarantine rate</span>: {_share(figures['quarantine_rate'])}</li></ul>
 <h2><span lang="ja">よく使われた地点（1日平均端末数）</span><span lang="en">Busiest sites (devices a day)</span></h2>
 <table>{rows}</table>
 <h2><span lang="ja">主な移動</span><span lang="en">Main flows (trips)</span></h2><table>{flows}</table>
@@ -85,19 +93,25 @@ def readme(quarter: FiscalQuarter, figures: dict, k: int) -> str:
 ## このデータについて / About this data
 
 市内の公衆無線LANアクセスポイント（AP）の接続記録から、地点ごとの端末数・滞在時間と、地点間の移動（OD）を
-集計した統計データです。MACアドレスは受信時に日ごとの鍵で仮名化し、生ログは3日で削除しています。個人を
-特定できる情報は含みません。
+集計した統計データです。MACアドレスは取り込み時に日ごとの鍵で仮名化し、生ログはその日の鍵と一緒に
+（既定で集計の2日後、遅くとも3日後に）削除しています。個人を特定できる情報は含みません。
 Statistics of how many devices were at each public Wi-Fi site, how long they stayed, and how many
-moved between sites, from the access points' connection logs. MAC addresses are pseudonymised on
-arrival with a daily key and raw logs are deleted after 3 days; nothing here identifies a person.
+moved between sites, from the access points' connection logs. MAC addresses are pseudonymised at
+ingestion with a daily key, and raw logs are deleted with that key (by default 2 days after the
+day, 3 at most); nothing here identifies a person.
 
 ## 秘匿のルール / Privacy rules
 
 - すべての公表値は{k}台以上の端末に基づきます。{k}台未満のセルは空欄（`suppressed` = TRUE）です。
   Every published value covers at least {k} devices; smaller cells are blank (`suppressed` = TRUE).
-- 地点の合計から空欄の値が逆算できないよう、二次秘匿を行っています。
-  Secondary suppression keeps a blank cell from being derived from a site's total.
-- 要配慮施設（保健所など）は単独では公表しません。Sensitive sites are never published alone.
+- 差や内訳（通過端末数＝端末数−滞在端末数、再訪問＝訪問数−端末数など）も{k}台未満になる値は空欄です。
+  Differences and parts (passers-by, repeat visits, repeat trips) below {k} are blank as well.
+- 地点の合計から空欄の値が絞り込めないよう、二次秘匿を行っています（どの空欄も、合計から解ける範囲の上限が
+  真の値より{k}台以上大きい）。同じ四半期の以前の版で空欄だった値は、以後の版でも空欄です。
+  Secondary suppression: from the site totals of every version, each blank value can only be bounded
+  to a range reaching at least {k} above it; a value blank in an earlier version stays blank.
+- 要配慮施設（保健所など）は単独では公表せず、稼働率などデータから作る項目も載せません。
+  Sensitive sites are never published alone, nor any field made from their logs.
 
 ## 地図 / Maps (`maps/`, インターネット接続なしで開けます / open with no internet)
 

@@ -1,47 +1,51 @@
-"""A quarter released again (late logs, a corrected registry) must not let two versions of it be
-subtracted to reveal a small count: a cell or a site total whose value moved by less than k
-devices since any earlier version of the release is hidden in the new one.
+"""A quarter released again (late logs, a corrected registry, a release part-way through the
+quarter and again at its end) must not let two versions be subtracted to reveal a small count.
 
-The tables of every version are kept under release_history/<quarter>/<sha>/ (aggregates only),
-so the check holds against all earlier versions, not only the last. Quarters cover disjoint days
-and no table is cumulative, so one quarter's release shares no cell or margin with another's.
+Every version's published tables and manifest are kept under release_history/<quarter>/<sha>/
+(aggregates only), so the rules hold against all earlier versions, not only the last:
+- a value hidden in any earlier version stays hidden (a hidden value shown later would give away
+  what the earlier version's totals hid with it);
+- a value whose count moved by less than k since an earlier version is hidden (the difference
+  would be a small count), for every published count column, not one per table;
+- the secondary rule of suppression.protect solves the site totals of all versions together.
+Quarters cover disjoint days and no table is cumulative, so one quarter's release shares no cell
+or margin with another's.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import defaultdict
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.config import Settings
+from pipeline.suppression import GROUPS, KEYS, PUBLISHED
 
 HISTORY = "release_history"
-# published table -> (its key columns, the count compared, the cells it is built from)
-GUARDED = {
-    "footfall_daily": (("day", "site_id"), "devices", "daily"),
-    "footfall_profile": (("site_id", "day_type", "hour_local"), "device_hours", "profile"),
-    "od_flows": (("origin_zone_id", "dest_zone_id"), "device_days", "od"),
-}
-KEPT = (*GUARDED, "sites")
+KEPT = (*PUBLISHED.values(), "sites")
 
 
 def _folder(settings: Settings, quarter) -> Path:
     return settings.home / HISTORY / str(quarter)
 
 
-def earlier_versions(settings: Settings, quarter) -> list[dict[str, list[dict]]]:
-    """The published tables of every earlier version of the quarter's release."""
+def earlier_versions(settings: Settings, quarter) -> list[dict]:
+    """The published tables (and the manifest, when kept) of every earlier version of the quarter."""
     out = []
-    for version in sorted(p for p in _folder(settings, quarter).glob("*") if p.is_dir()):
-        out.append({name: pq.read_table(version / f"{name}.parquet").to_pylist() for name in KEPT})
+    for version in sorted(p for p in _folder(settings, quarter).glob("*") if p.is_dir()
+                          and not p.name.startswith(".")):
+        tables = {name: pq.read_table(version / f"{name}.parquet").to_pylist() for name in KEPT}
+        manifest = version / "manifest.json"
+        tables["manifest"] = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else None
+        out.append(tables)
     return out
 
 
 def keep(settings: Settings, quarter, release: Path, sha: str) -> None:
-    """Keep the published tables of a version (once per package checksum)."""
+    """Keep the published tables and manifest of a version (once per package checksum)."""
     folder = _folder(settings, quarter) / sha[:16]
     if folder.exists():
         return
@@ -50,40 +54,32 @@ def keep(settings: Settings, quarter, release: Path, sha: str) -> None:
     staging.mkdir(parents=True)
     for name in KEPT:
         shutil.copyfile(release / "tables" / f"{name}.parquet", staging / f"{name}.parquet")
+    shutil.copyfile(release / "manifest.json", staging / "manifest.json")
     staging.rename(folder)
 
 
-def _moved_little(value, earlier: set, k: int) -> bool:
-    return any(0 < abs((value or 0) - old) < k for old in earlier)
+def _was_hidden(old: dict, group: tuple) -> bool:
+    if old.get("no_data"):
+        return False  # no data is not a hidden value: nothing was there to hide
+    return bool(old.get("suppressed")) or any(old.get(c) is None for c in group)
 
 
-def guard(cells: dict[str, pa.Table], earlier: list[dict], k: int) -> dict[str, pa.Table]:
-    """The cells with force_hidden (per cell) and, on the daily cells, total_hidden (per site):
-    what must be hidden so that no difference with an earlier version is below k."""
-    cells = dict(cells)
-    for table, (keys, column, name) in GUARDED.items():
-        if name not in cells:
-            continue
-        shown = defaultdict(set)
-        for version in earlier:
-            for row in version[table]:
-                if row[column] is not None:
-                    shown[tuple(row[key] for key in keys)].add(row[column])
-        rows = cells[name].select([*keys, column]).to_pylist()
-        force = [_moved_little(r[column], shown.get(tuple(r[key] for key in keys), ()), k) for r in rows]
-        cells[name] = cells[name].append_column("force_hidden", pa.array(force, pa.bool_()))
-    if "daily" in cells:
-        totals_before = defaultdict(set)
-        for version in earlier:
-            for row in version["sites"]:
-                if row["device_days"] is not None:
-                    totals_before[row["site_id"]].add(row["device_days"])
-        totals = defaultdict(int)
-        for row in cells["daily"].select(["site_id", "devices"]).to_pylist():
-            totals[row["site_id"]] += row["devices"] or 0
-        hidden = {site: _moved_little(total, totals_before.get(site, ()), k)
-                  for site, total in totals.items()}
-        sites = cells["daily"].column("site_id").to_pylist()
-        cells["daily"] = cells["daily"].append_column(
-            "total_hidden", pa.array([hidden[s] for s in sites], pa.bool_()))
-    return cells
+def _moved_little(row: dict, old: dict, group: tuple, k: int) -> bool:
+    return any(old.get(c) is not None and row.get(c) is not None and 0 < abs(row[c] - old[c]) < k
+               for c in group)
+
+
+def forced(name: str, rows: list[dict], earlier: list[dict], k: int, moved: bool = True) -> list[list[bool]]:
+    """Per cells row and column group: hidden because of an earlier version (hidden there, or
+    moved by less than k since; moved=False skips the latter, for noisy cells redrawn)."""
+    keys, groups = KEYS[name], GROUPS[name]
+    past = defaultdict(list)
+    for version in earlier:
+        for old in version[PUBLISHED[name]]:
+            past[tuple(old[key] for key in keys)].append(old)
+    out = []
+    for row in rows:
+        olds = past.get(tuple(row[key] for key in keys), ())
+        out.append([any(_was_hidden(old, g) or (moved and _moved_little(row, old, g, k)) for old in olds)
+                    for g in groups])
+    return out

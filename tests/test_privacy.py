@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings
 from hypothesis import strategies as st
 
-from pipeline import lake, revision, stages
+from pipeline import lake, stages, suppression
 from pipeline.calendar import FiscalQuarter
 from pipeline.pseudonym import day_key, pseudonym
 from pipeline.publish import publish
@@ -207,8 +207,8 @@ def release_daily(tmp, rows) -> dict:
     span = (FIRST, FIRST + timedelta(days=20))
     params = {name: lake.range_files(settings.marts / name, *span)
               for name in ("footfall_daily", "ap_health", "footfall_hourly")}
-    params.update({"k": K, "days": 91})
-    cells = revision.guard({"daily": lake.query(con, "release/cells/daily", params)}, [], K)
+    params.update({"k": K, "days": 91, "dp": False})
+    cells = suppression.apply({"daily": lake.query(con, "release/cells/daily", params)}, {}, [], K)
     con.register("daily_cells", cells["daily"])
     daily = lake.query(con, "release/footfall_daily", params).to_pylist()
     sites = lake.query(con, "release/sites", params).to_pylist()

@@ -1,11 +1,12 @@
 -- Published hourly profile: per site, day type (weekday / holiday) and local hour, the mean
 -- number of devices present over the quarter's days of that type. device_hours (the sum over days)
--- below k is suppressed. One row per site, day type and hour; sensitive sites are left out.
--- Hours without data (silent APs) are counted in no_data_days and left out of the mean.
--- force_hidden: the cell moved by less than k since an earlier version of the release (revision.py).
+-- is blank when hidden_device_hours (below k, or hidden in an earlier version of the release:
+-- pipeline/suppression.py). One row per site, day type and hour; sensitive sites are left out.
+-- Hours without data (silent APs) are counted in no_data_days and left out of the mean; in a
+-- differentially private release no_data_days is NULL (not published) and the mean is over all days.
 -- Reads profile_cells (cells/profile.sql, noised first when the release is differentially private).
 with ruled as (
-    select *, coalesce(device_hours >= $k and not force_hidden, false) as shown from profile_cells
+    select *, not hidden_device_hours as shown from profile_cells
 ),
 published as (
     select
@@ -17,7 +18,7 @@ published as (
         p.hour_local,
         case when p.shown then p.device_hours end as device_hours,
         case when p.shown
-             then round(p.device_hours / (c.days - p.no_data_days), 2) end as mean_devices,
+             then round(p.device_hours / (c.days - coalesce(p.no_data_days, 0)), 2) end as mean_devices,
         p.no_data_days,
         not p.shown as suppressed
     from ruled as p

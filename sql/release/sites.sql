@@ -1,8 +1,12 @@
 -- Published sites: one row per site of the registry with its quarter footfall in device-days
--- (the sum of the published daily table, suppressed when below k) and mean devices per day.
--- total_hidden: the total moved by less than k since an earlier version of the release.
--- A sensitive site is listed, its figures never (they only count within its zone). ap_uptime: the
--- share of the quarter's AP-days its APs logged; no_data_hours: hours without data (outages).
+-- (the sum of its daily counts, shown ones and hidden ones) and mean devices per day.
+-- total_hidden: the total is hidden because a hidden daily count could otherwise be solved from
+-- it (pipeline/suppression.py). ap_uptime: the share of the quarter's AP-days its APs logged;
+-- no_data_hours: hours without data (outages); days_with_data: days with a daily row.
+-- A sensitive site is listed (name, place, APs), no figure of it ever: not even the fields made
+-- from its logs (days_with_data, ap_uptime, no_data_hours), which would tell whether anyone came.
+-- In a differentially private release ($dp) those three fields are NULL for every site: they
+-- come from client events and are outside the privacy budget.
 with daily as (
     select site_id, devices, total_hidden from daily_cells
 ),
@@ -36,9 +40,9 @@ published as (
         case when t.device_days >= $k and not t.total_hidden and not s.sensitive
              then round(t.device_days / $days, 1) end
             as mean_daily_devices,
-        coalesce(t.days_with_data, 0) as days_with_data,
-        round(coalesce(h.ap_uptime, 0), 3) as ap_uptime,
-        coalesce(g.no_data_hours, 0) as no_data_hours,
+        case when not s.sensitive and not $dp then coalesce(t.days_with_data, 0) end as days_with_data,
+        case when not s.sensitive and not $dp then round(coalesce(h.ap_uptime, 0), 3) end as ap_uptime,
+        case when not s.sensitive and not $dp then coalesce(g.no_data_hours, 0) end as no_data_hours,
         coalesce(t.device_days < $k or t.total_hidden, false) or s.sensitive as suppressed,
         s.sensitive
     from sites as s
