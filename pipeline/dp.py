@@ -11,10 +11,15 @@ The noise drawn for a quarter is kept (dp/<quarter>.json, beside the marts that 
 counts anyway): a rebuild over unchanged cells gives the same release and spends nothing; a
 rebuild over changed cells draws anew and the quarter's spent budget grows by epsilon.
 
+Every draw is charged to the budget ledger (pipeline/budget.py): what a quarter has spent is the
+sum of its draws, and the manifest states what that means for one device over the quarter and over
+the fiscal year.
+
 Published in DP mode: devices (daily), device_hours (profile), device_days (OD), all noisy; the
 figures whose contribution is not bounded (visits, visitors, dwell, travel times) are left empty,
-and trips are the noisy device-days (one trip per device-day and zone pair). AP health and
-no-data flags describe the equipment and are published as they are.
+and trips are the noisy device-days (one trip per device-day and zone pair). The fields made from
+client events outside the budget are not published: the no-data flags and counts (a day whose APs
+were silent is a cell like any other, noised), AP uptime and the quarantine rate.
 """
 
 from __future__ import annotations
@@ -26,17 +31,19 @@ from datetime import date
 
 import pyarrow as pa
 
-from pipeline import lake
+from pipeline import budget, lake
 from pipeline.config import Settings
 
 ALPHA = 0.05  # accuracy is reported as the half-width of a 95% interval
 HOURS = range(24)
 # table -> (the count noised, its bounded true count, the columns left empty)
 NOISED = {
-    "daily": ("devices", "devices_dp", ("visits", "visitors", "passers_by", "median_dwell_s")),
-    "profile": ("device_hours", "device_hours_dp", ()),
+    "daily": ("devices", "devices_dp", ("visits", "visitors", "passers_by", "median_dwell_s",
+                                        "no_data")),
+    "profile": ("device_hours", "device_hours_dp", ("no_data_days",)),
     "od": ("device_days", "device_days_dp", ("median_travel_s",)),
 }
+UNIT = "device-day"
 # In a DP release a device-day counts one trip per zone pair at most: trips are the device-days.
 SAME_AS = {"od": ("trips",)}
 
@@ -73,16 +80,13 @@ def _noisy_table(name: str, table: pa.Table, grid: list[tuple], noise: list[int]
     values = []
     for key, n in zip(grid, noise):
         row = rows.get(key, {})
-        no_data = bool(row.get("no_data"))
-        values.append(None if no_data else max(0, (row.get(bounded) or 0) + n))
+        values.append(max(0, (row.get(bounded) or 0) + n))  # no data: a cell like any other
         for c in extra:
-            extra[c].append(None if c in emptied else row.get(c, 0 if c == "no_data_days" else None))
+            extra[c].append(None if c in emptied else row.get(c))
     out[column] = values
     out.update(extra)
     for copy in SAME_AS.get(name, ()):
         out[copy] = values
-    if "no_data" in out:
-        out["no_data"] = [bool(v) for v in out["no_data"]]
     return pa.Table.from_pydict(out, schema=pa.schema([table.schema.field(c) for c in out]))
 
 
@@ -96,14 +100,15 @@ def privatize(settings: Settings, quarter, cells: dict[str, pa.Table], site_ids:
               zone_ids: list[str], days: list[date], day_types: list[str]) -> tuple[dict, dict]:
     """Noisy cells of a quarter and the report for the manifest (budget, bounds, accuracy)."""
     dp = _opendp()
+    budget.draws(settings, [str(quarter)] if _published_with_dp(settings, quarter) else [])
     epsilon = settings.dp_epsilon / len(NOISED)
     grids = _grids(site_ids, zone_ids, days, day_types)
     store = settings.home / "dp" / f"{quarter}.json"
     kept = json.loads(store.read_text()) if store.exists() else {}
     bounds = {"daily": settings.dp_max_sites, "profile": settings.dp_max_hours,
               "od": settings.dp_max_flows}
-    noisy, report, drawn = {}, {}, False
-    stored = {"versions": kept.get("versions", 0), "epsilon": settings.dp_epsilon, "tables": {}}
+    noisy, report, drawn = {}, {}, []
+    stored = {"epsilon": settings.dp_epsilon, "tables": {}}
     for name, table in cells.items():
         if name not in NOISED:
             noisy[name] = table
@@ -121,29 +126,45 @@ def privatize(settings: Settings, quarter, cells: dict[str, pa.Table], site_ids:
             assert mechanism.map(bound) <= epsilon + 1e-9  # the budget this table may spend
             zeros = [0] * len(grids[name])
             noise = [int(v) for v in mechanism(zeros)]  # noise alone; added to the true counts below
-            drawn = True
+            drawn.append({"table_name": name, "epsilon": epsilon, "unit": UNIT,
+                          "contribution_bound": bound, "scale": scale, "cells": len(grids[name]),
+                          "days": len(days)})
         stored["tables"][name] = {"fingerprint": fingerprint, "scale": scale, "noise": noise}
         noisy[name] = _noisy_table(name, table, grids[name], noise)
         half_width = dp.discrete_laplacian_scale_to_accuracy(scale, ALPHA)
         report[name] = {"column": NOISED[name][0], "cells": len(grids[name]), "epsilon": epsilon,
                         "contribution_bound": bound, "scale": scale,
                         "accuracy_95_per_cell": round(half_width, 1)}
-    if drawn:
-        stored["versions"] += 1
+    budget.record(settings, quarter, drawn)  # charged before the noise can be used
     lake.write_bytes(json.dumps(stored).encode(), store)
+    ledger = budget.draws(settings)
     n_days = len(days)
     return noisy, {
         "mechanism": "discrete Laplace (OpenDP make_laplace), then k-suppression of noisy cells",
-        "unit": "device-day",
+        "unit": UNIT,
         "epsilon_per_release": settings.dp_epsilon,
-        "releases_drawn_for_quarter": stored["versions"],
-        "epsilon_spent_for_quarter": round(settings.dp_epsilon * stored["versions"], 6),
+        "draws_for_quarter": sum(r["release"] == str(quarter) for r in ledger),
+        "releases_drawn_for_quarter": len({r["drawn_at"] for r in ledger if r["release"] == str(quarter)}),
+        "epsilon_spent_for_quarter": budget.guarantee(ledger, quarter)["epsilon_per_device_day"],
+        "guarantee": budget.guarantee(ledger, quarter),
+        "ledger": "dp/budget.jsonl and the catalog table dp_draws (append-only, every draw)",
+        "not_published_in_dp_mode": ["no_data (daily)", "no_data_days (profile)",
+                                     "days_with_data, ap_uptime, no_data_hours (sites)",
+                                     "coverage.ap_uptime", "coverage.quarantine_rate"],
         "tables": report,
         # a site's quarter total sums n_days noisy cells: its interval widens by about sqrt(n)
         "accuracy_95_site_total": round(1.96 * math.sqrt(2 * n_days) * report["daily"]["scale"], 1),
         "empty_in_dp_mode": {n: list(NOISED[n][2]) for n in NOISED},
         "od_trips": "equal to device_days: one trip per device-day and zone pair",
     }
+
+
+def _published_with_dp(settings: Settings, quarter) -> bool:
+    """Whether a version of the quarter went out with DP (its manifest says so)."""
+    manifests = [settings.published / str(quarter) / "manifest.json",
+                 *(settings.home / "release_history" / str(quarter)).glob("*/manifest.json")]
+    return any(json.loads(p.read_text(encoding="utf-8"))["policy"].get("differential_privacy")
+               for p in manifests if p.exists())
 
 
 def accuracy_table(report: dict) -> pa.Table:

@@ -81,3 +81,26 @@ create table if not exists provisions (
     provided_at timestamptz not null,
     package_sha256 varchar not null
 );
+-- Every draw of differential-privacy noise, append-only (the file dp/budget.jsonl holds the same
+-- rows; pipeline/budget.py refuses to publish with DP when the two disagree or one is gone).
+create table if not exists dp_draws (
+    draw_id varchar primary key,
+    release varchar not null,         -- FY2024Q1
+    table_name varchar not null,      -- daily, profile, od
+    epsilon double not null,          -- spent by this draw, per device-day
+    unit varchar not null,            -- device-day
+    contribution_bound integer not null,
+    scale double not null,
+    cells bigint not null,
+    days integer not null,            -- service days the table covers
+    drawn_at timestamptz not null
+);
+-- The opt-out denylist: keyed hashes of the MAC addresses of devices whose owners asked not to be
+-- counted (pipeline/optout.py). The key is long-lived and kept apart, in the keystore: without it
+-- a hash says nothing, and no MAC is ever stored.
+create table if not exists optout (
+    hash ubigint primary key,         -- first 8 bytes of HMAC-SHA256(opt-out key, 48-bit MAC)
+    added_at timestamptz not null
+);
+-- Records of opted-out devices dropped at ingestion (a count only: never staged or quarantined).
+alter table files add column if not exists opted_out bigint;
