@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.config import OITA_POPULATION, load_settings
+from pipeline.config import OITA_POPULATION, load_settings, private_files
 
 app = typer.Typer(
     help="wifi-footfall: public Wi-Fi logs -> privacy-safe footfall and flow data.",
@@ -41,6 +41,7 @@ def _day(text: str) -> date:
 
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every step.")] = False):
+    private_files()  # files 0600, folders 0700, whatever the shell's umask
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -61,9 +62,11 @@ def _known_errors():
     from pipeline.sources import UnknownFormatError
     from pipeline.stages import NoDataError
     from pipeline.integrity import CorruptPartitionError
+    from pipeline.optout import OptOutKeyError
+    from pipeline.budget import BudgetLedgerError
     return (NothingToPublishError, KeyDestroyedError, RegistryError, UnknownFormatError,
             NoDataError, FileNotFoundError, IngestError, QualityGateError, DiskFullError,
-            CorruptPartitionError, MemoryLimitError)
+            CorruptPartitionError, MemoryLimitError, OptOutKeyError, BudgetLedgerError)
 
 
 def _run(func, *args):
@@ -205,6 +208,43 @@ def registry_show(
         for ap in aps[site["site_id"]]:
             typer.echo(f"    {ap}")
     typer.echo(f"{registry.sites.num_rows} sites, {registry.aps.num_rows} access points")
+
+
+optout_app = typer.Typer(help="The opt-out denylist: devices never counted (keyed hashes only).",
+                         no_args_is_help=True)
+app.add_typer(optout_app, name="optout")
+
+
+@optout_app.command("add")
+def optout_add(
+    macs: Annotated[list[str] | None, typer.Argument(
+        help="MAC addresses; none or '-': read them from stdin, one a line (keeps them out of the "
+             "shell history).")] = None,
+) -> None:
+    """Add devices to the denylist: from the next ingestion on, their records are dropped unread
+    and only counted. Only a keyed hash of each MAC is stored; the MACs are never echoed."""
+    from pipeline import optout
+
+    texts = [m for m in (macs or []) if m != "-"]
+    if not texts:
+        texts = [line for line in sys.stdin.read().splitlines() if line.strip()]
+    try:
+        values = [optout.parse_mac(text) for text in texts]
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    if not values:
+        raise typer.BadParameter("no MAC address given (arguments or stdin)")
+    added = _run(optout.add, load_settings(), values)
+    typer.echo(f"{added} device(s) added to the opt-out denylist ({len(values) - added} already "
+               "there); they are dropped from the next ingestion on")
+
+
+@optout_app.command("count")
+def optout_count() -> None:
+    """How many devices are on the denylist (nothing else can be read from it)."""
+    from pipeline import optout
+
+    typer.echo(f"{_run(optout.count, load_settings())} device(s) on the opt-out denylist")
 
 
 @app.command()

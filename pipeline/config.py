@@ -15,6 +15,10 @@ PACKAGE_DATA = Path(__file__).parent / "data"
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 SAMPLE_REGISTRY = PACKAGE_DATA / "registry_sample.csv"
 
+# Everything the pipeline writes (raw logs in landing/, pseudonyms, keys, the catalog) is its owner's
+# only: files 0600, folders 0700, whatever umask the process was started with.
+PRIVATE_UMASK = 0o077
+
 MIN_K = 5
 MAX_RAW_RETENTION_DAYS = 180
 
@@ -56,6 +60,7 @@ class Settings:
     ingest_files: int = 2  # files a night ingests at once (each in its own DuckDB cursor)
 
     def __post_init__(self):
+        private_files()  # every entry point builds its settings first: CLI, DAG tasks, tests
         if self.k < MIN_K:
             raise ValueError(f"FOOTFALL_K={self.k} is below the floor of {MIN_K}; raise it.")
         if not 0 <= self.raw_retention_days <= MAX_RAW_RETENTION_DAYS:
@@ -134,6 +139,11 @@ class Settings:
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
+
+
+def private_files() -> None:
+    """Make what this process creates from now on private to its owner (umask 077)."""
+    os.umask(PRIVATE_UMASK)
 
 
 def _int(env, name, default):

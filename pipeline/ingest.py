@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline import catalog, lake, pseudonym, sources
+from pipeline import catalog, lake, optout, pseudonym, sources
 from pipeline.privacy import mask_macs
 from pipeline.config import Settings
 from pipeline.registry import Registry, registry_for
@@ -67,6 +67,7 @@ class FileResult:
     quarantined: dict
     ignored: int
     devices_by_day: dict  # day -> (distinct MACs, of which randomised)
+    opted_out: int = 0  # records of devices on the opt-out denylist, dropped
 
 
 def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
@@ -110,22 +111,29 @@ def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
     return landed
 
 
-def _pseudonymise(con, day: date, key: bytes) -> None:
-    """Add the day's MACs of this block not seen in an earlier block to the table pseudonyms."""
+def _pseudonymise(con, day: date, key: bytes, optout: dict | None = None) -> None:
+    """Add the day's MACs of this block not seen in an earlier block to the table pseudonyms;
+    a MAC on the opt-out denylist (table optout_hashes) gets none, so none of its records is staged."""
+    denied = (" and pseudonym(r.mac, $opt_ipad, $opt_opad) not in (select hash from optout_hashes)"
+              if optout else "")
     con.execute(
         "insert into pseudonyms select distinct r.day, r.mac, pseudonym(r.mac, $ipad, $opad) "
         "from resolved as r anti join pseudonyms as p on p.day = r.day and p.mac = r.mac "
-        "where r.reason is null and r.day = $day", {"day": day, **pseudonym.hmac_pads(key)})
+        "where r.reason is null and r.day = $day" + denied,
+        {"day": day, **pseudonym.hmac_pads(key), **(optout or {})})
 
 
 def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: str, hint: date,
-                  key_for, events_sql: str, params: dict, emit, quarantine=None) -> dict:
+                  key_for, events_sql: str, params: dict, emit, quarantine=None, optout=None) -> dict:
     """Read a file block by block: each block's usable records, pseudonymised under key_for(day)
     (None: the day's key is destroyed, its records are quarantined), go to emit(day, events) as
-    the Arrow result of sql/<events_sql>.sql; quarantined records to quarantine(rows).
-    Returns the file's counts: records, ignored, quarantined by reason, devices by day."""
+    the Arrow result of sql/<events_sql>.sql; quarantined records to quarantine(rows); records of
+    devices on the opt-out denylist (optout.denylist) are dropped and counted.
+    Returns the file's counts: records, ignored, quarantined by reason, devices by day, opted out."""
     con.execute("create temp table pseudonyms (day date, mac ubigint, device ubigint)")
-    keys, reasons, records, ignored = {}, Counter(), 0, 0
+    keys, reasons, records, ignored, opted_out = {}, Counter(), 0, 0, 0
+    if optout:
+        con.register("optout_hashes", optout[0])
     for _ in sources.resolve_blocks(con, settings, registry, path, fmt, hint):
         days = [d for (d,) in con.execute(
             "select distinct day from resolved where reason is null order by day").fetchall()]
@@ -138,8 +146,12 @@ def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: 
                         "where reason is null and list_contains(?, day)", [closed])
         for day in days:
             if keys[day] is not None:
-                _pseudonymise(con, day, keys[day])
+                _pseudonymise(con, day, keys[day], optout and optout[1])
                 emit(day, lake.query(con, events_sql, {**params, "day": day}))
+        if optout:  # usable records left without a pseudonym: those of opted-out devices
+            opted_out += con.execute(
+                "select count(*) from resolved as r anti join pseudonyms as p "
+                "on p.day = r.day and p.mac = r.mac where r.reason is null").fetchall()[0][0]
         if quarantine is not None:
             rows = lake.query(con, "staging/quarantine", params)
             if rows.num_rows:
@@ -155,7 +167,7 @@ def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: 
         "select day, count(*), count(*) filter ((mac >> 40) & 2 = 2) from pseudonyms group by day"
     ).fetchall()}
     return {"records": records, "ignored": ignored, "quarantined": dict(sorted(reasons.items())),
-            "devices": devices}
+            "devices": devices, "opted_out": opted_out}
 
 
 @contextmanager
@@ -210,7 +222,8 @@ def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path
 
     try:
         counts = _stage_blocks(con, settings, registry, path, fmt, hint, key_for, "staging/events",
-                               {"source": fmt, "file_id": file_id}, emit, quarantine.write)
+                               {"source": fmt, "file_id": file_id}, emit, quarantine.write,
+                               optout.denylist(settings))
         by_day = {day: out.close() for day, out in sorted(events.items())}
         quarantine.close()
     finally:
@@ -218,7 +231,8 @@ def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path
             out.abort()  # after an error: no partial file (after close: nothing left to do)
     by_day = {day: n for day, n in by_day.items() if n}
     return FileResult(file_id, fmt, counts["records"], by_day, counts["quarantined"],
-                      counts["ignored"], {day: counts["devices"][day] for day in by_day})
+                      counts["ignored"], {day: counts["devices"][day] for day in by_day},
+                      counts["opted_out"])
 
 
 def parse_file(settings: Settings, registry: Registry, path: Path, fmt: str | None,
@@ -265,9 +279,9 @@ def _record(settings: Settings, result: FileResult) -> None:
                         [result.file_id, reason, n])
         con.execute(
             "update files set ingested_at = ?, format = ?, records = ?, quarantined = ?, "
-            "ignored = ? where file_id = ?",
+            "ignored = ?, opted_out = ? where file_id = ?",
             [catalog.now(), result.fmt, result.records, sum(result.quarantined.values()),
-             result.ignored, result.file_id])
+             result.ignored, result.opted_out, result.file_id])
 
 
 def ingest_one(settings: Settings, file_id: str, path: Path, hint: date,

@@ -15,14 +15,25 @@ def test_the_services_of_a_celery_deployment_are_there():
         "airflow-worker", "airflow-triggerer", "airflow-init"}
 
 
-def test_every_airflow_service_shares_image_secrets_and_volumes():
+def test_every_airflow_service_shares_image_and_secrets():
     for name, service in AIRFLOW.items():
         assert service["image"] == "wifi-footfall:latest", name
         env = service["environment"]
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
         assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "${AIRFLOW_JWT_SECRET:?set it in .env}", name
-        assert "lake:/data/lake" in service["volumes"] and "keystore:/data/keystore" in service["volumes"]
         assert env["FOOTFALL_KEYSTORE"] != env["FOOTFALL_HOME"], name
+
+
+def test_only_the_services_that_run_pipeline_code_mount_the_keystore_and_the_lake():
+    """Tasks run on the Celery workers; the init creates the folders. The api-server (the web UI),
+    the scheduler, the dag-processor and the triggerer never see raw logs or keys."""
+    mounting = {name for name, service in COMPOSE["services"].items()
+                if any(v.split(":")[0] in ("keystore", "lake") or "/data/" in v
+                       for v in service.get("volumes", []))}
+    assert mounting == {"airflow-worker", "airflow-init"}
+    for name in mounting:
+        volumes = COMPOSE["services"][name]["volumes"]
+        assert "lake:/data/lake" in volumes and "keystore:/data/keystore" in volumes, name
 
 
 def test_the_keystore_is_a_volume_of_its_own_and_services_have_health_checks():
