@@ -220,10 +220,11 @@ def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path
                                              / f"{file_id}.parquet")
         events[day].write(table)
 
+    with _RECORDING:  # files ingested at once read the catalog one at a time, too
+        denylist = optout.denylist(settings)
     try:
         counts = _stage_blocks(con, settings, registry, path, fmt, hint, key_for, "staging/events",
-                               {"source": fmt, "file_id": file_id}, emit, quarantine.write,
-                               optout.denylist(settings))
+                               {"source": fmt, "file_id": file_id}, emit, quarantine.write, denylist)
         by_day = {day: out.close() for day, out in sorted(events.items())}
         quarantine.close()
     finally:
