@@ -36,10 +36,26 @@ def last_complete_service_day(settings: Settings, moment: datetime) -> date:
 
 
 def day_of_run(settings: Settings, requested: str | None, moment: datetime) -> date:
-    """The service day a scheduled run processes: the one asked for, else the last complete one."""
+    """The service day a nightly run processes: the one asked for, else the last one that closed
+    at least the delivery grace before the run (at 05:00 on D+1, D: it closed at 04:00)."""
     if requested:
         return date.fromisoformat(requested)
-    return last_complete_service_day(settings, moment)
+    return last_complete_service_day(settings, moment - timedelta(minutes=settings.delivery_grace_minutes))
+
+
+def nightly_cron(settings: Settings) -> str:
+    """The nightly schedule as cron in local time: when a service day closes, plus the grace."""
+    hour, minute = divmod((settings.day_start_hour * 60 + settings.delivery_grace_minutes) % (24 * 60), 60)
+    return f"{minute} {hour} * * *"
+
+
+def quarter_of_run(settings: Settings, requested: str | None, moment: datetime) -> FiscalQuarter:
+    """The fiscal quarter a quarterly run publishes: the one asked for, else the last one whose
+    service days had all closed at the moment of the run."""
+    if requested:
+        return FiscalQuarter.parse(requested)
+    current = FiscalQuarter.of(service_day(settings, moment))
+    return FiscalQuarter.of(current.first_day - timedelta(days=1))
 
 
 @dataclass(frozen=True, order=True)
