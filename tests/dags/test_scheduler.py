@@ -178,7 +178,16 @@ def test_unpausing_runs_the_last_closed_day_only_and_a_quarter_without_nights_is
     assert "FY2024Q1 has no nightly marts for 91 of its 91 days: 2024-04-01..2024-06-30" in \
         airflow.log("footfall_quarterly", refused, "complete")
     assert not (airflow.settings.published / "FY2024Q1").exists()
-    assert [r["run_type"] for r in airflow.runs("footfall_quarterly")] == ["manual"]
+
+    waiting = airflow.trigger("footfall_quarterly", {"quarter": "FY2024Q1", "wait_hours": 1})
+    until("the quarter to wait for its nights", lambda: airflow.tasks(
+        "footfall_quarterly", waiting).get("complete") == "up_for_reschedule")
+    assert "91 of its 91 days: 2024-04-01..2024-06-30; waiting for their nights until" in \
+        airflow.log("footfall_quarterly", waiting, "complete")
+    airflow.api("PATCH", f"/api/v2/dags/footfall_quarterly/dagRuns/{quote(waiting, safe='')}",
+                {"state": "failed"})  # the operator gives up on it: the next run may start
+    assert airflow.finished("footfall_quarterly", waiting) == "failed"
+    assert [r["run_type"] for r in airflow.runs("footfall_quarterly")] == ["manual", "manual"]
 
 
 def cli_lake(root: Path, outbox: Path) -> Path:
