@@ -15,18 +15,17 @@ from datetime import timedelta
 from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
 
 from pipeline.alerts import log_failure  # logging only: light to parse
-from pipeline.calendar import nightly_cron
+from pipeline.calendar import nightly_cron, nightly_run_time
 from pipeline.config import load_settings
 
 MARTS = Asset("footfall://marts/daily")
 SETTINGS = load_settings()  # environment variables only: no file is read at parse time
-CRON = nightly_cron(SETTINGS)
-_HOUR, _MINUTE = int(CRON.split()[1]), int(CRON.split()[0])
+AT = nightly_run_time(SETTINGS).strftime("%H:%M")
 
 DOC = f"""{__doc__}
-**Schedule**: every day at {_HOUR:02d}:{_MINUTE:02d} {SETTINGS.tz}. Service day D runs from
-D {SETTINGS.day_start_hour:02d}:00 to D+1 {SETTINGS.day_start_hour:02d}:00; after a delivery grace
-of {SETTINGS.delivery_grace_minutes} min the run at D+1 {_HOUR:02d}:{_MINUTE:02d} processes D.
+**Schedule**: every day at {AT} {SETTINGS.tz}. Service day D runs from
+D {SETTINGS.day_start_hour:02d}:00 to D+1 {SETTINGS.day_start_hour:02d}:00; the first run at {AT}
+after it closed, a delivery grace of {SETTINGS.delivery_grace_minutes} min later, processes D.
 
 **No flood**: catchup is off and there is no start date, so unpausing runs the last closed day
 only. Days before that, or nights missed while Airflow was down, run as a backfill:
@@ -42,8 +41,8 @@ A run triggered while the DAG is paused waits in the queue: unpause the DAG.
 
 @dag(
     dag_id="footfall_nightly",
-    description=f"Daily at {_HOUR:02d}:{_MINUTE:02d} {SETTINGS.tz}: the service day that just closed",
-    schedule=CronTriggerTimetable(CRON, timezone=SETTINGS.tz, run_immediately=True),
+    description=f"Daily at {AT} {SETTINGS.tz}: the service day that just closed",
+    schedule=CronTriggerTimetable(nightly_cron(SETTINGS), timezone=SETTINGS.tz, run_immediately=True),
     catchup=False,  # history and missed nights: `airflow backfill create` (docs/operations.md)
     max_active_runs=2,  # days are independent: a lock per day and per file keeps them apart
     tags=["footfall", "nightly"],

@@ -235,7 +235,7 @@ def dotenv(path: Path, env: dict) -> dict:
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
             key, sep, value = line.strip().partition("=")
-            if sep and key.startswith("FOOTFALL_") and not key.startswith("#"):
+            if sep and key.startswith("FOOTFALL_"):
                 values[key] = value.strip().strip("'\"")
     return {**values, **env}
 

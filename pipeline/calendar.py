@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import jpholiday
 
@@ -43,10 +43,16 @@ def day_of_run(settings: Settings, requested: str | None, moment: datetime) -> d
     return last_complete_service_day(settings, moment - timedelta(minutes=settings.delivery_grace_minutes))
 
 
+def nightly_run_time(settings: Settings) -> time:
+    """When the nightly run starts, local time: the hour a service day closes, plus the grace."""
+    minutes = (settings.day_start_hour * 60 + settings.delivery_grace_minutes) % (24 * 60)
+    return time(*divmod(minutes, 60))
+
+
 def nightly_cron(settings: Settings) -> str:
-    """The nightly schedule as cron in local time: when a service day closes, plus the grace."""
-    hour, minute = divmod((settings.day_start_hour * 60 + settings.delivery_grace_minutes) % (24 * 60), 60)
-    return f"{minute} {hour} * * *"
+    """The nightly schedule as cron in local time (nightly_run_time every day)."""
+    at = nightly_run_time(settings)
+    return f"{at.minute} {at.hour} * * *"
 
 
 def quarter_of_run(settings: Settings, requested: str | None, moment: datetime) -> FiscalQuarter:

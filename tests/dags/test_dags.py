@@ -40,7 +40,8 @@ def test_the_dag_files_parse_with_the_schedule_of_the_settings(tmp_path):
     nightly, quarterly = parsed["dags"]["footfall_nightly"], parsed["dags"]["footfall_quarterly"]
     # day D closes at D+1 04:00 (FOOTFALL_DAY_START_HOUR); an hour's grace for the logs
     assert (nightly["cron"], nightly["tz"]) == ("0 5 * * *", "Asia/Tokyo")
-    assert "the run at D+1 05:00 processes D" in nightly["doc"]
+    assert "the first run at 05:00\nafter it closed, a delivery grace of 60 min later, processes D" \
+        in nightly["doc"]
     assert quarterly["cron"] == "0 6 5 1,4,7,10 *" and quarterly["tz"] == "Asia/Tokyo"
     # no flood on unpause: no catch-up from a start date
     assert [d["catchup"] for d in (nightly, quarterly)] == [False, False]
