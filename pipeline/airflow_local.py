@@ -177,7 +177,8 @@ class LocalAirflow:
                                     f"{error.read().decode(errors='replace')[:500]}") from None
 
     def stop(self, grace: float = 20) -> None:
-        """End every part and everything they started (task processes have groups of their own)."""
+        """End every process under this one: the parts and all they started (task processes make
+        groups of their own, so no process group holds them all); SIGKILL after the grace."""
         import psutil
 
         me = psutil.Process()
