@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import jpholiday
 
@@ -36,10 +36,32 @@ def last_complete_service_day(settings: Settings, moment: datetime) -> date:
 
 
 def day_of_run(settings: Settings, requested: str | None, moment: datetime) -> date:
-    """The service day a scheduled run processes: the one asked for, else the last complete one."""
+    """The service day a nightly run processes: the one asked for, else the last one that closed
+    at least the delivery grace before the run (at 05:00 on D+1, D: it closed at 04:00)."""
     if requested:
         return date.fromisoformat(requested)
-    return last_complete_service_day(settings, moment)
+    return last_complete_service_day(settings, moment - timedelta(minutes=settings.delivery_grace_minutes))
+
+
+def nightly_run_time(settings: Settings) -> time:
+    """When the nightly run starts, local time: the hour a service day closes, plus the grace."""
+    minutes = (settings.day_start_hour * 60 + settings.delivery_grace_minutes) % (24 * 60)
+    return time(*divmod(minutes, 60))
+
+
+def nightly_cron(settings: Settings) -> str:
+    """The nightly schedule as cron in local time (nightly_run_time every day)."""
+    at = nightly_run_time(settings)
+    return f"{at.minute} {at.hour} * * *"
+
+
+def quarter_of_run(settings: Settings, requested: str | None, moment: datetime) -> FiscalQuarter:
+    """The fiscal quarter a quarterly run publishes: the one asked for, else the last one whose
+    service days had all closed at the moment of the run."""
+    if requested:
+        return FiscalQuarter.parse(requested)
+    current = FiscalQuarter.of(service_day(settings, moment))
+    return FiscalQuarter.of(current.first_day - timedelta(days=1))
 
 
 @dataclass(frozen=True, order=True)

@@ -36,6 +36,7 @@ class Settings:
     registry: Path = SAMPLE_REGISTRY
     tz: str = "Asia/Tokyo"
     day_start_hour: int = 4  # the service day runs 04:00 -> 04:00 local time
+    delivery_grace_minutes: int = 60  # the night of a day starts this long after the day closed
     k: int = 10  # every published count covers at least k devices
     gap_s: int = 600  # events of one device at one site closer than this form one visit
     max_transit_s: int = 3600  # a move between sites slower than this is not a trip
@@ -70,6 +71,9 @@ class Settings:
             raise ValueError("FOOTFALL_STAGED_RETENTION_DAYS and FOOTFALL_KEY_GRACE_DAYS must be >= 0.")
         if not 0 <= self.day_start_hour < 24:
             raise ValueError(f"FOOTFALL_DAY_START_HOUR={self.day_start_hour} must be 0..23.")
+        if not 0 <= self.delivery_grace_minutes < 24 * 60:
+            raise ValueError(f"FOOTFALL_DELIVERY_GRACE_MINUTES={self.delivery_grace_minutes} must be "
+                             "0..1439 (less than a day).")
         ZoneInfo(self.tz)  # fails early on a misspelt zone
         if self.ingest_files < 1:
             raise ValueError(f"FOOTFALL_INGEST_FILES={self.ingest_files} must be >= 1.")
@@ -177,6 +181,7 @@ def load_settings(env: dict | None = None) -> Settings:
         registry=Path(env.get("FOOTFALL_REGISTRY") or SAMPLE_REGISTRY),
         tz=env.get("FOOTFALL_TZ") or "Asia/Tokyo",
         day_start_hour=_int(env, "FOOTFALL_DAY_START_HOUR", 4),
+        delivery_grace_minutes=_int(env, "FOOTFALL_DELIVERY_GRACE_MINUTES", 60),
         k=_int(env, "FOOTFALL_K", 10),
         gap_s=_int(env, "FOOTFALL_GAP_S", 600),
         max_transit_s=_int(env, "FOOTFALL_MAX_TRANSIT_S", 3600),

@@ -7,7 +7,7 @@ every fiscal year. A provision is counted in the fiscal year of the day it was m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from pipeline import catalog
 from pipeline.calendar import FiscalQuarter
@@ -86,3 +86,18 @@ def check_quarter(settings: Settings, quarter: FiscalQuarter, today: date) -> No
         raise LedgerError(f"{quarter} ended without any provision of flow-analysis data to the "
                           f"departments ({len(year.provisions)} of {TARGET} in FY{quarter.year} so "
                           "far): provide a release (`footfall provide`) and record it.")
+
+
+def check_last_quarter(settings: Settings, today: date) -> str:
+    """The quarterly run's KPI alert: raise when the quarter that ended last saw no provision
+    although the ledger was in use by then (a quarter that ended before the first provision ever
+    recorded is no alert); otherwise say what was checked."""
+    quarter = FiscalQuarter.of(FiscalQuarter.of(today).first_day - timedelta(days=1))
+    ended = datetime.combine(quarter.next().first_day, time(), tzinfo=settings.zone)
+    with catalog.connect(settings) as con:
+        earlier = con.execute("select count(*) from provisions where provided_at < ?",
+                              [ended]).fetchall()[0][0]
+    if not earlier:
+        return f"{quarter}: it ended before the first provision was recorded; nothing to check"
+    check_quarter(settings, quarter, today)
+    return f"{quarter}: at least one provision during the quarter"

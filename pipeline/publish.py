@@ -178,6 +178,23 @@ def _built_days(settings: Settings, quarter: FiscalQuarter) -> list[date]:
     return sorted({date.fromisoformat(Path(f).parent.name[4:]) for f in files})
 
 
+def missing_days(settings: Settings, quarter: FiscalQuarter) -> list[date]:
+    """The service days of a quarter whose marts were not built: what a complete release waits for."""
+    built = set(_built_days(settings, quarter))
+    return [day for day in quarter.days() if day not in built]
+
+
+def day_ranges(days: list[date]) -> str:
+    """Days as runs of consecutive dates, e.g. '2024-04-01..2024-04-03, 2024-04-07'."""
+    runs: list[list[date]] = []
+    for day in sorted(days):
+        if runs and (day - runs[-1][-1]).days == 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)
+
+
 def _previous_headline(settings: Settings, quarter: FiscalQuarter) -> dict:
     path = settings.published / str(quarter) / "manifest.json"
     return json.loads(path.read_text(encoding="utf-8")).get("headline", {}) if path.exists() else {}

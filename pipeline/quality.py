@@ -80,6 +80,11 @@ def _weekday_medians(settings: Settings, day: date) -> dict:
             for name in COMPARED}
 
 
+def usual_events(settings: Settings, day: date) -> float | None:
+    """The events usual on the day's weekday (the gate's median), None while there is no usual."""
+    return _weekday_medians(settings, day)["events_weekday_median"]
+
+
 def report(settings: Settings, day: date) -> dict:
     """Build, store and check the quality report of a processed day."""
     figures = {**_ingest_figures(settings, day), **_model_figures(settings, day),

@@ -35,6 +35,10 @@ class NoDataError(RuntimeError):
     """A stage found nothing to work on for the day."""
 
 
+class DayWithoutData(NoDataError):
+    """A service day with no data where none was expected: a night to skip, not a failure."""
+
+
 # Failures that a retry cannot mend: the input or the figures are wrong, not the machine.
 BAD_INPUT = (NoDataError, ingestion.IngestError, quality_report.QualityGateError,
              locks.DayBusyError)
@@ -76,6 +80,25 @@ def ingest(settings: Settings, day: date) -> dict:
     started = time.monotonic()
     figures = ingestion.ingest(settings)
     return _timed(settings, day, "ingest", started, figures)
+
+
+def data_check(settings: Settings, day: date) -> dict:
+    """Whether the day has staged events to build on (or is closed, its marts kept).
+
+    Without them, the quality gate decides: NoDataError when its weekday usually has events (the
+    night fails: data was expected), DayWithoutData when there is no usual yet (a night to skip)."""
+    events = lake.day_files(settings.events, day)
+    if events or _closed(settings, day):
+        return {"events_files": len(events), "closed": not events}
+    usual = quality_report.usual_events(settings, day)
+    if usual:
+        raise NoDataError(f"no staged events for service day {day}, where {usual:.0f} are usual on "
+                          f"its weekday (the quality gate): check the controllers' delivery into "
+                          f"{settings.inbox}, then rerun the day.")
+    raise DayWithoutData(f"no data for service day {day}: no log file landed so far holds events of "
+                         "it, and none was expected (its weekday has no usual figure yet, e.g. a day "
+                         "before the lake's first data). Skipped; to process it, deliver its logs "
+                         f"into {settings.inbox} and rerun the day.")
 
 
 def _closed(settings: Settings, day: date) -> bool:

@@ -162,3 +162,15 @@ def test_the_zip_is_deterministic_and_its_sha256_is_in_the_ledger(simulated_quar
     (sha,) = con.execute("select package_sha256 from releases where release = 'FY2024Q1'").fetchall()[0]
     con.close()
     assert sha == hashlib.sha256(first).hexdigest()
+
+
+def test_a_quarter_names_the_days_it_has_no_nights_for(simulated_quarter):
+    from datetime import date
+
+    from pipeline.publish import day_ranges, missing_days
+
+    settings, _, _ = simulated_quarter
+    missing = missing_days(settings, FiscalQuarter.parse("FY2024Q1"))
+    assert len(missing) == 91 - 7 and day_ranges(missing) == "2024-04-08..2024-06-30"
+    days = [date(2024, 4, 3), date(2024, 4, 1), date(2024, 4, 2), date(2024, 4, 9)]
+    assert day_ranges(days) == "2024-04-01..2024-04-03, 2024-04-09"

@@ -58,3 +58,14 @@ def test_the_kpi_command_exits_1_for_a_missed_year(released, monkeypatch):
     assert result.exit_code == 1  # FY2024 closed in March 2025 with one provision
     assert "FY2024: 1 / 4 provisions (MISSED)" in result.output
     assert "FY2024Q1, FY2024Q3, FY2024Q4" in result.output
+
+
+def test_the_quarterly_alert_waits_for_the_ledger_to_be_in_use(released):
+    # the first provision ever, on Jul 5: Apr-Jun lay before the ledger was in use, no alert
+    ledger.provide(released, "FY2024Q1", ["観光課"], at(2024, 7, 5))
+    assert "nothing to check" in ledger.check_last_quarter(released, date(2024, 7, 5))
+    # Jul-Sep saw that provision: the run of Oct 5 passes
+    assert "at least one provision" in ledger.check_last_quarter(released, date(2024, 10, 5))
+    # Oct-Dec saw none although the ledger was in use: the alert
+    with pytest.raises(ledger.LedgerError, match="FY2024Q3 ended without any provision"):
+        ledger.check_last_quarter(released, date(2025, 1, 5))

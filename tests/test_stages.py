@@ -198,3 +198,19 @@ def test_the_usual_weekday_needs_three_weeks_of_history(settings):
     assert quality._weekday_medians(settings, DAY)["events_weekday_median"] is None
     report(3, 32_000)
     assert quality._weekday_medians(settings, DAY)["events_weekday_median"] == 32_000
+
+
+def test_a_day_without_data_is_skipped_unless_its_weekday_usually_has_events(settings):
+    from pipeline import quality
+
+    with pytest.raises(stages.DayWithoutData, match=f"no data for service day {DAY}.*Skipped"):
+        stages.data_check(settings, DAY)
+    for weeks_back in (1, 2, 3):  # three earlier Mondays with events: data was expected
+        row = {name: 0 for name in quality.COMPARED} | {"events": 30_000}
+        lake.replace_partition(settings.marts / "quality", DAY - timedelta(weeks=weeks_back),
+                               {"part.parquet": pa.Table.from_pylist([row], quality.SCHEMA)})
+    with pytest.raises(stages.NoDataError, match="30000 are usual on its weekday") as raised:
+        stages.data_check(settings, DAY)
+    assert not isinstance(raised.value, stages.DayWithoutData)
+    stage_events(settings, session(1, "AP-X", 0, 30))
+    assert stages.data_check(settings, DAY) == {"events_files": 1, "closed": False}
