@@ -124,7 +124,10 @@ def footfall_nightly():
     stage("land")(day) >> files
     (ingest.partial(day=day).expand(file_id=files) >> has_data(day)
      >> stage("movement")(day) >> stage("marts", outlets=[MARTS])(day)
-     >> stage("quality")(day) >> stage("retention")(day))
+     >> stage("quality")(day)
+     # all_done: retention runs after a failed or skipped night too (raw data never outlives its
+     # policy because a gate failed or a day had no data)
+     >> stage("retention", trigger_rule="all_done")(day))
 
 
 footfall_nightly()

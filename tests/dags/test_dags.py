@@ -19,7 +19,8 @@ for dag_id in bag.dag_ids:
                     "start_date": str(dag.start_date), "description": dag.description,
                     "doc": dag.doc_md, "cron": dag.timetable.expression,
                     "tz": str(dag.timetable.timezone),
-                    "pools": {t.task_id: t.pool for t in dag.tasks}}
+                    "pools": {t.task_id: t.pool for t in dag.tasks},
+                    "rules": {t.task_id: getattr(t.trigger_rule, "value", t.trigger_rule) for t in dag.tasks}}
 print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()}, "dags": dags}))
 """
 
@@ -58,6 +59,12 @@ def test_only_the_duckdb_work_takes_the_duckdb_pool(tmp_path):
     dags = parse(tmp_path)["dags"]
     heavy = {task for d in dags.values() for task, pool in d["pools"].items() if pool == "duckdb"}
     assert heavy == {"land", "ingest", "movement", "marts", "quality", "retention", "publish"}
+
+
+def test_retention_runs_after_a_failed_or_skipped_night(tmp_path):
+    rules = parse(tmp_path)["dags"]["footfall_nightly"]["rules"]
+    assert rules["retention"] == "all_done"
+    assert rules["movement"] == "all_success"  # a skipped has_data skips the night's work
 
 
 def test_the_quarterly_dag_says_before_its_first_run_that_it_needs_recipients(tmp_path):
