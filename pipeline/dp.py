@@ -159,6 +159,18 @@ def privatize(settings: Settings, quarter, cells: dict[str, pa.Table], site_ids:
     }
 
 
+def refuse_downgrade(settings: Settings, quarter) -> None:
+    """Refuse to publish exact values of a quarter that went out with DP, or drew noise, before:
+    the exact version beside the noisy ones would undo the noise (found by an outside audit:
+    FOOTFALL_DP_EPSILON=0 republished a DP quarter exactly and its manifest forgot the budget)."""
+    drawn = any(r["release"] == str(quarter) for r in budget.draws(settings))
+    if drawn or _published_with_dp(settings, quarter):
+        raise budget.BudgetLedgerError(
+            f"{quarter} was released with differential privacy before: publishing it without DP "
+            "(FOOTFALL_DP_EPSILON=0) would put its exact counts beside the noisy ones. Publish it "
+            "with FOOTFALL_DP_EPSILON set; the budget ledger counts what every version spent.")
+
+
 def _published_with_dp(settings: Settings, quarter) -> bool:
     """Whether a version of the quarter went out with DP (its manifest says so)."""
     manifests = [settings.published / str(quarter) / "manifest.json",

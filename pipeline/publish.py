@@ -95,6 +95,8 @@ def build_tables(settings: Settings, quarter: FiscalQuarter) -> tuple[dict[str, 
         params = {**files, "k": settings.k, "days": len(days)}
         cells = {name: lake.query(con, f"release/cells/{name}", params) for name in CELLS}
         report = None
+        if not settings.dp_epsilon:
+            dp.refuse_downgrade(settings, quarter)
         if settings.dp_epsilon:
             sites = registry.sites.column("site_id").to_pylist()
             zones = sorted(set(registry.sites.column("zone_id").to_pylist()))
@@ -117,7 +119,8 @@ def guard(settings: Settings, quarter: FiscalQuarter, cells: dict[str, pa.Table]
     noisy = bool(settings.dp_epsilon)
     forced = {name: revision.forced(name, table.to_pylist(), earlier, settings.k, moved=not noisy)
               for name, table in cells.items() if name in suppression.GROUPS}
-    return suppression.apply(cells, forced, [] if noisy else earlier, settings.k)
+    cells = suppression.apply(cells, forced, [] if noisy else earlier, settings.k)
+    return cells if noisy else suppression.across_tables(cells, earlier, day_type)
 
 
 def disclose(con, cells: dict[str, pa.Table], params: dict) -> dict[str, pa.Table]:

@@ -174,6 +174,27 @@ def protect(cells: pa.Table, earlier: list[dict], k: int) -> pa.Table:
     return cells.append_column("total_hidden", pa.array(total, pa.bool_()))
 
 
+def across_tables(cells: dict[str, pa.Table], earlier: list[dict], day_type) -> dict[str, pa.Table]:
+    """Hide the profile cells that moved since an earlier version at a site and day type with a
+    hidden daily count: the profile's change less the shown daily changes would give the hidden
+    daily change (found by an outside audit: +15 device-hours against a shown +12 gave a hidden 3)."""
+    if "profile" not in cells or "daily" not in cells or not earlier:
+        return cells
+    hidden = {(r["site_id"], day_type(r["day"])) for r in cells["daily"].to_pylist()
+              if r["hidden_devices"] and not r["no_data"]}
+    before = defaultdict(set)
+    for version in earlier:
+        for old in version["footfall_profile"]:
+            before[tuple(old[key] for key in KEYS["profile"])].add(old["device_hours"])
+    rows = cells["profile"].to_pylist()
+    flags = [[r[flag(g)] for g in GROUPS["profile"]] for r in rows]
+    for r, f in zip(rows, flags):
+        olds = before.get(tuple(r[key] for key in KEYS["profile"]), set())
+        if (r["site_id"], r["day_type"]) in hidden and olds - {r["device_hours"]}:
+            f[0] = True
+    return {**cells, "profile": with_flags("profile", cells["profile"], flags)}
+
+
 def apply(cells: dict[str, pa.Table], forced: dict[str, list], earlier: list[dict], k: int) -> dict:
     """Every cells table with its hidden_<group> flags (primary rule, or forced by an earlier
     version: revision.forced), the daily cells also with the secondary rule against `earlier`."""

@@ -99,3 +99,14 @@ def test_a_dp_release_publishes_nothing_outside_its_budget(lake_copy):
     assert manifest["coverage"]["ap_uptime"] is None and manifest["coverage"]["quarantine_rate"] is None
     assert manifest["headline"]["ap_uptime"] is None
     assert "not published" in (release.path / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_dp_quarter_cannot_be_published_again_with_exact_values(lake_copy):
+    """The outside audit set FOOTFALL_DP_EPSILON=0 after DP releases: the exact counts went out
+    beside the noisy ones and the manifest forgot the budget. Now it is refused, and the release
+    published before stays as it was."""
+    noisy = publish(lake_copy.with_(dp_epsilon=1.0), QUARTER)
+    before = (noisy.path / "manifest.json").read_bytes()
+    with pytest.raises(budget.BudgetLedgerError, match="exact counts beside the noisy ones"):
+        publish(lake_copy.with_(dp_epsilon=0.0), QUARTER)
+    assert (noisy.path / "manifest.json").read_bytes() == before

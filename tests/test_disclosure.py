@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings as hsettings
 from hypothesis import strategies as st
 
 from pipeline import lake, revision, suppression
-from pipeline.calendar import FiscalQuarter
+from pipeline.calendar import FiscalQuarter, day_type
 from pipeline.publish import publish
 from tests.attacker import exposed, solve_daily
 from tests.conftest import make_settings
@@ -124,6 +124,50 @@ def test_late_logs_between_versions_give_nothing_away(tmp_path, registry, city):
     for site in sites:  # a site total that moved by a small count is not shown twice
         if totals[0][site] is not None and totals[1][site] is not None:
             assert totals[1][site] == totals[0][site] or abs(totals[1][site] - totals[0][site]) >= K
+
+
+def _crowd_at_ten(settings, registry, day, cells, site, extra):
+    """The marts of a day with `extra` late devices at `site`, all of them between 10 and 11."""
+    write_day(settings, registry, day, {**cells, site: cells[site] + extra})
+    hourly = pq.read_table(settings.marts / "footfall_hourly" / f"day={day}" / "part.parquet")
+    base = {(r["site_id"], r["hour_local"]): r["devices"] for r in _hourly(cells, registry)}
+    devices = [base[(s, h)] + (extra if (s, h) == (site, 10) else 0)
+               for s, h in zip(hourly.column("site_id").to_pylist(), hourly.column("hour_local").to_pylist())]
+    hourly = hourly.set_column(hourly.schema.get_field_index("devices"), "devices", pa.array(devices))
+    lake.replace_partition(settings.marts / "footfall_hourly", day, {"part.parquet": hourly})
+
+
+def _hourly(cells, registry) -> list[dict]:
+    return [{"site_id": s, "hour_local": h, "devices": max(1, n // 3)}
+            for s, n in cells.items() if n for h in range(8, 20)]
+
+
+def test_a_hidden_daily_change_cannot_be_read_from_the_profile(tmp_path, registry, city):
+    """The outside audit's attack: 12 late devices at a site on one weekday (shown: +12) and 3 on
+    another (hidden: moved by less than k), all between 10 and 11; the profile's +15 device-hours
+    at 10 less the shown +12 gave the hidden 3. A profile cell that moved at a site and day type
+    with a hidden daily count is hidden now."""
+    settings = make_settings(tmp_path)
+    sites, days = city
+    days = {d: dict(c) for d, c in list(days.items())[:14]}
+    first = tables(_publish_days(settings, registry, days, 14))
+    weekdays = [d for d in days if day_type(d) == "weekday"]
+    site = next(s for s in sites if all(days[d][s] >= K for d in weekdays[:2]))
+    (a, b) = weekdays[:2]
+    _crowd_at_ten(settings, registry, a, days[a], site, 12)
+    _crowd_at_ten(settings, registry, b, days[b], site, 3)
+    second = tables(publish(settings, QUARTER))
+    daily = {(r["day"], r["site_id"]): r["devices"] for r in second["footfall_daily"]}
+    assert daily[(b, site)] is None  # the change of 3 itself is hidden
+    profile = [{(r["site_id"], r["day_type"], r["hour_local"]): r["device_hours"]
+                for r in v["footfall_profile"]} for v in (first, second)]
+    cell = (site, "weekday", 10)
+    shown_daily_change = sum(daily[(d, site)] - days[d][site] for d in weekdays
+                             if daily.get((d, site)) is not None and d in (a, b))
+    if profile[0].get(cell) is not None and profile[1].get(cell) is not None:
+        pytest.fail(f"profile {profile[0][cell]} -> {profile[1][cell]} beside a shown daily change of "
+                    f"{shown_daily_change} gives the hidden one away")
+    assert_nothing_below_k(second)
 
 
 def test_a_sensitive_site_publishes_nothing_that_depends_on_its_visitors(tmp_path, registry, city):
