@@ -15,10 +15,10 @@ from datetime import date, timedelta
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import catalog, lake
+from pipeline import catalog, dependents, lake
 from pipeline.config import Settings
 
-WEEKS = 4
+WEEKS = dependents.WEEKS
 MIN_WEEKS = 3  # one or two days are no usual: after a New Year crowd, every day "collapses"
 COMPARED = ("events", "devices", "visits", "trips")
 SCHEMA = pa.schema([
@@ -85,6 +85,8 @@ def report(settings: Settings, day: date) -> dict:
     figures = {**_ingest_figures(settings, day), **_model_figures(settings, day),
                **_weekday_medians(settings, day)}
     table = pa.Table.from_pylist([figures], SCHEMA)
+    if dependents.changed(settings.marts / "quality", day, table, dependents.QUALITY_READ):
+        dependents.mark(settings, day, "quality")  # later weekdays compare with these figures
     lake.replace_partition(settings.marts / "quality", day, {"part.parquet": table})
     problems = []
     if figures["aps"] and figures["outage_aps"] / figures["aps"] > settings.gate_max_silent_share:
