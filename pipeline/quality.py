@@ -45,7 +45,8 @@ def _ingest_figures(settings: Settings, day: date) -> dict:
             "where f.year_hint = ? group by q.reason order by q.reason", [day]).fetchall())
     return {"events": int(events), "files": files, "quarantined": int(sum(reasons.values())),
             "quarantined_by_reason": json.dumps(reasons, sort_keys=True),
-            "randomised_share": round(randomised / macs, 4) if macs else None}
+            "randomised_share": round(randomised / macs, 4) if macs and randomised is not None
+            else None}  # unknown for file days restored from staged events (recovery)
 
 
 def _model_figures(settings: Settings, day: date) -> dict:

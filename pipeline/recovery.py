@@ -169,7 +169,11 @@ def _files(settings: Settings, con, rebuilt: Rebuilt) -> None:
             continue
         counts["landed" if file_id in landed else "purged"] += 1
     known_days = {(f, d) for f, d in con.execute("select file_id, day from file_days").fetchall()}
+    pending = {r[0] for r in con.execute("select file_id from files where ingested_at is null "
+                                         "and error is null").fetchall()}
     for file_id, by_day in events.items():
+        if file_id in pending:
+            continue  # ingested again by the next night, under the same keys: the same events
         for day, path in by_day.items():
             if (file_id, day) not in known_days:
                 devices = pc.count_distinct(pq.read_table(path, columns=["device"])["device"]).as_py()
@@ -178,8 +182,8 @@ def _files(settings: Settings, con, rebuilt: Rebuilt) -> None:
                 counts["days"] += 1
     if counts["landed"]:
         rebuilt.restored.append(f"{counts['landed']} landed file(s) from landing/ (checksummed "
-                                "again; ingested when their staged events or quarantine exist, "
-                                "else pending for the next night)")
+                                "again; the next night ingests again those whose days' keys are "
+                                "all there: the same events, exact counts)")
     if counts["purged"]:
         rebuilt.restored.append(f"{counts['purged']} file(s) from their staged events alone: the "
                                 "raw file was already purged, its name and checksum are unknown")
@@ -198,6 +202,8 @@ def _file_row(settings: Settings, con, file_id: str, raw: Path | None, events: d
     stamps = [p.stat().st_mtime for p in events.values()] + (
         [quarantine.stat().st_mtime] if quarantine.exists() else [])
     ingested = datetime.fromtimestamp(max(stamps), UTC) if stamps else None
+    if raw is not None and all(pseudonym.has_key(settings.keystore, day) for day in events):
+        ingested = None  # its raw file and keys are there: ingesting it again restores it exactly
     if raw is not None:
         sha = lake.sha256_file(raw)
         if sha[:16] != file_id:
