@@ -105,6 +105,19 @@ def destroy_key(keystore: Path, day: date) -> bool:
     return existed
 
 
+def remove_strays(keystore: Path) -> list[str]:
+    """Remove the half-made keys (.<day>.<pid>.<random>) of processes that are gone."""
+    from pipeline import sweep
+
+    removed = []
+    for stray in keystore.glob(".*.*.*") if keystore.is_dir() else []:
+        parts = stray.name.split(".")
+        if len(parts) == 4 and parts[2].isdigit() and not sweep.running(int(parts[2])):
+            stray.unlink(missing_ok=True)
+            removed.append(stray.name)
+    return removed
+
+
 def close_day(keystore: Path, day: date) -> None:
     """Write a day's tombstone (synced): no key can ever be made for it again."""
     _ensure_keystore(keystore)

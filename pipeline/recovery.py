@@ -43,6 +43,7 @@ def preflight(settings: Settings) -> list[str]:
     """Clear killed runs' leftovers, then check the catalog and the keystore against the lake;
     what the sweep did. Raises CatalogError or KeyLostError, each saying what to do."""
     swept = sweep.sweep(settings.home) if settings.home.exists() else []
+    swept += [f"keystore/{name}: removed" for name in pseudonym.remove_strays(settings.keystore)]
     if not settings.catalog.exists() and not catalog.lake_has_data(settings):
         return swept  # a new lake: the catalog is made on first use
     catalog.verify(settings)

@@ -86,6 +86,11 @@ def alive(who: str) -> bool:
     return now is not None and (now == int(start) or now == 0 or int(start) == 0)
 
 
+def running(pid: int) -> bool:
+    """Whether a process of this host with that id is running."""
+    return _start_time(pid) is not None
+
+
 def writing(path: Path) -> bool:
     """Whether a live writer is about to replace `path` (its temp file is beside it)."""
     for other in path.parent.glob(f".tmp-*-{path.name}.partial"):

@@ -27,7 +27,7 @@ def test_every_bit_of_a_footer_and_a_sweep_of_its_pages_is_found(tmp_path, day_l
     missed = []
     for offset, bit in offsets:
         kit.flip_bit(path, offset, bit)
-        if [d.path for d in integrity.scan(settings, DAY, DAY)] != [path]:
+        if [d.path for d in integrity.scan(settings, DAY, DAY, only=("marts/footfall_hourly",))] != [path]:
             missed.append((offset, bit))
         path.write_bytes(original)
     print(f"{len(offsets)} single-bit flips, {len(missed)} missed")
