@@ -9,6 +9,7 @@ a corrupt write-ahead log) stop every command with one line that says to run
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from datetime import date, datetime, UTC
 
 import duckdb
 
-from pipeline import lake, locks
+from pipeline import lake, locks, sweep
 from pipeline.config import Settings
 
 LOCK_WAIT_S = 120
@@ -116,6 +117,8 @@ def open_catalog(settings: Settings, rebuild: bool = False) -> duckdb.DuckDBPyCo
     if not rebuild and not settings.catalog.exists() and marker.exists() and lake_has_data(settings):
         raise CatalogError(f"the catalog {settings.catalog} is missing while the lake holds data "
                            f"(a deleted or lost file): {REPAIR}.")
+    if not settings.catalog.exists():
+        _create(settings)
     deadline = time.monotonic() + LOCK_WAIT_S
     while True:
         try:
@@ -144,6 +147,24 @@ def open_catalog(settings: Settings, rebuild: bool = False) -> duckdb.DuckDBPyCo
     if not marker.exists():
         lake.write_bytes(b"a catalog was made for this lake: its loss is an error\n", marker)
     return con
+
+
+def _create(settings: Settings) -> None:
+    """Make the catalog whole under a temp name, then link it into place: a process opening it
+    meanwhile never finds a half-made file (another process that won the race keeps its own)."""
+    tmp = sweep.temp_name(settings.catalog)
+    try:
+        con = duckdb.connect(str(tmp), config={"threads": 1, "autoinstall_known_extensions": False})
+        try:
+            con.execute(lake.sql_text("catalog/schema"))
+        finally:
+            con.close()
+        os.link(tmp, settings.catalog)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
 
 
 def verify(settings: Settings) -> None:
