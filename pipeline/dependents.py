@@ -37,10 +37,11 @@ QUALITY_READ = ("events", "devices", "visits", "trips")  # what a later day's re
 def changed(root: Path, day: date, new: pa.Table, columns) -> bool:
     """Whether the columns later days read differ between the day's partition and `new`."""
     files = lake.day_files(root, day)
-    if not files:
+    try:
+        old = pq.read_table(files[0], columns=list(columns)) if files else None
+    except (OSError, pa.ArrowException):  # damaged (a repair rebuilds it): take it as changed
         return True
-    old = pq.read_table(files[0], columns=list(columns))
-    return not old.equals(new.select(list(columns)).cast(old.schema))
+    return old is None or not old.equals(new.select(list(columns)).cast(old.schema))
 
 
 def later_days(day: date, what: str) -> list[date]:

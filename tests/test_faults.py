@@ -299,10 +299,11 @@ def test_a_bit_flip_anywhere_in_a_footer_is_found(lake_copy, victim):
     assert missed == []
 
 
-def test_a_footer_bit_flip_is_repaired_to_the_same_bytes(lake_copy):
+@pytest.mark.parametrize("table", ["footfall_daily", "ap_health"])
+def test_a_footer_bit_flip_is_repaired_to_the_same_bytes(lake_copy, table):
     settings = lake_copy
     before = _lake_bytes(settings)
-    path = settings.marts / "footfall_daily" / f"day={DAY}" / "part.parquet"
+    path = settings.marts / table / f"day={DAY}" / "part.parquet"
     span = kit.footer_span(path)
     kit.flip_bit(path, span.start + len(span) // 2, 3)
     assert kit.footfall(settings, "check").returncode == 1
