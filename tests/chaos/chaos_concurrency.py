@@ -18,6 +18,9 @@ from tests.test_concurrency import STAGE_BY_STAGE
 FIRST = date(2024, 4, 1)
 DAYS = [FIRST + timedelta(days=n) for n in range(9)]
 PAIRS = [(0, 1), (1, 2), (0, 7), (3, 4), (5, 6)]
+# A night purges the staged events of days `staged retention` before it (pipeline time): a week
+# apart, the later night would close the earlier day before it runs. Eight days keep both open.
+POLICY = {"FOOTFALL_STAGED_RETENTION_DAYS": "8"}
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +42,12 @@ def before_pair(tmp_path_factory, nine_days):
     def get(a: int, b: int):
         if (a, b) not in made:
             root = tmp_path_factory.mktemp(f"pair-{a}-{b}")
-            settings = make_settings(root / "before")
+            settings = make_settings(root / "before", **POLICY)
             shutil.copytree(nine_days, settings.inbox)
             for day in DAYS[:a]:
                 stages.nightly(settings, day)
             shutil.copytree(root / "before", root / "reference")
-            reference = make_settings(root / "reference")
+            reference = make_settings(root / "reference", **POLICY)
             for day in (DAYS[a], DAYS[b]):
                 stages.nightly(reference, day)
             made[(a, b)] = root / "before", kit.marts_bytes(reference)
@@ -59,9 +62,10 @@ def _pair(settings, a, b, how: str):
         stages.nightly(settings, a)
         return
     if how == "cli":
-        runs = [kit.start(settings, "nightly", "--day", day) for day in (b, a)]
+        runs = [kit.start(settings, "nightly", "--day", day, **POLICY) for day in (b, a)]
     else:
-        runs = [subprocess.Popen([sys.executable, "-c", STAGE_BY_STAGE, str(day)], env=kit.env(settings),
+        runs = [subprocess.Popen([sys.executable, "-c", STAGE_BY_STAGE, str(day)],
+                                 env=kit.env(settings, **POLICY),
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 for day in (b, a)]
     for run in runs:
@@ -76,7 +80,7 @@ def test_a_pair_of_nights_ends_as_nights_in_order(tmp_path, before_pair, pair, h
     shutil.copytree(before / "var", tmp_path / "var", symlinks=True)
     if (before / "keystore").exists():
         shutil.copytree(before / "keystore", tmp_path / "keystore")
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, **POLICY)
     _pair(settings, DAYS[pair[0]], DAYS[pair[1]], how)
     assert kit.marts_bytes(settings) == reference
     assert kit.leftovers(settings) == []
