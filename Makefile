@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lock vendor browser airflow bench accuracy fuzz soak clean
+.PHONY: demo test lint lock vendor browser airflow bench accuracy fuzz soak chaos clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -78,6 +78,13 @@ fuzz: $(STAMP)
 
 soak: $(STAMP)
 	$(BIN)/python benchmarks/soak.py
+
+# The fault-injection suite (not part of `make test`, whose tests/test_faults.py, test_recovery.py
+# and test_concurrency.py hold a fast sample): a night killed at every rename and key step and at
+# random moments, pairs of nights at once both ways, a small filesystem that fills (a tmpfs when
+# run as root, else a file-size limit), every bit of a footer flipped, the catalog damaged and lost.
+chaos: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/chaos/chaos_*.py
 
 clean:
 	rm -rf var keystore .pytest_cache

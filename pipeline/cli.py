@@ -64,16 +64,27 @@ def _known_errors():
     from pipeline.integrity import CorruptPartitionError
     from pipeline.optout import OptOutKeyError
     from pipeline.budget import BudgetLedgerError
-    return (NothingToPublishError, KeyDestroyedError, RegistryError, UnknownFormatError,
+    from pipeline.catalog import CatalogError
+    from pipeline.locks import DayBusyError
+    from pipeline.pseudonym import KeyLostError
+    from pipeline.ledger import LedgerError
+    return (LedgerError, NothingToPublishError, KeyDestroyedError, RegistryError, UnknownFormatError,
             NoDataError, FileNotFoundError, IngestError, QualityGateError, DiskFullError,
-            CorruptPartitionError, MemoryLimitError, OptOutKeyError, BudgetLedgerError)
+            CorruptPartitionError, MemoryLimitError, CatalogError, DayBusyError, KeyLostError,
+            OptOutKeyError, BudgetLedgerError)
 
 
-def _run(func, *args):
+def _run(func, *args, checked: bool = True):
+    """Run a command's function, its known errors as one line; checked: after the start-of-run
+    checks (leftovers of killed runs, the catalog and the keystore against the lake)."""
     from pipeline.lake import disk_guard
+    from pipeline.recovery import preflight
 
+    settings = load_settings()
     try:
-        with disk_guard(f"footfall {func.__name__}", load_settings().home):
+        with disk_guard(f"footfall {func.__name__}", settings.home):
+            if checked:
+                preflight(settings)
             return func(*args)
     except _known_errors() as error:
         _fail(str(error))
@@ -86,14 +97,13 @@ def ingest(
                                                "YYYY-MM-DD (year for formats without one).")] = None,
 ) -> None:
     """Land log files (checksummed; a file seen before is skipped) and ingest them."""
-    from pipeline import ingest as ingestion
+    from pipeline import stages
 
     settings = load_settings()
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         _fail(f"no such file: {', '.join(missing)}")
-    landed = _run(ingestion.land, settings, paths, _day(day) if day else None)
-    totals = _run(ingestion.ingest, settings)
+    landed, totals = _run(stages.ingest_paths, settings, paths, _day(day) if day else None)
     typer.echo(f"landed {len(landed)} new file(s); ingested {totals['files']}: "
                f"{totals['events']:,} events, {totals['quarantined']:,} quarantined, "
                f"days {', '.join(totals['days']) or '-'}")
@@ -198,7 +208,7 @@ def registry_show(
     """List the sites and access points in force (on a day, or the latest)."""
     from pipeline.registry import registry_for
 
-    registry = registry_for(load_settings(), _day(day) if day else None)
+    registry = _run(registry_for, load_settings(), _day(day) if day else None)
     aps: dict[str, list[str]] = {}
     for ap in registry.aps.to_pylist():
         aps.setdefault(ap["site_id"], []).append(f"{ap['ap_id']} ({ap['ap_name']})")
@@ -252,7 +262,7 @@ def nightly(day: Annotated[str, typer.Option(help="Service day to process, YYYY-
     """Run the night of one service day: land the inbox -> ingest -> visits and trips -> marts."""
     from pipeline import stages
 
-    figures = _run(stages.nightly, load_settings(), _day(day))
+    figures = _run(stages.nightly, load_settings(), _day(day), checked=False)  # it checks itself
     q = figures["quality"]
     if q.get("closed"):
         typer.echo(f"{day}: closed (its pseudonymised data is past retention); aggregates kept")
@@ -268,31 +278,25 @@ def nightly(day: Annotated[str, typer.Option(help="Service day to process, YYYY-
 def check(
     first: Annotated[str | None, typer.Option(help="First service day, YYYY-MM-DD.")] = None,
     last: Annotated[str | None, typer.Option(help="Last service day, YYYY-MM-DD.")] = None,
-    repair: Annotated[bool, typer.Option(help="Rebuild corrupt partitions from the layer below.")] = False,
+    repair: Annotated[bool, typer.Option(help="Rebuild the catalog and corrupt partitions.")] = False,
 ) -> None:
-    """Read every Parquet partition against its checksums; exit 1 while any is corrupt.
+    """Check the lake; exit 1 while anything is wrong: leftovers of killed runs (cleared), the
+    catalog against the lake and the keystore, every partition file against the sha256 recorded
+    when it was written (older files: their page checksums).
 
-    With --repair a corrupt day is rebuilt from its raw log (while retention keeps it) or its
-    staged events; what cannot be rebuilt is set aside as *.parquet.corrupt, to restore from backup.
+    With --repair a lost or damaged catalog is rebuilt from the lake (what it could not restore
+    is listed), days whose keys are lost are closed, and a corrupt day is rebuilt from its raw log
+    (while retention keeps it) or its staged events; what cannot be rebuilt is set aside as
+    *.parquet.corrupt, to restore from backup.
     """
-    from pipeline import integrity
+    from pipeline import checkup
 
     settings = load_settings()
     first_day, last_day = _day(first) if first else date.min, _day(last) if last else date.max
-    if repair:
-        outcome = _run(integrity.repair, settings, first_day, last_day)
-    else:
-        outcome = integrity.Outcome(found=integrity.scan(settings, first_day, last_day))
-    for damage in outcome.found:
-        status = ("rebuilt" if damage in outcome.rebuilt else
-                  f"LOST, set aside: {outcome.lost[damage]}" if damage in outcome.lost else "corrupt")
-        typer.echo(f"{damage}: {status}")
-    aside = integrity.set_aside(settings)
-    for path in aside:
-        typer.echo(f"set aside, restore from a backup: {path.relative_to(settings.home)}")
-    typer.echo(f"{len(outcome.found)} corrupt partition file(s) found, {len(outcome.rebuilt)} rebuilt, "
-               f"{len(aside)} set aside")
-    if (set(outcome.found) - set(outcome.rebuilt)) or aside:
+    result = _run(checkup.check, settings, first_day, last_day, repair, checked=False)
+    for line in result.lines:
+        typer.echo(line)
+    if result.failed:
         raise typer.Exit(1)
 
 
@@ -325,10 +329,7 @@ def provide(
 
     settings = load_settings()
     when = datetime.combine(_day(at), clock(12), tzinfo=settings.zone) if at else None
-    try:
-        row = ledger.provide(settings, release, to, when)
-    except ledger.LedgerError as error:
-        _fail(str(error))
+    row = _run(ledger.provide, settings, release, to, when)
     typer.echo(f"provided {row[0]} to {row[1]} (package sha256 {row[3][:16]}…)")
 
 
@@ -339,7 +340,7 @@ def kpi(fy: Annotated[int | None, typer.Option(help="Fiscal year (FY2024 = Apr 2
     from pipeline import ledger
 
     settings = load_settings()
-    years = ledger.kpi(settings, date.today(), fy)
+    years = _run(ledger.kpi, settings, date.today(), fy)
     if not years:
         typer.echo("no release or provision recorded yet")
     failed = False
@@ -429,7 +430,7 @@ def demo(
             raise files if simulated is None else RuntimeError(f"simulated {simulated}, not {day}")
         for path in files:
             path.replace(settings.inbox / path.name)
-        night = _run(stages.nightly, settings, day)
+        night = _run(stages.nightly, settings, day, checked=False)
         totals["events"] += night["ingest"]["events"]
         for key in ("devices", "visits", "trips"):
             totals[key] += night["movement"][key]

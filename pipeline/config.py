@@ -170,6 +170,18 @@ def _float(env, name, default):
         raise ValueError(f"{name}={value!r} is not a number.") from None
 
 
+def fault_plan(env: dict | None = None) -> tuple[str, int] | None:
+    """The fault the chaos suite injects (FOOTFALL_FAULT=<point>@<n>: be killed the n-th time a
+    point of that name is reached), or None: never set in production."""
+    value = (os.environ if env is None else env).get("FOOTFALL_FAULT") or ""
+    name, _, count = value.partition("@")
+    if not name:
+        return None
+    if not count.isdigit() or int(count) < 1:
+        raise ValueError(f"FOOTFALL_FAULT={value!r}: write it as <point>@<n>, n >= 1.")
+    return name, int(count)
+
+
 def load_settings(env: dict | None = None) -> Settings:
     """Build the settings from FOOTFALL_* environment variables (defaults: ./var, ./keystore)."""
     env = os.environ if env is None else env

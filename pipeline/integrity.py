@@ -1,5 +1,7 @@
-"""Corrupt Parquet partitions: found by reading every page against its checksum, rebuilt from the
-layer below while that still exists, reported when retention has removed it.
+"""Corrupt Parquet partitions: found by their whole-file sha256 (recorded beside each file when it
+was written: damage anywhere, footer included) or, for a file written before checksums were
+recorded, by reading every page against its checksum; rebuilt from the layer below while that
+still exists, reported when retention has removed it.
 
 The layers of a day: staged events (rebuilt by ingesting the landed raw file again under the day's
 key), then visits and trips, then the marts (both rebuilt from the events by the night's stages).
@@ -17,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import catalog, locks, pseudonym
+from pipeline import catalog, lake, locks, pseudonym, sweep
 from pipeline.config import Settings
 from pipeline.privacy import mask_macs
 
@@ -50,7 +52,20 @@ class Outcome:
 
 
 def verify(path: Path) -> str | None:
-    """Why a Parquet file is unreadable (footer, pages, checksums), or None when it is sound.
+    """Why a Parquet file is damaged, or None when it is sound: its bytes against the sha256
+    recorded when it was written, else (none recorded) its pages against their checksums."""
+    expected = lake.recorded_sha256(path)
+    if expected is None:
+        return readable(path)
+    actual = lake.sha256_file(path)
+    if actual == expected or sweep.writing(path):  # a live writer is between its two renames
+        return None
+    return (f"its bytes differ from those written (sha256 {actual[:12]}..., recorded "
+            f"{expected[:12]}...): damaged on disk")
+
+
+def readable(path: Path) -> str | None:
+    """Why a Parquet file cannot be read (footer, pages, page checksums), or None.
 
     Row group by row group: memory stays that of one row group."""
     try:
@@ -80,7 +95,7 @@ def scan(settings: Settings, first: date, last: date, only: tuple[str, ...] | No
         for part in sorted(root.glob("day=*")):
             day = date.fromisoformat(part.name[4:])
             if first <= day <= last:
-                for path in sorted(part.glob("*.parquet")):
+                for path in lake.committed(part):
                     if (reason := verify(path)) is not None:
                         found.append(Damage(table, day, path, reason))
     return found
@@ -109,18 +124,21 @@ def _repair_day(settings: Settings, day: date, damaged: list[Damage], outcome: O
     if any(why.values()):
         lost = {d: why.get(d) or "the staged events it is built from are corrupt and cannot be made "
                 "again" for d in damaged}
-    elif not events and not any(settings.events.glob(f"day={day.isoformat()}/*.parquet")):
+    elif not events and not lake.day_files(settings.events, day):
         lost = {d: f"the staged events of the day were removed by retention "
                    f"({settings.staged_retention_days} days)" for d in damaged}
     if lost:
         for d, reason in lost.items():
             # set aside, out of every reader's glob: the day counts as without data until restored
-            d.path.rename(d.path.with_name(d.path.name + CORRUPT))
+            aside = d.path.rename(d.path.with_name(d.path.name + CORRUPT))
+            if lake.sidecar(d.path).exists():
+                lake.sidecar(d.path).rename(lake.sidecar(aside))
             log.error("%s cannot be rebuilt (%s); set aside as %s%s", d, reason, d.path.name, CORRUPT)
         outcome.lost.update(lost)
         return
     for d in events:
         d.path.unlink()
+        lake.sidecar(d.path).unlink(missing_ok=True)
         with catalog.connect(settings) as con:
             con.execute("update files set ingested_at = null where file_id = ?", [d.path.stem])
     steps = (["ingest"] if events else []) + ["movement", "marts", "quality"]
@@ -147,6 +165,23 @@ def repair(settings: Settings, first: date, last: date, *, only: tuple[str, ...]
             with locks.day_lock(settings, day):
                 _repair_day(settings, day, damaged, outcome)
     return outcome
+
+
+def unverified(settings: Settings, first: date, last: date) -> list[Path]:
+    """Partition files with no recorded checksum (written by an older version)."""
+    return [path for root in tables(settings).values() for part in sorted(root.glob("day=*"))
+            if first.isoformat() <= part.name[4:] <= last.isoformat()
+            for path in lake.committed(part) if lake.recorded_sha256(path) is None]
+
+
+def record_missing(settings: Settings, first: date, last: date) -> list[Path]:
+    """Record the checksum of every file without one whose pages all read soundly."""
+    done = []
+    for path in unverified(settings, first, last):
+        if readable(path) is None:
+            lake.record_sha256(path)
+            done.append(path)
+    return done
 
 
 def set_aside(settings: Settings) -> list[Path]:

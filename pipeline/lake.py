@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import shutil
 import threading
-import uuid
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -17,9 +15,14 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline import faults, sweep
+from pipeline.atomic import (commit, exchange, record_sha256, recorded_sha256,  # noqa: F401
+                             sha256_file, sidecar)
 from pipeline.config import SQL_DIR, Settings
 
-# Fixed writer settings (a rerun writes the same bytes); page checksums let a corrupt page be found.
+# Fixed writer settings (a rerun writes the same bytes); page checksums let a corrupt page be found,
+# and each file of a day partition has its whole-file sha256 beside it (<name>.sha256, written
+# before the file is renamed into place), so that damage anywhere, footer included, is found.
 PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, row_group_size=256_000,
                        write_page_checksum=True)
 
@@ -126,10 +129,11 @@ class ParquetStream:
     """A Parquet file written as its rows arrive (tables or record batches, in order), in row
     groups of exactly PARQUET_OPTIONS["row_group_size"] rows: the bytes depend on the rows only,
     not on how they were batched. Atomic: `close` puts the file in place (a file only when it
-    got rows), `abort` (or an error inside `with`) leaves nothing."""
+    got rows), `abort` (or an error inside `with`) leaves nothing. checksum: record the file's
+    sha256 beside it (default: when it lies in a day partition)."""
 
-    def __init__(self, path: Path):
-        self.path, self.rows = path, 0
+    def __init__(self, path: Path, checksum: bool | None = None):
+        self.path, self.rows, self.checksum = path, 0, checksum
         self._tmp, self._writer, self._pending, self._held = None, None, [], 0
         self._size = PARQUET_OPTIONS["row_group_size"]
 
@@ -146,7 +150,7 @@ class ParquetStream:
     def _group(self, table: pa.Table) -> None:
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._tmp = _tmp_name(self.path)
+            self._tmp = sweep.temp_name(self.path)
             options = {k: v for k, v in PARQUET_OPTIONS.items() if k != "row_group_size"}
             self._writer = pq.ParquetWriter(self._tmp, table.schema, **options)
         self._writer.write_table(table.combine_chunks(), row_group_size=self._size)
@@ -161,7 +165,7 @@ class ParquetStream:
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None
-                _fsync_replace(self._tmp, self.path)
+                commit(self._tmp, self.path, self.checksum)
         finally:
             self.abort()  # after the rename: nothing left to remove
         return self.rows
@@ -183,47 +187,31 @@ class ParquetStream:
             self.abort()
 
 
-def _fsync_replace(tmp: Path, path: Path) -> None:
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def _tmp_name(path: Path) -> Path:
-    return path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
-
-
-def write_parquet(table: pa.Table, path: Path, sort_by: list[str] | None = None) -> Path:
-    """Write a table atomically (temp name, fsync, rename) with fixed writer settings."""
+def write_parquet(table: pa.Table, path: Path, sort_by: list[str] | None = None,
+                  checksum: bool | None = None) -> Path:
+    """Write a table atomically (temp name, fsync, rename) with fixed writer settings; its
+    checksum beside it when it lies in a day partition (or `checksum` says so)."""
     if sort_by:
         table = table.sort_by([(c, "ascending") for c in sort_by])
     # one chunk per column: pages would otherwise follow how the rows happened to be batched
     table = table.combine_chunks()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_name(path)
+    tmp = sweep.temp_name(path)
     try:
         pq.write_table(table, tmp, **PARQUET_OPTIONS)
-        _fsync_replace(tmp, path)
+        commit(tmp, path, checksum)
     finally:
         tmp.unlink(missing_ok=True)
     return path
 
 
-def sha256_file(path: Path) -> str:
-    """The sha256 of a file, read in blocks (landed logs can be gigabytes)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_bytes(data: bytes, path: Path) -> Path:
     """Write a file atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_name(path)
+    tmp = sweep.temp_name(path)
     try:
         tmp.write_bytes(data)
+        faults.point("rename.bytes")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -231,44 +219,36 @@ def write_bytes(data: bytes, path: Path) -> Path:
 
 
 def replace_partition(root: Path, day: date, files: dict[str, pa.Table], sort_by=None) -> Path:
-    """Replace a whole day partition: build it aside, then swap it in with renames."""
+    """Replace a whole day partition: build it aside (each file with its checksum), then swap it
+    in at once (an atomic exchange where the filesystem has one: a reader sees the old partition
+    or the new, never none; else two renames, which the sweep rolls back if cut in half)."""
     final = root / f"day={day.isoformat()}"
-    staging = root / f".tmp-{uuid.uuid4().hex}-day={day.isoformat()}"
+    staging = sweep.temp_name(final)
     try:
         for name, table in files.items():
-            write_parquet(table, staging / name, sort_by)
-        old = None
-        if final.exists():
-            old = root / f".old-{uuid.uuid4().hex}-day={day.isoformat()}"
+            write_parquet(table, staging / name, sort_by, checksum=True)
+        faults.point("rename.partition")
+        if not final.exists():
+            os.replace(staging, final)
+        elif not exchange(staging, final):  # exchanged: staging holds the old one, removed below
+            old = sweep.temp_name(final, "old")
             os.replace(final, old)
-        os.replace(staging, final)
-        if old:
+            faults.point("rename.partition")
+            os.replace(staging, final)
             shutil.rmtree(old)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return final
 
 
-def remove_orphans(root: Path, older_than_s: float = 3600) -> list[Path]:
-    """Remove temp files and folders (.tmp-*, .old-*) a killed writer left, older than an hour
-    (a live writer's are seconds old)."""
-    import time
-
-    removed = []
-    cutoff = time.time() - older_than_s
-    for path in list(root.rglob(".tmp-*")) + list(root.rglob(".old-*")):
-        try:
-            if path.lstat().st_mtime < cutoff:
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
-                removed.append(path)
-        except FileNotFoundError:
-            continue
-    return removed
+def committed(folder: Path) -> list[Path]:
+    """The Parquet files in place in a folder, sorted: never a temp file (dot names)."""
+    return sorted(p for p in folder.glob("*.parquet") if not p.name.startswith("."))
 
 
 def day_files(root: Path, day: date) -> list[str]:
     """The Parquet files of one day partition, sorted (empty when the day has none)."""
-    return sorted(str(p) for p in (root / f"day={day.isoformat()}").glob("*.parquet"))
+    return [str(p) for p in committed(root / f"day={day.isoformat()}")]
 
 
 def read_days(con, root: Path, first: date, last: date, schema: pa.Schema) -> pa.Table:
@@ -286,5 +266,5 @@ def range_files(root: Path, first: date, last: date) -> list[str]:
     out = []
     for part in sorted(root.glob("day=*")):
         if first.isoformat() <= part.name[4:] <= last.isoformat():
-            out.extend(str(p) for p in sorted(part.glob("*.parquet")))
+            out.extend(str(p) for p in committed(part))
     return out

@@ -4,8 +4,10 @@ The denylist holds no MAC: only the first 8 bytes of HMAC-SHA256 under an opt-ou
 the keystore (optout.key, 0600), long-lived and apart from the daily keys (retention never touches
 it). Ingestion computes the same hash for every new MAC of a day and gives no pseudonym to a listed
 one, so its records are never staged, quarantined or counted as devices: the file's catalog row
-counts them (files.opted_out), nothing more. A denylist without its key stops ingestion
-(OptOutKeyError): counting the listed devices again would break the promise silently.
+counts them (files.opted_out), nothing more. The hashes are kept twice: in the catalog, and in
+keystore/optout.list beside the key, which outlives a lost or rebuilt catalog. A denylist without
+its key stops ingestion (OptOutKeyError): counting the listed devices again would break the
+promise silently.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pipeline import catalog, pseudonym
 from pipeline.config import Settings
 
 KEY_NAME = "optout.key"
+LIST_NAME = "optout.list"  # the denylist's keyed hashes, one hex per line, append-only
 _SEPARATORS = re.compile(r"[\s:.\-]")
 
 
@@ -57,28 +60,62 @@ def _key(settings: Settings, create: bool) -> bytes | None:
     return path.read_bytes() if path.exists() else None
 
 
+def _list_path(settings: Settings) -> Path:
+    return settings.keystore / LIST_NAME
+
+
+def _listed(settings: Settings) -> set[int]:
+    """The hashes of the denylist file (the record that outlives a lost catalog)."""
+    path = _list_path(settings)
+    if not path.exists():
+        return set()
+    return {int(line, 16) for line in path.read_text(encoding="ascii").split() if line}
+
+
+def _synced(settings: Settings, con) -> list[int]:
+    """Every listed hash, file and catalog made to agree (a rebuilt catalog starts empty; a file
+    lost while the catalog kept its rows is written again)."""
+    in_catalog = {r[0] for r in con.execute("select hash from optout").fetchall()}
+    in_file = _listed(settings)
+    for value in sorted(in_file - in_catalog):
+        con.execute("insert or ignore into optout values (?, ?)", [value, catalog.now()])
+    if in_catalog - in_file:
+        _append(settings, sorted(in_catalog - in_file))
+    return sorted(in_file | in_catalog)
+
+
+def _append(settings: Settings, hashes: list[int]) -> None:
+    settings.keystore.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(_list_path(settings), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="ascii") as handle:
+        handle.write("".join(f"{value:016x}\n" for value in hashes))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def add(settings: Settings, macs: list[int]) -> int:
     """Add devices to the denylist (their keyed hashes); the number newly added."""
     key = _key(settings, create=True)
-    hashes = sorted({pseudonym.pseudonym(key, mac) for mac in macs})
+    hashes = {pseudonym.pseudonym(key, mac) for mac in macs}
     with catalog.connect(settings) as con:
-        before = con.execute("select count(*) from optout").fetchall()[0][0]
-        for value in hashes:
+        before = set(_synced(settings, con))
+        new = sorted(hashes - before)
+        _append(settings, new)  # the file first: it is what survives a lost catalog
+        for value in new:
             con.execute("insert or ignore into optout values (?, ?)", [value, catalog.now()])
-        after = con.execute("select count(*) from optout").fetchall()[0][0]
-    return after - before
+    return len(new)
 
 
 def count(settings: Settings) -> int:
     """How many devices are on the denylist."""
     with catalog.connect(settings) as con:
-        return con.execute("select count(*) from optout").fetchall()[0][0]
+        return len(_synced(settings, con))
 
 
 def denylist(settings: Settings) -> tuple[pa.Table, dict] | None:
     """The hashes and the key's HMAC pads for ingestion, or None when nobody opted out."""
     with catalog.connect(settings) as con:
-        hashes = [r[0] for r in con.execute("select hash from optout order by hash").fetchall()]
+        hashes = _synced(settings, con)
     if not hashes:
         return None
     key = _key(settings, create=False)

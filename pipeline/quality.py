@@ -15,10 +15,10 @@ from datetime import date, timedelta
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import catalog, lake
+from pipeline import catalog, dependents, lake
 from pipeline.config import Settings
 
-WEEKS = 4
+WEEKS = dependents.WEEKS
 MIN_WEEKS = 3  # one or two days are no usual: after a New Year crowd, every day "collapses"
 COMPARED = ("events", "devices", "visits", "trips")
 SCHEMA = pa.schema([
@@ -45,7 +45,8 @@ def _ingest_figures(settings: Settings, day: date) -> dict:
             "where f.year_hint = ? group by q.reason order by q.reason", [day]).fetchall())
     return {"events": int(events), "files": files, "quarantined": int(sum(reasons.values())),
             "quarantined_by_reason": json.dumps(reasons, sort_keys=True),
-            "randomised_share": round(randomised / macs, 4) if macs else None}
+            "randomised_share": round(randomised / macs, 4) if macs and randomised is not None
+            else None}  # unknown for file days restored from staged events (recovery)
 
 
 def _model_figures(settings: Settings, day: date) -> dict:
@@ -90,6 +91,8 @@ def report(settings: Settings, day: date) -> dict:
     figures = {**_ingest_figures(settings, day), **_model_figures(settings, day),
                **_weekday_medians(settings, day)}
     table = pa.Table.from_pylist([figures], SCHEMA)
+    if dependents.changed(settings.marts / "quality", day, table, dependents.QUALITY_READ):
+        dependents.mark(settings, day, "quality")  # later weekdays compare with these figures
     lake.replace_partition(settings.marts / "quality", day, {"part.parquet": table})
     problems = []
     if figures["aps"] and figures["outage_aps"] / figures["aps"] > settings.gate_max_silent_share:

@@ -28,8 +28,9 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from pipeline import catalog, lake, pseudonym
+from pipeline import catalog, pseudonym
 from pipeline.config import Settings
+from pipeline.sweep import sweep as sweep_lake
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ def purge_staged(settings: Settings, day: date) -> list[str]:
 
 def sweep(settings: Settings) -> list[str]:
     """Temp files of killed writers (lake and keystore) and old spill files."""
-    removed = [str(p) for p in lake.remove_orphans(settings.home, TEMP_MAX_AGE_S)]
+    removed = sweep_lake(settings.home)  # dead writers only: a live writer's temp files stay
     # pseudonym.day_key writes a key under a private dot-name before linking it into place
     leftovers = [p for p in settings.keystore.glob(".*") if _older_than(p, TEMP_MAX_AGE_S / 86400)]
     leftovers += [p for p in settings.spill.glob("*") if _older_than(p, SPILL_MAX_AGE_S / 86400)]

@@ -1,18 +1,25 @@
 """The nightly steps, each a plain function of (settings, service day), idempotent.
 
 land (inbox -> landing) -> ingest -> movement (visits, trips) -> marts -> quality -> retention.
-A rerun replaces that day's partitions.
+A rerun replaces that day's partitions. A night (`nightly`, the CLI) and each stage (`run`, an
+Airflow task) start with recovery.preflight: killed runs' leftovers cleared, the catalog and the
+keystore checked against the lake. Nights of different days may run at once: landing claims each
+inbox file for one night; ingest holds the lake's "ingest" lock (landing shares it), and a day's
+movement first waits for every landing and ingest under way and ingests what is left, so that a
+day's events are whole whichever night landed them; later days built on a day's old figures are
+rebuilt after the run (pipeline.dependents).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pyarrow as pa
 
-from pipeline import catalog, integrity, lake, locks
+from pipeline import catalog, dependents, integrity, lake, locks, pseudonym, recovery
 from pipeline.calendar import day_type
 from pipeline import ingest as ingestion
 from pipeline import quality as quality_report
@@ -23,12 +30,9 @@ from pipeline.registry import registry_for
 log = logging.getLogger(__name__)
 
 MARTS = ("footfall_daily", "footfall_hourly", "dwell_buckets", "od_flows")
-HISTORY_DAYS = 14  # AP health and no-data hours compare a day with this many before it
-AP_HISTORY_SCHEMA = pa.schema([
-    ("ap_id", pa.string()), ("site_id", pa.string()), ("events", pa.int64()),
-    ("active_hours", pa.int64()), ("active_mask", pa.int32()), ("hour_events", pa.list_(pa.int64())),
-    ("day", pa.date32()),
-])
+HISTORY_DAYS = dependents.HISTORY_DAYS
+AP_HISTORY_SCHEMA = dependents.AP_HISTORY_SCHEMA
+INGEST_LOCK = "ingest"  # landing shares it; ingest and a day's settling hold it alone
 
 
 class NoDataError(RuntimeError):
@@ -39,9 +43,10 @@ class DayWithoutData(NoDataError):
     """A service day with no data where none was expected: a night to skip, not a failure."""
 
 
-# Failures that a retry cannot mend: the input or the figures are wrong, not the machine.
+# Failures that a retry cannot mend: the input or the figures are wrong, not the machine; a lost
+# or damaged catalog or keystore waits for the operator (`footfall check --repair`).
 BAD_INPUT = (NoDataError, ingestion.IngestError, quality_report.QualityGateError,
-             locks.DayBusyError)
+             locks.DayBusyError, catalog.CatalogError, pseudonym.KeyLostError)
 
 def _timed(settings: Settings, day: date, stage: str, started: float, figures: dict) -> dict:
     seconds = time.monotonic() - started
@@ -53,20 +58,24 @@ def _timed(settings: Settings, day: date, stage: str, started: float, figures: d
 def land(settings: Settings, day: date) -> dict:
     """Move every file of the inbox into landing/ (checksummed, each content once)."""
     started = time.monotonic()
-    inbox = sorted(p for p in settings.inbox.glob("*") if p.is_file() and not p.name.startswith("."))
-    landed = ingestion.land(settings, inbox, year_hint=day, move=True)
+    with locks.named_lock(settings, INGEST_LOCK, shared=True):
+        inbox = sorted(p for p in settings.inbox.glob("*") if p.is_file() and not p.name.startswith("."))
+        landed = ingestion.land(settings, inbox, move=True, night=day)
     return _timed(settings, day, "land", started, {"seen": len(inbox), "landed": len(landed)})
 
 
 def pending(settings: Settings, day: date) -> list[str]:
     """The ids of the landed files still to ingest (for an Airflow task mapped over files)."""
+    recovery.preflight(settings)
     return [file_id for file_id, _, _ in ingestion.pending_files(settings)]
 
 
 def ingest_file(settings: Settings, day: date, file_id: str) -> dict:
     """Ingest one landed file (many may run at once: each holds its own file's lock)."""
+    recovery.preflight(settings)
     started = time.monotonic()
-    with locks.named_lock(settings, f"file={file_id}"):
+    with locks.named_lock(settings, INGEST_LOCK, shared=True), \
+            locks.named_lock(settings, f"file={file_id}"):
         todo = {f: (p, h) for f, p, h in ingestion.pending_files(settings)}
         if file_id not in todo:
             return _timed(settings, day, "ingest_file", started, {"file_id": file_id, "done": True})
@@ -78,7 +87,8 @@ def ingest_file(settings: Settings, day: date, file_id: str) -> dict:
 def ingest(settings: Settings, day: date) -> dict:
     """Ingest every landed file not ingested yet (files may hold events of several days)."""
     started = time.monotonic()
-    figures = ingestion.ingest(settings)
+    with locks.named_lock(settings, INGEST_LOCK):
+        figures = ingestion.ingest(settings)
     return _timed(settings, day, "ingest", started, figures)
 
 
@@ -101,6 +111,24 @@ def data_check(settings: Settings, day: date) -> dict:
                          f"into {settings.inbox} and rerun the day.")
 
 
+def ingest_paths(settings: Settings, paths: list, day: date | None = None) -> tuple[list[str], dict]:
+    """`footfall ingest`: land the given files (left where they are; `day`: the year hint of
+    formats without one) and ingest every pending file; the new ids and the totals."""
+    with locks.named_lock(settings, INGEST_LOCK):
+        return ingestion.land(settings, paths, year_hint=day), ingestion.ingest(settings)
+
+
+def _settle(settings: Settings) -> None:
+    """Wait for every landing and ingest under way (another night's file may hold events of this
+    day), then ingest what is still pending; another night's bad file is left to that night."""
+    with locks.named_lock(settings, INGEST_LOCK):
+        if ingestion.pending_files(settings):
+            try:
+                ingestion.ingest(settings)
+            except ingestion.IngestError as error:
+                log.warning("a file landed by another run needs attention: %s", error)
+
+
 def _closed(settings: Settings, day: date) -> bool:
     """A day whose pseudonymised data retention has removed while its marts are kept."""
     return bool(lake.day_files(settings.marts / MARTS[0], day))
@@ -109,6 +137,7 @@ def _closed(settings: Settings, day: date) -> bool:
 def movement(settings: Settings, day: date) -> dict:
     """Visits and trips of the day's devices, from the staged events."""
     started = time.monotonic()
+    _settle(settings)
     events = lake.day_files(settings.events, day)
     if not events and _closed(settings, day):
         log.warning("service day %s is closed: its events were removed by retention and its key "
@@ -170,6 +199,7 @@ def marts(settings: Settings, day: date) -> dict:
         tables.update({name: lake.query(con, f"marts/{name}", params) for name in MARTS})
     finally:
         con.close()
+    _before_build(settings, day, ap_today)
     for name, table in tables.items():
         lake.replace_partition(settings.marts / name, day, {"part.parquet": table})
         figures[name] = table.num_rows
@@ -180,6 +210,18 @@ def marts(settings: Settings, day: date) -> dict:
             on conflict (day) do update set needs_build = false, built_at = excluded.built_at
         """, [day, catalog.now()])
     return _timed(settings, day, "marts", started, figures)
+
+
+def _before_build(settings: Settings, day: date, ap_today: pa.Table) -> None:
+    """Before the day's marts are written: its status row (so that marts are never in the lake
+    while the catalog knows nothing of their day), and the later days that read its old AP
+    health marked for a rebuild."""
+    with catalog.connect(settings) as cat:
+        cat.execute("insert into day_status (day, needs_build) values (?, true) "
+                    "on conflict (day) do nothing", [day])
+    if dependents.changed(settings.marts / "ap_health", day, ap_today,
+                          [n for n in AP_HISTORY_SCHEMA.names if n != "day"]):
+        dependents.mark(settings, day, "marts")
 
 
 def quality(settings: Settings, day: date) -> dict:
@@ -214,10 +256,12 @@ STAGES = ("land", "ingest", "movement", "marts", "quality", "retention")
 
 
 def run(settings: Settings, name: str, day: date) -> dict:
-    """One stage of a night, holding the day's lock: what an Airflow task calls."""
+    """One stage of a night, holding the day's lock: what an Airflow task calls. The marts and
+    quality stages then rebuild the later days marked stale (holding no lock of this day)."""
     if name not in STAGES:
         raise ValueError(f"{name!r} is not a stage; one of {', '.join(STAGES)}")
-    with locks.day_lock(settings, day):
+    recovery.preflight(settings)
+    with _then_rebuild_stale(settings, name in ("marts", "quality")), locks.day_lock(settings, day):
         return _stage(settings, name, day)
 
 
@@ -226,11 +270,30 @@ def _stage(settings: Settings, name: str, day: date) -> dict:
         return globals()[name](settings, day)
 
 
+@contextmanager
+def _then_rebuild_stale(settings: Settings, wanted: bool = True):
+    """After the block (its locks let go), rebuild the days marked stale; when the block failed,
+    its error is the one reported and a failed rebuild only logged (the marks stay)."""
+    try:
+        yield
+    except BaseException:
+        if wanted:
+            try:
+                dependents.rebuild_stale(settings)
+            except Exception as error:
+                log.error("days marked for a rebuild stay marked: %s", error)
+        raise
+    if wanted:
+        with lake.disk_guard("the rebuild of days built on changed figures", settings.home):
+            dependents.rebuild_stale(settings)
+
+
 def nightly(settings: Settings, day: date) -> dict:
     """The whole night for one service day, holding the day's lock (a second run waits) and the
-    catalog (one connection for the night)."""
-    with locks.day_lock(settings, day), catalog.held(settings):
-        lake.remove_orphans(settings.home)
+    catalog (one connection for the night, let go while it waits for another run's lock); then
+    the later days built on this day's old figures are rebuilt."""
+    recovery.preflight(settings)
+    with _then_rebuild_stale(settings), locks.day_lock(settings, day), catalog.held(settings):
         # what the night reads: its own events and the AP health of the days it compares with
         integrity.repair(settings, day, day, only=("events",), held=day)
         integrity.repair(settings, day - timedelta(days=HISTORY_DAYS), day - timedelta(days=1),

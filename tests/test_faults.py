@@ -183,3 +183,147 @@ def test_a_file_beyond_the_memory_limit_stays_pending_and_says_what_to_do(tmp_pa
     assert [p.name for _, p, _ in ingest.pending_files(settings)] == [path.name]
     roomy = make_settings(tmp_path)  # with room, the same file goes through
     assert ingest.ingest(roomy)["events"] == 300_000
+
+
+# --- issue 20: faults that no command reported ------------------------------------------------
+
+from tests.chaos import kit  # noqa: E402
+
+EVENTS_RENAME = r"staged/events/day=[^/]+/[^/]+\.parquet$"  # a staged events file put in place
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_a_killed_nights_complete_temp_file_is_never_read_as_data(tmp_path, template, n):
+    """Killed just before a staged events file is renamed into place, the night leaves the whole
+    file under its temp name: no reader may count it (a `*.parquet` glob matched it)."""
+    inbox, reference = template
+    settings = make_settings(tmp_path)
+    shutil.copytree(inbox, settings.inbox)
+    night = kit.footfall(settings, "nightly", "--day", DAY,
+                         **kit.replace_killer(tmp_path / "killer", EVENTS_RENAME, n))
+    assert kit.killed(night), night.stderr
+    stages.nightly(settings, DAY)
+    assert _marts(settings) == reference
+    checked = kit.footfall(settings, "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert kit.leftovers(settings) == []
+
+
+def _partial_copy(settings, name: str):
+    """Half of a staged events file of DAY under `name` beside it, as a killed writer leaves it."""
+    victim = max(settings.events.glob(f"day={DAY}/*.parquet"), key=lambda p: p.stat().st_size)
+    partial = victim.with_name(name.format(file=victim.name))
+    partial.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])
+    return partial
+
+
+def test_a_killed_nights_partial_temp_file_is_not_taken_for_damage(lake_copy, template):
+    """A partial temp file of a killed writer is neither "corrupt, restore from a backup" nor
+    "No magic bytes" on the Airflow path: no reader and no check looks at temp names."""
+    settings = lake_copy
+    _partial_copy(settings, ".tmp-0123456789abcdef0123456789abcdef-{file}")  # an older version's name
+    stages.run(settings, "movement", DAY)
+    checked = kit.footfall(settings, "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "0 corrupt partition file(s) found" in checked.stdout
+    stages.nightly(settings, DAY)
+    assert _marts(settings) == template[1]
+
+
+def _dead_owner() -> str:
+    """The owner part of temp names written by a process that has ended."""
+    done = subprocess.run([sys.executable, "-c", "from pipeline import sweep; print(sweep.owner())"],
+                          capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_a_dead_writers_temp_file_is_removed_at_the_start_of_the_next_task(lake_copy):
+    from pipeline import sweep
+
+    settings = lake_copy
+    partial = _partial_copy(settings, f".tmp-{_dead_owner()}-00aa11bb-{{file}}.partial")
+    live = _partial_copy(settings, f".tmp-{sweep.owner()}-00aa11bb-{{file}}.partial")
+    stages.run(settings, "movement", DAY)  # an Airflow task
+    assert not partial.exists()
+    assert live.exists(), "a live writer's temp file was removed"
+
+
+def test_a_killed_writers_temp_folder_of_visits_is_removed_at_once(tmp_path, template):
+    """Killed while it builds the day's visits aside, a night leaves a folder of pseudonymised
+    visits; the next command (here `footfall check`) removes it, not a night an hour later."""
+    settings = make_settings(tmp_path)
+    shutil.copytree(template[0], settings.inbox)
+    night = kit.footfall(settings, "nightly", "--day", DAY, **kit.replace_killer(
+        tmp_path / "killer", r"curated/visits/\.tmp-[^/]+/part\.parquet$"))
+    assert kit.killed(night), night.stderr
+    assert [p for p in settings.visits.iterdir() if p.name.startswith(".tmp-")]
+    checked = kit.footfall(settings, "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert kit.leftovers(settings) == []
+
+
+def test_a_full_disk_during_landing_keeps_nothing_partial_and_says_so_truly(tmp_path, template):
+    inbox, reference = template
+    settings = make_settings(tmp_path)
+    shutil.copytree(inbox, settings.inbox)
+    before = {p.name: p.read_bytes() for p in settings.inbox.iterdir()}
+    # 300 kB: the smaller logs land, the biggest (600 kB) does not
+    night = kit.footfall(settings, "nightly", "--day", DAY, limit=300_000)
+    error = kit.one_line_error(night)
+    assert f"the land stage of service day {DAY} stopped" in error
+    assert "Nothing partial was kept" in error
+    assert kit.leftovers(settings) == []
+    # each log is landed whole or back in the inbox, whole, for the next night: none is partial
+    landed = {p.name: p.read_bytes() for p in settings.landing.rglob("*") if p.is_file()}
+    waiting = {p.name: p.read_bytes() for p in settings.inbox.iterdir()}
+    assert waiting and not set(landed) & set(waiting)
+    assert {**landed, **waiting} == before
+    stages.nightly(settings, DAY)
+    assert _marts(settings) == reference
+
+
+@pytest.mark.parametrize("victim", ["marts/footfall_hourly", "marts/ap_health"])
+def test_a_bit_flip_anywhere_in_a_footer_is_found(lake_copy, victim):
+    """Flips in the footer (statistics, offsets, schema) that page checksums cannot see: a file
+    that reads back other values, or cannot be read at all, must not pass `check`."""
+    settings = lake_copy
+    path = next((settings.marts / victim.split("/")[1]).glob(f"day={DAY}/*.parquet"))
+    original = path.read_bytes()
+    span = kit.footer_span(path)
+    missed = []
+    for i, offset in enumerate(range(span.start, span.stop, max(1, len(span) // 40))):
+        kit.flip_bit(path, offset, i % 8)
+        if [d.path for d in integrity.scan(settings, DAY, DAY)] != [path]:
+            missed.append(offset - span.start)
+        path.write_bytes(original)
+    assert missed == []
+
+
+@pytest.mark.parametrize("table", ["footfall_daily", "ap_health"])
+def test_a_footer_bit_flip_is_repaired_to_the_same_bytes(lake_copy, table):
+    settings = lake_copy
+    before = _lake_bytes(settings)
+    path = settings.marts / table / f"day={DAY}" / "part.parquet"
+    span = kit.footer_span(path)
+    kit.flip_bit(path, span.start + len(span) // 2, 3)
+    assert kit.footfall(settings, "check").returncode == 1
+    repaired = kit.footfall(settings, "check", "--repair")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert "rebuilt" in repaired.stdout
+    assert _lake_bytes(settings) == before
+
+
+@pytest.mark.parametrize("point", ["rename.sidecar@2", "rename.data@3", "rename.partition@2",
+                                   "rename.claim@2", "rename.landing@1"])
+def test_a_night_killed_at_a_rename_is_completed_by_the_next_run(tmp_path, template, point):
+    """A sample of the kill points the chaos suite walks through one by one (`make chaos`)."""
+    inbox, reference = template
+    settings = make_settings(tmp_path)
+    shutil.copytree(inbox, settings.inbox)
+    night = kit.footfall(settings, "nightly", "--day", DAY, FOOTFALL_FAULT=point)
+    assert kit.killed(night), night.stderr
+    again = kit.footfall(settings, "nightly", "--day", DAY)
+    assert again.returncode == 0, again.stderr
+    assert _marts(settings) == reference
+    assert kit.footfall(settings, "check").returncode == 0
+    assert kit.leftovers(settings) == []

@@ -1,13 +1,16 @@
-"""Two runs of one day take turns; runs of different days do not wait for each other."""
+"""Two runs of one day take turns; runs of different days do not wait for each other; what a killed
+run leaves is cleared by the next."""
 
 import multiprocessing
 import os
+import subprocess
+import sys
 import time
 from datetime import date
 
 import pytest
 
-from pipeline import lake
+from pipeline import sweep
 from pipeline.locks import DayBusyError, day_lock
 
 DAY = date(2024, 4, 1)
@@ -63,12 +66,39 @@ def test_a_killed_run_leaves_no_stale_lock(settings):
         pass
 
 
-def test_orphaned_temp_files_of_a_killed_writer_are_removed(settings):
-    orphan = settings.marts / "footfall_daily" / ".tmp-dead-day=2024-04-01"
-    orphan.mkdir(parents=True)
-    fresh = settings.marts / ".tmp-live-part.parquet"
-    fresh.write_bytes(b"x")
-    old = time.time() - 7200
-    os.utime(orphan, (old, old))
-    assert lake.remove_orphans(settings.home) == [orphan]
-    assert fresh.exists() and not orphan.exists()
+def _owner_of_an_ended_process() -> str:
+    done = subprocess.run([sys.executable, "-c", "from pipeline import sweep; print(sweep.owner())"],
+                          capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_the_sweep_clears_a_dead_writers_leftovers_at_once_and_leaves_a_live_ones(settings):
+    dead = _owner_of_an_ended_process()
+    marts = settings.marts / "footfall_daily"
+    folder = marts / f".tmp-{dead}-00000001-day=2024-04-01.partial"  # a partition built aside
+    folder.mkdir(parents=True)
+    (folder / "part.parquet").write_bytes(b"PAR1")
+    live = marts / f".tmp-{sweep.owner()}-00000002-day=2024-04-02.partial"
+    live.mkdir()
+    old = marts / f".old-{dead}-00000003-day=2024-04-03"  # a swap cut in half: put back
+    old.mkdir()
+    other_host = marts / ".tmp-00000000.1.1-00000004-part.parquet.partial"
+    other_host.write_bytes(b"x")
+    legacy = marts / ".tmp-0123456789abcdef0123456789abcdef-part.parquet"  # an older version's
+    legacy.write_bytes(b"x")
+    done = sweep.sweep(settings.home)
+    assert not folder.exists() and live.exists() and other_host.exists() and legacy.exists()
+    assert not old.exists() and (marts / "day=2024-04-03").is_dir()
+    assert len(done) == 2
+    stale = time.time() - 2 * sweep.LEGACY_AGE_S
+    os.utime(legacy, (stale, stale))
+    sweep.sweep(settings.home)
+    assert not legacy.exists()
+
+
+def test_a_claimed_inbox_file_of_a_dead_night_goes_back_to_the_inbox(settings):
+    settings.inbox.mkdir(parents=True)
+    claimed = settings.inbox / f".claim-{_owner_of_an_ended_process()}-0000000a-meraki_20240401.log"
+    claimed.write_text("x")
+    sweep.sweep(settings.home)
+    assert (settings.inbox / "meraki_20240401.log").read_text() == "x"

@@ -81,3 +81,19 @@ def test_nobody_opted_out_costs_nothing_and_stages_everyone(settings, parse):
     assert len(out.events) == 3 and out.result.opted_out == 0
     assert not (settings.keystore / optout.KEY_NAME).exists()
     assert pq.read_schema(next(settings.events.rglob("*.parquet"))).names[-2:] == ["file_id", "record"]
+
+
+def test_the_denylist_outlives_a_lost_catalog(settings, parse):
+    """A catalog rebuilt by `footfall check --repair` starts empty: the opted-out devices must not
+    be counted again. The keyed hashes are kept beside their key (keystore/optout.list) too."""
+    assert footfall(settings, "optout", "add", stdin=f"{spellings(OPTED)[0]}\n").returncode == 0
+    listed = (settings.keystore / "optout.list").read_text(encoding="ascii")
+    assert OPTED not in listed and len(listed.split()) == 1
+    settings.catalog.unlink()
+    for wal in settings.home.glob("footfall.duckdb*"):
+        wal.unlink()
+    repaired = footfall(settings, "check", "--repair")
+    assert repaired.returncode in (0, 1), repaired.stderr
+    assert footfall(settings, "optout", "count").stdout.startswith("1 device(s)")
+    out = parse(hostapd_lines(spellings(OPTED) + spellings(OTHER)), name="a-20240401.log", hint=DAY)
+    assert out.result.opted_out == 3

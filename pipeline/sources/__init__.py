@@ -94,15 +94,18 @@ def detect(path: Path) -> str:
 def year_hint(path: Path, day: date | None, tz) -> date:
     """The day a file's yearless times are read near: the given day, else a date in the file's
     name (20240401, 2024-04-01), else the day of its modification time."""
-    if day:
-        return day
-    found = _DAY_IN_NAME.search(path.name)
+    return day or day_in_name(path.name) or datetime.fromtimestamp(path.stat().st_mtime, tz).date()
+
+
+def day_in_name(name: str) -> date | None:
+    """The date a file's name holds (20240401, 2024-04-01), if any."""
+    found = _DAY_IN_NAME.search(name)
     if found:
         try:
             return date(*map(int, found.groups()))
         except ValueError:
             pass
-    return datetime.fromtimestamp(path.stat().st_mtime, tz).date()
+    return None
 
 
 def _end_of_last(data: bytes, cuts: tuple[bytes, ...]) -> int:

@@ -28,6 +28,12 @@ create table if not exists day_status (
     built_at timestamptz,
     key_destroyed_at timestamptz      -- after this the day cannot be pseudonymised again
 );
+-- Built days whose marts read figures of an earlier day that changed since (AP health history,
+-- the quality report's weekday medians): rebuilt after the run that changed them.
+create table if not exists stale_days (
+    day date primary key,
+    marked_at timestamptz not null
+);
 create table if not exists runs (
     day date not null,
     stage varchar not null,

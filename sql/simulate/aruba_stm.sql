@@ -10,5 +10,5 @@ copy (
                 else 'Deauth from sta: ' || mac || ': AP 10.20.1.11-' || bssid || '-' || ap_name
                      || ' Reason 8' end
     from sim_events
-    order by ts, kind, mac
+    order by ts, kind, mac, ap_name, bssid, duration  -- a total order: the same logs on every run
 ) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')

@@ -10,5 +10,5 @@ copy (
                 else 'Client Deauthenticated: Client MAC:' || mac || ' Base Radio MAC:' || bssid
                      || ' Slot: 1 Reason: Unspecified' end
     from sim_events
-    order by ts, kind, mac
+    order by ts, kind, mac, ap_name, bssid, duration  -- a total order: the same logs on every run
 ) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')

@@ -10,5 +10,5 @@ copy (
         -rssi as rssi,
         case when kind = 'association' then null else cast(round(duration) as bigint) end as duration_s
     from sim_events
-    order by ts, kind, mac
+    order by ts, kind, mac, ap_name, bssid, duration  -- a total order: the same logs on every run
 ) to $path (format csv, header true)

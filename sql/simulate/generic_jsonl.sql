@@ -7,5 +7,5 @@ copy (
                     'duration_s': case when kind = 'association' then null
                                        else cast(round(duration) as bigint) end})::varchar
     from sim_events
-    order by ts, kind, mac
+    order by ts, kind, mac, ap_name, bssid, duration  -- a total order: the same logs on every run
 ) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')

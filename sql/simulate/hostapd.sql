@@ -5,5 +5,5 @@ copy (
         || case when kind = 'association' then 'CONNECTED ' || mac || ' auth_alg=open'
                 else 'DISCONNECTED ' || mac end
     from sim_events
-    order by ts, kind, mac
+    order by ts, kind, mac, ap_name, bssid, duration  -- a total order: the same logs on every run
 ) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')

@@ -6,6 +6,7 @@ copy (
             floor(ts / 60) as minute,
             ts,
             mac,
+            bssid,
             {'clientMac': mac, 'ssid': 'OITA_CITY_FREE_Wi-Fi',
              'latestRecord': {'time': strftime(to_timestamp(ts), '%Y-%m-%dT%H:%M:%SZ'),
                               'nearestApMac': bssid, 'nearestApRssi': -rssi},
@@ -14,7 +15,7 @@ copy (
     )
     select to_json({'version': '3.0', 'secret': 'oita', 'type': 'WiFi',
                     'data': {'networkId': 'N_OITA_1',
-                             'observations': list(observation order by ts, mac)}})::varchar
+                             'observations': list(observation order by ts, mac, bssid)}})::varchar
     from observations
     group by minute
     order by minute

@@ -8,5 +8,5 @@ copy (
         || case when kind = 'association' then ' rssi=''' || rssi || ''''
                 else ' instigator=''2'' duration=''' || printf('%.3f', duration) || '''' end
     from sim_events
-    order by ts, kind, mac
+    order by ts, kind, mac, ap_name, bssid, duration  -- a total order: the same logs on every run
 ) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')

@@ -20,5 +20,5 @@ copy (
             E'\n\tTimestamp = ', cast(floor(ts) as bigint), E'\n'
         ) as record
     from sim_events
-    order by ts, kind, mac
+    order by ts, kind, mac, ap_name, bssid, duration  -- a total order: the same logs on every run
 ) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')

@@ -6,5 +6,5 @@ copy (
         || case when kind = 'association' then 'EVENT_STA_JOIN' else 'EVENT_STA_LEAVE' end
         || ' ath0: ' || mac || ' / 1'
     from sim_events
-    order by ts, kind, mac
+    order by ts, kind, mac, ap_name, bssid, duration  -- a total order: the same logs on every run
 ) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')
