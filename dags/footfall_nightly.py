@@ -92,12 +92,11 @@ def footfall_nightly():
 
         from airflow.sdk.exceptions import AirflowFailException
 
-        from pipeline import ingest as ingestion
         from pipeline import stages
 
         try:
             return stages.ingest_file(load_settings(), date.fromisoformat(day), file_id)
-        except ingestion.IngestError as error:
+        except stages.BAD_INPUT as error:  # a bad file, a damaged catalog: a retry cannot mend it
             raise AirflowFailException(str(error)) from None
 
     # none_failed: a night with nothing new to ingest (a rerun, a day without data) still checks

@@ -117,8 +117,11 @@ def footfall_quarterly():
     def publish(name: str) -> dict:
         from pipeline.calendar import FiscalQuarter
         from pipeline.publish import publish as build
+        from pipeline.recovery import preflight
 
-        release = build(load_settings(), FiscalQuarter.parse(name))
+        settings = load_settings()
+        preflight(settings)  # leftovers of killed runs cleared; a damaged catalog said in one line
+        release = build(settings, FiscalQuarter.parse(name))
         return {"quarter": name, "path": str(release.path), "rows": release.rows,
                 "days_with_data": release.days_with_data}
 
