@@ -17,7 +17,7 @@ import zlib
 from contextlib import contextmanager
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -58,7 +58,8 @@ class MemoryLimitError(RuntimeError):
 
 @dataclass(frozen=True)
 class FileResult:
-    """What one file gave: usable events per service day, quarantined and ignored records."""
+    """What one file gave: usable events per service day, quarantined records by reason, and
+    ignored records (other programs' lines, other event types, empty lines) by program / type."""
 
     file_id: str
     fmt: str
@@ -67,6 +68,7 @@ class FileResult:
     quarantined: dict
     ignored: int
     devices_by_day: dict  # day -> (distinct MACs, of which randomised)
+    ignored_by: dict = field(default_factory=dict)  # "program" or "program type" -> records
 
 
 def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
@@ -125,7 +127,7 @@ def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: 
     the Arrow result of sql/<events_sql>.sql; quarantined records to quarantine(rows).
     Returns the file's counts: records, ignored, quarantined by reason, devices by day."""
     con.execute("create temp table pseudonyms (day date, mac ubigint, device ubigint)")
-    keys, reasons, records, ignored = {}, Counter(), 0, 0
+    keys, reasons, ignored_by, records = {}, Counter(), Counter(), 0
     for _ in sources.resolve_blocks(con, settings, registry, path, fmt, hint):
         days = [d for (d,) in con.execute(
             "select distinct day from resolved where reason is null order by day").fetchall()]
@@ -134,7 +136,8 @@ def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: 
                 keys[day] = key_for(day)
         closed = [day for day in days if keys[day] is None]
         if closed:  # a late file for a closed day: its records are quarantined, aggregates stay
-            con.execute("update resolved set reason = 'key_destroyed', masked_line = '' "
+            con.execute("update resolved set reason = 'key_destroyed', "
+                        "ap_label = coalesce(ap_label, ap_id) "
                         "where reason is null and list_contains(?, day)", [closed])
         for day in days:
             if keys[day] is not None:
@@ -144,18 +147,41 @@ def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: 
             rows = lake.query(con, "staging/quarantine", params)
             if rows.num_rows:
                 quarantine(rows)
-        for reason, n in con.execute("select reason, count(*) from resolved group by reason").fetchall():
-            records += n
-            if reason in ("ignored", "empty_line"):
-                ignored += n
-            elif reason is not None:  # quarantined
-                reasons[reason] += n
+        records += _count_block(con, reasons, ignored_by)
     # locally administered (randomised) MACs: bit 1 of the first octet; counted, never stored
     devices = {day: (n, randomised) for day, n, randomised in con.execute(
         "select day, count(*), count(*) filter ((mac >> 40) & 2 = 2) from pseudonyms group by day"
     ).fetchall()}
-    return {"records": records, "ignored": ignored, "quarantined": dict(sorted(reasons.items())),
-            "devices": devices}
+    return {"records": records, "ignored": sum(ignored_by.values()), "devices": devices,
+            "quarantined": dict(sorted(reasons.items())), "ignored_by": _top(ignored_by)}
+
+
+IGNORED_KINDS = 40  # the programs / types of ignored lines named per file; the rest are "other"
+
+
+def _count_block(con, reasons: Counter, ignored_by: Counter) -> int:
+    """Add the block's quarantined records by reason and ignored ones by program / type;
+    returns its number of records."""
+    records = 0
+    for reason, label, n in con.execute(
+            "select reason, case when reason = 'empty_line' then 'empty line' "
+            "else concat_ws(' ', coalesce(program, source, 'other'), event) end, count(*) "
+            "from resolved group by all").fetchall():
+        records += n
+        if reason in ("ignored", "empty_line"):
+            ignored_by[mask_macs(label)[:60]] += n
+        elif reason is not None:  # quarantined
+            reasons[reason] += n
+    return records
+
+
+def _top(counts: Counter) -> dict:
+    """The most frequent IGNORED_KINDS labels, the rest summed as "other"."""
+    top = dict(counts.most_common(IGNORED_KINDS))
+    rest = sum(counts.values()) - sum(top.values())
+    if rest:
+        top["other"] = top.get("other", 0) + rest
+    return dict(sorted(top.items()))
 
 
 @contextmanager
@@ -210,7 +236,7 @@ def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path
 
     try:
         counts = _stage_blocks(con, settings, registry, path, fmt, hint, key_for, "staging/events",
-                               {"source": fmt, "file_id": file_id}, emit, quarantine.write)
+                               {"file_id": file_id}, emit, quarantine.write)
         by_day = {day: out.close() for day, out in sorted(events.items())}
         quarantine.close()
     finally:
@@ -218,25 +244,26 @@ def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path
             out.abort()  # after an error: no partial file (after close: nothing left to do)
     by_day = {day: n for day, n in by_day.items() if n}
     return FileResult(file_id, fmt, counts["records"], by_day, counts["quarantined"],
-                      counts["ignored"], {day: counts["devices"][day] for day in by_day})
+                      counts["ignored"], {day: counts["devices"][day] for day in by_day},
+                      counts["ignored_by"])
 
 
 def parse_file(settings: Settings, registry: Registry, path: Path, fmt: str | None,
                hint: date | None, key: bytes) -> tuple[pa.Table, dict]:
-    """Parse one file without landing it: its events (pseudonyms under `key`) and quarantine
-    counts by reason. Nothing is written anywhere."""
+    """Parse one file without landing it: its events (pseudonyms under `key`) and its counts
+    (records, quarantined by reason, ignored by program / type). Nothing is written anywhere."""
     fmt = fmt or sources.detect(path)
     parts = []
     with _reading(settings, path.name, fmt) as con:
         counts = _stage_blocks(con, settings, registry, path, fmt,
                                sources.year_hint(path, hint, settings.zone), lambda day: key,
-                               "staging/parse_output", {"source": fmt},
+                               "staging/parse_output", {},
                                lambda day, table: parts.append(table))
         if not parts:  # nothing usable: no rows, the same columns
-            parts.append(lake.query(con, "staging/parse_output", {"source": fmt, "day": None}))
+            parts.append(lake.query(con, "staging/parse_output", {"day": None}))
     events = pa.concat_tables(parts).combine_chunks()
     return events.sort_by([("record", "ascending"), ("ts", "ascending"), ("device", "ascending")]), \
-        counts["quarantined"]
+        {**counts, "format": fmt}
 
 
 def pending_files(settings: Settings) -> list[tuple[str, Path, date]]:

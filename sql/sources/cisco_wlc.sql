@@ -25,7 +25,8 @@ with fields as (
         coalesce(nullif(regexp_extract(line, 'AP [Nn]ame\s*:?\s*\(?([\w.\-]+)', 1), ''),
                  case when line like '%DOT11-6-%' then syslog_host(line) end) as ap_name,
         line like '%CLIENT_ORCH_LOG%' or line like '%APF-%' or line like '%DOT11-%'
-            or line like '%Client %:%' as is_wlc
+            or line like '%Client %:%' as is_wlc,
+        nullif(regexp_extract(line, '%([A-Z][A-Z0-9_]*-\d-[A-Z0-9_]+)', 1), '') as mnemonic
     from raw_lines
 ),
 typed as (
@@ -40,7 +41,12 @@ typed as (
         cast(null as smallint) as rssi,
         cast(null as integer) as duration_s,
         is_wlc,
-        mac_text
+        mac_text,
+        coalesce(mnemonic, 'apf') as program,
+        coalesce(regexp_extract(mnemonic, '-(\w+)$', 1), kind) as event,
+        coalesce(nullif(regexp_extract(line, '^(?:<\d+>)?(?:\d+: )?([A-Za-z][\w.\-]*): ', 1), ''),
+                 syslog_host(line)) as host,
+        naive_stamp(line) as naive
     from fields
 ),
 judged as (
@@ -56,4 +62,6 @@ judged as (
         end as reason
     from typed
 )
-select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason from judged;
+select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, program, event, host,
+       naive
+from judged;

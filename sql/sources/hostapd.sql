@@ -8,7 +8,8 @@ with fields as (
     select
         record,
         line,
-        regexp_extract(line, 'AP-STA-(CONNECTED|DISCONNECTED)\s+(\S+)', ['event', 'mac_text']) as ev,
+        regexp_extract(line, '(?:AP-STA-(CONNECTED|DISCONNECTED)|STA (\S+) IEEE 802\.11: (associated|disassociated)(?: |$))\s*(\S*)',
+                       ['event', 'sta', 'ieee', 'after']) as ev,
         regexp_matches(line, '^\w{3} \w{3}\s+\d{1,2} \d{2}:\d{2}:\d{2} \d{4} ') as logread
     from raw_lines
 ),
@@ -21,11 +22,15 @@ typed as (
         syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
         case when logread then getvariable('file_stem') else syslog_host(line) end as ap_name,
         cast(null as varchar) as ap_mac,
-        mac_hex(nullif(ev.mac_text, '')) as mac,
-        case ev.event when 'CONNECTED' then 'assoc' when 'DISCONNECTED' then 'disassoc' end as kind,
+        mac_hex(coalesce(nullif(ev.sta, ''), nullif(ev.after, ''))) as mac,
+        case coalesce(nullif(ev.event, ''), nullif(ev.ieee, ''))
+            when 'CONNECTED' then 'assoc' when 'associated' then 'assoc'
+            when 'DISCONNECTED' then 'disassoc' when 'disassociated' then 'disassoc' end as kind,
         cast(null as smallint) as rssi,
         cast(null as integer) as duration_s,
-        ev.mac_text
+        coalesce(nullif(ev.event, ''), nullif(ev.ieee, '')) as event,
+        naive_stamp(line) as naive,
+        syslog_host(line) as host
     from fields
 ),
 judged as (
@@ -40,4 +45,6 @@ judged as (
         end as reason
     from typed
 )
-select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason from judged;
+select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, 'hostapd' as program,
+       event, host, naive
+from judged;

@@ -86,4 +86,6 @@ judged as (
         end as reason
     from typed
 )
-select distinct on (record, ts, ap_mac, mac) * from judged;
+select distinct on (record, ts, ap_mac, mac) *, 'scanning' as program, 'seen' as event,
+    cast(null as varchar) as host, false as naive
+from judged;

@@ -40,7 +40,7 @@ def day_files(tmp_path_factory, registry):
 
 def test_every_format_gives_the_same_result_in_tiny_blocks(day_files, registry, monkeypatch):
     settings, files = day_files
-    assert {sources.detect(f) for f in files} == set(sources.FORMATS)
+    assert {sources.detect(f) for f in files} == set(sources.FORMATS) - {"syslog"}
     for n, path in enumerate(files):
         whole = ingest.ingest_file(settings, registry, f"whole{n}", path, hint=DAY)
         with monkeypatch.context() as patch:
