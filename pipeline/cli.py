@@ -105,7 +105,8 @@ def parse(
     tz: Annotated[str | None, typer.Option(help="Time zone of times written without one.")] = None,
     day: Annotated[str | None, typer.Option(help="Day for formats without a year.")] = None,
 ) -> None:
-    """Print a file's canonical events as CSV (stdout) and its quarantine by reason (stderr).
+    """Print a file's canonical events as CSV (stdout) and what else it held (stderr): ignored
+    records by program / type and quarantined ones by reason.
 
     Columns: ts,ap_id,device,kind,rssi,duration_s,source,record; ts in UTC ending in Z; device the
     16-hex pseudonym under a throwaway key (one MAC in any spelling is one device). Nothing is
@@ -132,18 +133,33 @@ def parse(
     failed = False
     for path in files:
         try:
-            events, reasons = parse_file(settings, reg, path, None if format == "auto" else format,
-                                         _day(day) if day else None, key)
+            events, counts = parse_file(settings, reg, path, None if format == "auto" else format,
+                                        _day(day) if day else None, key)
         except (IngestError, UnknownFormatError, OSError) as error:
             typer.echo(f"error: {path}: {error}", err=True)
             failed = True
             continue
         _write_rows(out, events)
-        summary = ", ".join(f"{k}={v}" for k, v in reasons.items()) or "none"
-        typer.echo(f"{path}: {events.num_rows} events; quarantined: {summary}", err=True)
+        typer.echo(_file_figures(path, events.num_rows, counts), err=True)
     sys.stdout.flush()
     if failed:
         raise typer.Exit(1)
+
+
+def _file_figures(path: Path, events: int, counts: dict) -> str:
+    """One file's figures: events, ignored by program / type, quarantined by reason."""
+    from pipeline.ingest import no_events_warning
+
+    def listed(figures: dict) -> str:
+        return ", ".join(f"{k}={v}" for k, v in figures.items()) or "none"
+
+    text = (f"{path} ({counts['format']}): {events} events; ignored {counts['ignored']}: "
+            f"{listed(counts['ignored_by'])}; quarantined {sum(counts['quarantined'].values())}: "
+            f"{listed(counts['quarantined'])}")
+    if not events:
+        text += "\nWARNING: " + no_events_warning(path.name, counts["records"] - counts["ignored"],
+                                                  counts["ignored"])
+    return text
 
 
 @app.command()
@@ -219,7 +235,8 @@ def nightly(day: Annotated[str, typer.Option(help="Service day to process, YYYY-
         return
     share = "-" if q["randomised_share"] is None else f"{q['randomised_share']:.0%}"
     typer.echo(f"{day}: {q['events']:,} events from {q['files']} file(s), {q['quarantined']:,} "
-               f"quarantined {q['quarantined_by_reason']}, {q['devices']:,} devices "
+               f"quarantined {q['quarantined_by_reason']}, {q['ignored']:,} ignored (other programs' "
+               f"lines and event types), {q['devices']:,} devices "
                f"({share} randomised MACs), {q['visits']:,} visits, {q['trips']:,} trips, "
                f"{q['silent_aps']} silent / {q['degraded_aps']} degraded of {q['aps']} APs")
 

@@ -290,6 +290,9 @@ def _record(settings: Settings, result: FileResult) -> None:
         for reason, n in result.quarantined.items():
             con.execute("insert or replace into file_quarantine values (?, ?, ?)",
                         [result.file_id, reason, n])
+        for program, n in result.ignored_by.items():
+            con.execute("insert or replace into file_ignored values (?, ?, ?)",
+                        [result.file_id, program, n])
         con.execute(
             "update files set ingested_at = ?, format = ?, records = ?, quarantined = ?, "
             "ignored = ? where file_id = ?",
@@ -314,8 +317,11 @@ def ingest_one(settings: Settings, file_id: str, path: Path, hint: date,
     with _RECORDING:
         _record(settings, result)
     events = sum(result.events_by_day.values())
-    log.info("ingested %s (%s): %d records, %d events, quarantined %s in %.1f s", file_id,
-             result.fmt, result.records, events, result.quarantined, time.monotonic() - started)
+    log.info("ingested %s (%s): %d records, %d events, quarantined %s, ignored %s in %.1f s",
+             file_id, result.fmt, result.records, events, result.quarantined, result.ignored_by,
+             time.monotonic() - started)
+    if not events:
+        log.warning(no_events_warning(path.name, result.records - result.ignored, result.ignored))
     if _quarantine_rate(result) > settings.max_quarantine_rate:
         raise IngestError(f"{path.name} ({file_id}): {_quarantine_rate(result):.0%} of its records "
                           f"quarantined {result.quarantined}, over the limit of "
@@ -324,6 +330,15 @@ def ingest_one(settings: Settings, file_id: str, path: Path, hint: date,
     return {"file_id": file_id, "records": result.records, "events": events,
             "quarantined": sum(result.quarantined.values()),
             "days": sorted(d.isoformat() for d in result.events_by_day)}
+
+
+def no_events_warning(name: str, recognised: int, ignored: int) -> str:
+    """What to say of a file that gave no event at all."""
+    if recognised:
+        return (f"{name}: NO EVENT from {recognised} client record(s) it recognised: every one was "
+                "quarantined (see the reasons); check the registry and the source's clock")
+    return (f"{name}: no client event among its {ignored} line(s): only other programs' lines or "
+            "event types; check that the controller forwards its client events")
 
 
 def ingest(settings: Settings) -> dict:
