@@ -43,7 +43,7 @@ typed as (
         is_wlc,
         mac_text,
         coalesce(mnemonic, 'apf') as program,
-        coalesce(regexp_extract(mnemonic, '-(\w+)$', 1), kind) as event,
+        case when mnemonic is null then kind end as event,
         coalesce(nullif(regexp_extract(line, '^(?:<\d+>)?(?:\d+: )?([A-Za-z][\w.\-]*): ', 1), ''),
                  syslog_host(line)) as host,
         naive_stamp(line) as naive

@@ -53,7 +53,7 @@ select
     cast(null as smallint) as rssi,
     cast(null as integer) as duration_s,
     case when blank_line(line) then 'empty_line' else 'ignored' end as reason,
-    left(program, 40) as program,
+    left(program, 60) as program,
     cast(null as varchar) as event,
     cast(null as varchar) as host,
     false as naive
