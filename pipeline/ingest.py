@@ -163,12 +163,13 @@ def _count_block(con, reasons: Counter, ignored_by: Counter) -> int:
     """Add the block's quarantined records by reason and ignored ones by program / type;
     returns its number of records."""
     records = 0
-    for reason, label, n in con.execute(
-            "select reason, case when reason = 'empty_line' then 'empty line' "
-            "else concat_ws(' ', coalesce(program, source, 'other'), event) end, count(*) "
-            "from resolved group by all").fetchall():
+    for reason, program, event, n in con.execute(
+            "select reason, program, event, count(*) from resolved group by all").fetchall():
         records += n
-        if reason in ("ignored", "empty_line"):
+        if reason == "empty_line":
+            ignored_by["empty line"] += n
+        elif reason == "ignored":
+            label = " ".join(filter(None, (program or "other", event)))
             ignored_by[mask_macs(label)[:60]] += n
         elif reason is not None:  # quarantined
             reasons[reason] += n

@@ -33,10 +33,27 @@ create or replace macro year_near(t, hint) as
         else t - interval 1 year
     end;
 
--- The first BSD stamp of a text as its parts: md (month and day), y1 (a year before the time, as
--- Cisco 9800 writes: `Jul 23 2024 14:31:54.468 UTC:`), hms, frac ('.fff' or ''), y (a year after
--- the time, as logread writes: `Mon Apr  1 08:12:41 2024`) and zone (a zone word before a colon).
+-- The first BSD stamp of a text ("Apr  1 08:12:41[.fff][ 2024]") as its parts: md (month, day
+-- and time), frac ('.fff' or '') and y (the year, or '').
 create or replace macro bsd_stamp(txt) as
+    regexp_extract(txt, '(\w{3}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2})(\.\d+)?(?:\s+(\d{4})\s)?',
+                   ['md', 'frac', 'y']);
+
+-- A BSD stamp's instant, UTC: read in the city's zone, its year from the file's day when it has
+-- none; the fraction cut to microseconds. One format for strptime: a list of formats tried in
+-- turn costs several times more.
+create or replace macro bsd_ts(stamp, hint, tz) as
+    timezone(tz,
+        case when stamp.y <> '' then try_strptime(stamp.y || ' ' || stamp.md, '%Y %b %d %H:%M:%S')
+             else year_near(try_strptime(year(hint) || ' ' || stamp.md, '%Y %b %d %H:%M:%S'),
+                            cast(hint as timestamp)) end
+        + to_microseconds(coalesce(try_cast(rpad(left(substr(stamp.frac, 2), 6), 6, '0') as bigint), 0)));
+
+-- A stamp as Cisco controllers write it, with a year before the time and a zone word before a
+-- colon (`Jul 23 2024 14:31:54.468 UTC:`, `*Sep 13 09:02:11.123 JST:`), as its parts: md, y1 (the
+-- year before the time), hms, frac, y (a year after the time) and zone. Apart from bsd_stamp:
+-- its optional groups would cost every other format's lines half as much again.
+create or replace macro zoned_stamp(txt) as
     regexp_extract(txt, '(\w{3}\s+\d{1,2})(?:\s+(\d{4}))?\s+(\d{2}:\d{2}:\d{2})(\.\d+)?(?:\s+(\d{4})\s)?(?:\s*([A-Z]{2,5}):)?',
                    ['md', 'y1', 'hms', 'frac', 'y', 'zone']);
 
@@ -51,10 +68,8 @@ create or replace macro zone_of(word) as
         when 'PST' then 'Etc/GMT+8' when 'PDT' then 'Etc/GMT+7'
     end;
 
--- A BSD stamp's instant, UTC: read in the zone its word names, else the city's zone; its year
--- from the file's day when it has none; the fraction cut to microseconds. One format for
--- strptime: a list of formats tried in turn costs several times more.
-create or replace macro bsd_ts(stamp, hint, tz) as
+-- A zoned stamp's instant, UTC: read in the zone its word names, else the city's zone.
+create or replace macro zoned_ts(stamp, hint, tz) as
     timezone(coalesce(zone_of(stamp.zone), tz),
         case when coalesce(nullif(stamp.y1, ''), stamp.y) <> ''
              then try_strptime(coalesce(nullif(stamp.y1, ''), stamp.y) || ' ' || stamp.md || ' ' || stamp.hms,
@@ -63,11 +78,10 @@ create or replace macro bsd_ts(stamp, hint, tz) as
                             cast(hint as timestamp)) end
         + to_microseconds(coalesce(try_cast(rpad(left(substr(stamp.frac, 2), 6), 6, '0') as bigint), 0)));
 
--- Whether a line's time is a naive local time (no zone, offset or zone word): such a time is
--- read in the city's zone here, and moved to its source's zone when the source has one.
+-- Whether a line's stamp is a naive local time (no ISO zone or offset): such a time is read in the
+-- city's zone here, and moved to its source's zone when the source has one.
 create or replace macro naive_stamp(line) as
-    not regexp_matches(line, '^(?:<\d+>\d?\s*)?\d{4}-\d{2}-\d{2}T\S*(?:Z|[+-]\d{2}:?\d{2})\s')
-    and zone_of(bsd_stamp(line).zone) is null;
+    not regexp_matches(line, '^(?:<\d+>\d?\s*)?\d{4}-\d{2}-\d{2}T\S*(?:Z|[+-]\d{2}:?\d{2})\s');
 
 -- The time of a syslog line, UTC: an ISO-8601 stamp (RFC 5424, with or without zone), else the
 -- first BSD stamp.
@@ -76,6 +90,13 @@ create or replace macro syslog_ts(line, hint, tz) as
         try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))', 1), '') as timestamptz),
         timezone(tz, try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s', 1), '') as timestamp)),
         bsd_ts(bsd_stamp(line), hint, tz));
+
+-- The same for a line whose stamp may carry a year before the time and a zone word (Cisco).
+create or replace macro zoned_syslog_ts(line, hint, tz) as
+    coalesce(
+        try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))', 1), '') as timestamptz),
+        timezone(tz, try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s', 1), '') as timestamp)),
+        zoned_ts(zoned_stamp(line), hint, tz));
 
 -- The host field of a BSD syslog line (after the stamp), e.g. the AP's name when APs log directly.
 create or replace macro syslog_host(line) as

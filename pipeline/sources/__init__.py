@@ -56,9 +56,10 @@ _SPLIT = dict(  # pyarrow's CSV reader as a parallel line splitter: one binary c
 OLDEST = datetime(2000, 1, 1)
 RAW_LINES = lake.sql_text("staging/raw_lines")
 ROUTED_LINES = lake.sql_text("staging/routed")
-_AS_CANONICAL = ("create or replace temp view parsed_out as select cast(getvariable('fmt') as varchar) "
-                 "as source, record, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, "
-                 "program, event, host, naive from parsed")
+_CANONICAL = ("create or replace temp view {view} as select cast(getvariable('fmt') as varchar) "
+              "as source, record, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, program, "
+              "event, host, naive from parsed")
+_AS_CANONICAL = _CANONICAL.format(view="parsed_out")
 _DAY_IN_NAME = re.compile(r"(20\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])")
 
 
@@ -197,11 +198,13 @@ def resolve_blocks(con, settings: Settings, registry: Registry, path: Path, fmt:
     for a format with a finish step, a last `resolved` holds what the whole file implied."""
     module = FORMATS[fmt]
     first = first_lines(path)
-    for name, value in _variables(settings, module, path, fmt, hint, first).items():
+    known = load_sources(settings.sources)
+    clocks = any(known.column("tz").drop_null().to_pylist())
+    for name, value in {**_variables(settings, module, path, fmt, hint, first), "clocks": clocks}.items():
         con.execute(f"set variable {name} = ?", [value])  # names are ours, values bound
     con.register("aps", registry.aps)
     con.register("ap_macs", registry.ap_macs)
-    con.register("sources_file", load_sources(settings.sources))
+    con.register("sources_file", known)
     con.execute("create or replace temp view source_aps as select s.source, s.tz, a.ap_id "
                 "from sources_file as s left join aps as a on a.ap_id = s.ap or a.ap_name = s.ap")
     cut = module.cut(first) if hasattr(module, "cut") else getattr(module, "CUT", LINE_ENDS)
@@ -239,17 +242,24 @@ def _run_routed(con, lines: pa.Table, resolved: str) -> None:
     try:
         con.execute(RAW_LINES)
         con.execute(ROUTED_LINES)
-        con.execute("create or replace temp table parsed_all as select * from routed_foreign")
         present = [f for (f,) in con.execute(
             "select distinct fmt from routed where fmt is not null order by fmt").fetchall()]
+        if len(present) > 1:  # each format's records are kept while the next is read
+            con.execute("create or replace temp table parsed_all as select * from routed_foreign")
         for name in present:
             con.execute("set variable fmt = ?", [name])
             con.execute("create or replace temp view raw_lines as "
                         "select record, line from routed where fmt = getvariable('fmt')")
             con.execute(FORMAT_SQL[name])
-            con.execute(_AS_CANONICAL)
-            con.execute("insert into parsed_all by name select * from parsed_out")
-        con.execute("create or replace temp view parsed_out as select * from parsed_all")
+            con.execute(_CANONICAL.format(view="parsed_fmt"))
+            if len(present) > 1:
+                con.execute("insert into parsed_all by name select * from parsed_fmt")
+        con.execute("create or replace temp view parsed_out as select * from parsed_all"
+                    if len(present) > 1 else
+                    "create or replace temp view parsed_out as select * from routed_foreign"
+                    if not present else
+                    "create or replace temp view parsed_out as select * from parsed_fmt "
+                    "union all by name select * from routed_foreign")
         con.execute(resolved)
     finally:
         con.unregister("raw_block")

@@ -32,7 +32,8 @@ typed as (
         'stm' as program,
         code as event,
         nullif(regexp_extract(line, '<NOTI> <([\w.\-]+)', 1), '') as host,
-        naive_stamp(line) as naive
+        -- only a source with a clock of its own needs to know (a regex it would cost every line)
+        getvariable('clocks') and naive_stamp(line) as naive
     from fields
 ),
 judged as (

@@ -33,7 +33,7 @@ typed as (
     select
         record,
         line,
-        syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
+        zoned_syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
         ap_name,
         ap_mac,
         mac_hex(mac_text) as mac,
@@ -46,7 +46,9 @@ typed as (
         case when mnemonic is null then kind end as event,
         coalesce(nullif(regexp_extract(line, '^(?:<\d+>)?(?:\d+: )?([A-Za-z][\w.\-]*): ', 1), ''),
                  syslog_host(line)) as host,
-        naive_stamp(line) as naive
+        -- only a source with a clock of its own needs to know (a regex it would cost every line)
+        getvariable('clocks') and naive_stamp(line) and zone_of(zoned_stamp(line).zone) is null
+            as naive
     from fields
 ),
 judged as (

@@ -8,8 +8,14 @@ with fields as (
     select
         record,
         line,
-        regexp_extract(line, '(?:AP-STA-(CONNECTED|DISCONNECTED)|STA (\S+) IEEE 802\.11: (associated|disassociated)(?: |$))\s*(\S*)',
-                       ['event', 'sta', 'ieee', 'after']) as ev,
+        -- a string test first: the regex with its captures runs only on the lines that can match
+        case when contains(line, 'AP-STA-')
+             then regexp_extract(line, 'AP-STA-(CONNECTED|DISCONNECTED)\s+(\S+)', ['event', 'after'])
+        end as ev,
+        case when contains(line, 'IEEE 802.11: ')
+             then regexp_extract(line, 'STA (\S+) IEEE 802\.11: (associated|disassociated)(?: |$)',
+                                 ['sta', 'ieee'])
+        end as ieee,
         regexp_matches(line, '^\w{3} \w{3}\s+\d{1,2} \d{2}:\d{2}:\d{2} \d{4} ') as logread
     from raw_lines
 ),
@@ -22,15 +28,15 @@ typed as (
         syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
         case when logread then getvariable('file_stem') else syslog_host(line) end as ap_name,
         cast(null as varchar) as ap_mac,
-        mac_hex(coalesce(nullif(ev.sta, ''), nullif(ev.after, ''))) as mac,
-        case coalesce(nullif(ev.event, ''), nullif(ev.ieee, ''))
+        mac_hex(coalesce(nullif(ev.after, ''), nullif(ieee.sta, ''))) as mac,
+        case coalesce(nullif(ev.event, ''), nullif(ieee.ieee, ''))
             when 'CONNECTED' then 'assoc' when 'associated' then 'assoc'
             when 'DISCONNECTED' then 'disassoc' when 'disassociated' then 'disassoc' end as kind,
         cast(null as smallint) as rssi,
         cast(null as integer) as duration_s,
-        coalesce(nullif(ev.event, ''), nullif(ev.ieee, '')) as event,
-        naive_stamp(line) as naive,
-        syslog_host(line) as host
+        coalesce(nullif(ev.event, ''), nullif(ieee.ieee, '')) as event,
+        -- only a source with a clock of its own needs to know (a regex it would cost every line)
+        getvariable('clocks') and naive_stamp(line) as naive
     from fields
 ),
 judged as (
@@ -46,5 +52,5 @@ judged as (
     from typed
 )
 select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, 'hostapd' as program,
-       event, host, naive
+       event, ap_name as host, naive
 from judged;

@@ -66,7 +66,7 @@ typed as (
                 - to_seconds(coalesce(try_cast(delay as integer), 0)),
             to_timestamp(try_cast(event_time as bigint)),
             case when event_time is not null
-                 then bsd_ts(bsd_stamp(event_time || ':'), getvariable('year_hint'), getvariable('tz')) end)
+                 then zoned_ts(zoned_stamp(event_time || ':'), getvariable('year_hint'), getvariable('tz')) end)
             as ts,
         -- the AP by name: a Called-Station-Id that is no MAC (an AP's name or IP), else the NAS
         coalesce(case when first_mac(called) is null

@@ -41,8 +41,8 @@ typed as (
         cast(null as integer) as duration_s,
         case when tracker is not null then 'stahtd' else 'wevent' end as program,
         event,
-        syslog_host(line) as host,
-        naive_stamp(line) as naive,
+        -- only a source with a clock of its own needs to know (a regex it would cost every line)
+        getvariable('clocks') and naive_stamp(line) as naive,
         mac_text
     from events
 ),
@@ -59,6 +59,6 @@ judged as (
         end as reason
     from typed
 )
-select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, program, event, host,
-       naive
+select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, program, event,
+       ap_name as host, naive
 from judged;

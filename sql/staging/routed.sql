@@ -29,16 +29,17 @@ from routes;
 -- %FAC-SEV-NAME, a Meraki log type, else the syslog tag before ': '), never quarantined.
 create or replace temp view routed_foreign as
 with foreign_lines as (
-    select record, line from routed where fmt is null
+    -- the tag is near the start: only the line's first 160 characters are searched
+    select record, line, left(line, 160) as head from routed where fmt is null
 ),
 labelled as (
     select
         record,
         line,
         coalesce(
-            nullif(regexp_extract(line, '%([A-Z][A-Z0-9_]*-\d-[A-Z0-9_]+)', 1), ''),
-            nullif(regexp_extract(line, '^<\d+>1 \d{9,10}\.\d+ \S+ (\w+)', 1), ''),
-            nullif(regexp_extract(line, '\s([A-Za-z][\w.\-/]*?)(?:\[[\w\-]*\])*:\s', 1), ''),
+            nullif(regexp_extract(head, '%([A-Z][A-Z0-9_]*-\d-[A-Z0-9_]+)', 1), ''),
+            nullif(regexp_extract(head, '^<\d+>1 \d{9,10}\.\d+ \S+ (\w+)', 1), ''),
+            nullif(regexp_extract(head, '\s([A-Za-z][\w.\-/]*?)(?:\[[\w\-]*\])*:\s', 1), ''),
             'other') as program
     from foreign_lines
 )
