@@ -11,6 +11,12 @@ routes as (
         record,
         line,
         case
+            -- the file's own format is tested first (the others' tests fold away): a file of one
+            -- format pays one string test a line
+            when getvariable('fmt') = 'meraki_syslog' and contains(line, ' events type=') then 'meraki_syslog'
+            when getvariable('fmt') = 'hostapd' and contains(line, 'hostapd') then 'hostapd'
+            when getvariable('fmt') = 'aruba_stm' and contains(line, 'stm[') then 'aruba_stm'
+            when getvariable('fmt') = 'unifi' and contains(line, 'EVENT_STA_') then 'unifi'
             when contains(line, ' events type=') then 'meraki_syslog'
             when contains(line, 'hostapd') then 'hostapd'
             when contains(line, 'stm[') then 'aruba_stm'
