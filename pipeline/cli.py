@@ -340,19 +340,22 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same logs).")] = 7,
     scenario: Annotated[str, typer.Option(help="Noise of the logs: clean, duplicated, lost_events, "
                                           "skewed_clock, flapping, outages, nas_restarts, "
-                                          "realistic.")] = "realistic",
+                                          "unfiltered, realistic.")] = "realistic",
 ) -> None:
     """Write a synthetic city's logs (Meraki, Aruba, hostapd, RADIUS) into the inbox; truth apart."""
     from pipeline.registry import load_registry
-    from pipeline.sim_logs import SCENARIOS
+    from pipeline.sim_logs import SCENARIOS, sources_csv
     from pipeline.simulate import simulate as run
 
     if scenario not in SCENARIOS:
         raise typer.BadParameter(f"{scenario!r}: one of {', '.join(SCENARIOS)}")
     settings = load_settings()
-    result = run(settings, load_registry(settings.registry), _day(first), _day(last), devices, seed,
-                 noise=SCENARIOS[scenario])
+    registry = load_registry(settings.registry)
+    result = run(settings, registry, _day(first), _day(last), devices, seed, noise=SCENARIOS[scenario])
     typer.echo(f"wrote {len(result.files)} file(s), {result.events:,} events to {settings.inbox}")
+    if SCENARIOS[scenario].utc_clock:
+        path = sources_csv(registry, settings.home / "simulation" / "sources.csv")
+        typer.echo(f"one simulated AP keeps its clock on UTC: ingest with FOOTFALL_SOURCES={path}")
 
 
 def _fresh_demo_home(settings) -> None:
@@ -378,7 +381,7 @@ def demo(
     from pipeline.calendar import FiscalQuarter
     from pipeline.publish import publish as build
     from pipeline.registry import load_registry
-    from pipeline.sim_logs import SCENARIOS
+    from pipeline.sim_logs import SCENARIOS, sources_csv
     from pipeline.simulate import simulate as run
 
     started = time.monotonic()
@@ -386,6 +389,8 @@ def demo(
     fq = FiscalQuarter.parse(quarter)
     _fresh_demo_home(settings)
     registry = load_registry(settings.registry)
+    if settings.sources is None:  # one simulated AP keeps its clock on UTC: the city says so
+        settings = settings.with_(sources=sources_csv(registry, settings.home / "simulation" / "sources.csv"))
     # The city's controllers write a day's logs while earlier nights run: the simulator works
     # ahead in a thread, and each day's logs arrive in the inbox whole when its night starts.
     outbox, days = settings.home / "simulation" / "logs", queue.Queue()
