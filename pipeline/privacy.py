@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 
 MAC_SEPARATORS = ":-. "
-# 8 or more hex digits with any of the separators between them: every text mac_digits turns into
-# a MAC, whole or cut to 4 octets (dates like 2024-04-01 are masked too: safe, not pretty).
-MAC_RUN = r"[0-9A-Fa-f](?:[:\-. ]*[0-9A-Fa-f]){7,}"
+# 8 or more hex digits from the start of a word, with any of the separators between them: every
+# text mac_digits turns into a MAC, whole or cut to 4 octets. Safe rather than pretty: dates like
+# 2024-04-01 are masked too, and so is a word of hex letters right after a MAC ("... c3 added").
+MAC_RUN = r"\b[0-9A-Fa-f](?:[:\-. ]*[0-9A-Fa-f]){7,}"
 _FIELD = re.compile(r"(mac=['\"]?)[^'\"\s]*", re.I)
 _RUN = re.compile(MAC_RUN)
 MASK = "xx:xx:xx:xx:xx:xx"

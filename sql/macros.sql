@@ -11,7 +11,7 @@ create or replace macro mac_hex(txt) as
 create or replace macro mask_macs(txt) as
     regexp_replace(
         regexp_replace(txt, '(mac=[''"]?)[^''"\s]*', '\1masked', 'gi'),
-        '[0-9A-Fa-f](?:[:\-. ]*[0-9A-Fa-f]){7,}', 'xx:xx:xx:xx:xx:xx', 'g');
+        '\b[0-9A-Fa-f](?:[:\-. ]*[0-9A-Fa-f]){7,}', 'xx:xx:xx:xx:xx:xx', 'g');
 
 -- A line with nothing but white space (a regex: trim() would copy every line of the file).
 create or replace macro blank_line(txt) as txt is null or regexp_full_match(txt, '\s*');
