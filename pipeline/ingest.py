@@ -324,10 +324,11 @@ def ingest_one(settings: Settings, file_id: str, path: Path, hint: date,
     if not events:
         log.warning(no_events_warning(path.name, result.records - result.ignored, result.ignored))
     if _quarantine_rate(result) > settings.max_quarantine_rate:
-        raise IngestError(f"{path.name} ({file_id}): {_quarantine_rate(result):.0%} of its records "
-                          f"quarantined {result.quarantined}, over the limit of "
+        raise IngestError(f"{path.name} ({file_id}): {_quarantine_rate(result):.0%} of its client "
+                          f"records quarantined {result.quarantined}, over the limit of "
                           f"{settings.max_quarantine_rate:.0%} (FOOTFALL_MAX_QUARANTINE_RATE); its "
-                          f"good records are staged, the masked lines are in {settings.quarantine}")
+                          "good records are staged, the quarantined ones (line numbers, reasons) are "
+                          f"in {settings.quarantine}")
     return {"file_id": file_id, "records": result.records, "events": events,
             "quarantined": sum(result.quarantined.values()),
             "days": sorted(d.isoformat() for d in result.events_by_day)}
