@@ -23,13 +23,15 @@ create or replace macro service_day(ts, tz, start_hour) as
 -- Local hour of day (0-23) of a UTC instant.
 create or replace macro local_hour(ts, tz) as hour(timezone(tz, ts));
 
--- A naive local time without a year, put in the year that makes it the latest time not after the
--- file's day (and the two days after it: a file of 31 December still holds the small hours of
--- 1 January). Syslog has no year; a stamp is never placed in the future of its file.
+-- A naive local time without a year, put in the latest year that places it at most 14 days after
+-- the file's day: a file of 28 November puts `Jan  4` in January of the same year (never in the
+-- next), a file of 1 January puts 31 December in the old year, a file of 31 December the small
+-- hours of 1 January in the new one. The margin is for a night that lands files of the days
+-- just after its own with its day (a simulation written ahead, a delivery in advance).
 create or replace macro year_near(t, hint) as
     case
-        when t + interval 1 year <= hint + interval 2 day then t + interval 1 year
-        when t <= hint + interval 2 day then t
+        when t + interval 1 year <= hint + interval 14 day then t + interval 1 year
+        when t <= hint + interval 14 day then t
         else t - interval 1 year
     end;
 
