@@ -164,7 +164,8 @@ def _count_block(con, reasons: Counter, ignored_by: Counter) -> int:
     returns its number of records."""
     records = 0
     for reason, program, event, n in con.execute(
-            "select reason, program, event, count(*) from resolved group by all").fetchall():
+            "select reason, program, event, count(*) from resolved group by all "
+            "union all select reason, program, null, n from ignored_lines").fetchall():
         records += n
         if reason == "empty_line":
             ignored_by["empty line"] += n

@@ -209,6 +209,8 @@ def resolve_blocks(con, settings: Settings, registry: Registry, path: Path, fmt:
                 "from sources_file as s left join aps as a on a.ap_id = s.ap or a.ap_name = s.ap")
     cut = module.cut(first) if hasattr(module, "cut") else getattr(module, "CUT", LINE_ENDS)
     resolved = lake.sql_text("staging/resolved")
+    con.execute("create or replace temp table ignored_lines "
+                "(reason varchar, program varchar, n bigint)")  # a routed block's other programs
     if fmt in ROUTED or fmt == "syslog":
         for number, lines in enumerate(_numbered_blocks(path, cut)):
             _run_routed(con, lines, resolved)
@@ -242,10 +244,14 @@ def _run_routed(con, lines: pa.Table, resolved: str) -> None:
     try:
         con.execute(RAW_LINES)
         con.execute(ROUTED_LINES)
+        # other programs' lines are only counted, by program: they never reach `resolved`
+        con.execute("create or replace temp table ignored_lines as "
+                    "select reason, program, count(*) as n from routed_foreign group by all")
         present = [f for (f,) in con.execute(
             "select distinct fmt from routed where fmt is not null order by fmt").fetchall()]
         if len(present) > 1:  # each format's records are kept while the next is read
-            con.execute("create or replace temp table parsed_all as select * from routed_foreign")
+            con.execute("create or replace temp table parsed_all as "
+                        "select * from routed_foreign where false")
         for name in present:
             con.execute("set variable fmt = ?", [name])
             con.execute("create or replace temp view raw_lines as "
@@ -256,10 +262,9 @@ def _run_routed(con, lines: pa.Table, resolved: str) -> None:
                 con.execute("insert into parsed_all by name select * from parsed_fmt")
         con.execute("create or replace temp view parsed_out as select * from parsed_all"
                     if len(present) > 1 else
-                    "create or replace temp view parsed_out as select * from routed_foreign"
+                    "create or replace temp view parsed_out as select * from routed_foreign where false"
                     if not present else
-                    "create or replace temp view parsed_out as select * from parsed_fmt "
-                    "union all by name select * from routed_foreign")
+                    "create or replace temp view parsed_out as select * from parsed_fmt")
         con.execute(resolved)
     finally:
         con.unregister("raw_block")

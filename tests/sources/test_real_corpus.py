@@ -39,7 +39,7 @@ EXPECTED = {
     'hostapd/openwrt-issue-16642.log': ('hostapd', [(8, 'disassoc', 'REAL-OW-02', '2024-10-08T11:26:43Z'), (9, 'disassoc', 'REAL-OW-02', '2024-10-08T11:26:43Z'), (11, 'assoc', 'REAL-OW-02', '2024-10-08T11:26:43Z'), (12, 'assoc', 'REAL-OW-02', '2024-10-08T11:26:43Z')],
         {'dnsmasq-dhcp': 7, 'hostapd': 1}, {}),
     'hostapd/openwrt-issue-16874.log': ('hostapd', [],
-        {'hostapd': 4}, {'bad_mac': 2}),
+        {'hostapd': 3, 'usteer': 1}, {'bad_mac': 2}),
     'hostapd/openwrt-issue-9696.log': ('hostapd', [(4, 'assoc', 'REAL-OW-01', '2022-04-11T04:33:01Z'), (5, 'assoc', 'REAL-OW-01', '2022-04-11T04:33:01Z'), (10, 'assoc', 'REAL-OW-01', '2022-04-11T04:34:14Z'), (11, 'assoc', 'REAL-OW-01', '2022-04-11T04:34:14Z')],
         {'dnsmasq-dhcp': 2, 'hostapd': 6}, {}),
     'hostapd/openwrt-presence-issue-7.log': ('hostapd', [(2, 'disassoc', 'REAL-OW-03', '2023-08-20T19:32:18Z'), (4, 'assoc', 'REAL-OW-03', '2023-08-20T19:32:18Z'), (5, 'assoc', 'REAL-OW-03', '2023-08-20T19:32:18Z')],
