@@ -246,7 +246,7 @@ def _run_routed(con, lines: pa.Table, resolved: str) -> None:
         con.execute(ROUTED_LINES)
         # other programs' lines are only counted, by program: they never reach `resolved`
         con.execute("create or replace temp table ignored_lines as "
-                    "select reason, program, count(*) as n from routed_foreign group by all")
+                    "select reason, program, count(*) as n from routed where fmt is null group by all")
         present = [f for (f,) in con.execute(
             "select distinct fmt from routed where fmt is not null order by fmt").fetchall()]
         if len(present) > 1:  # each format's records are kept while the next is read

@@ -1,5 +1,6 @@
 -- The lines of a block of a syslog feed, each routed to the format that reads it by its program
--- tag or shape (fmt), or to none (NULL: another program's line, ignored and counted by `program`).
+-- tag or shape (fmt), or to none (NULL: another program's line, ignored and counted by `program`,
+-- its text dropped).
 -- Plain string tests, cheapest and most frequent first: in an unfiltered feed most lines belong to
 -- other programs, and a line of another program costs only these tests and its label.
 create or replace temp table routed as
@@ -28,30 +29,31 @@ routes as (
                  or contains(line, '%DOT11-') or contains(line, 'Client Association:')
                  or contains(line, 'Client Disassociation:') or contains(line, 'Client Deauthenticated:')
                 then 'cisco_wlc'
-        end as fmt
+        end as route
     from lines
-)
-select record, line, case when list_contains(getvariable('routes'), fmt) then fmt end as fmt
-from routes;
-
--- Another program's lines: ignored, counted by the program that wrote them (a Cisco mnemonic
--- %FAC-SEV-NAME, a Meraki log type, else the syslog tag before ': '), never quarantined.
-create or replace temp view routed_foreign as
-with foreign_lines as (
-    -- the tag is near the start: only the line's first 160 characters are searched
-    select record, line, left(line, 160) as head from routed where fmt is null
 ),
-labelled as (
-    select
-        record,
-        line,
-        coalesce(
-            nullif(regexp_extract(head, '%([A-Z][A-Z0-9_]*-\d-[A-Z0-9_]+)', 1), ''),
-            nullif(regexp_extract(head, '^<\d+>1 \d{9,10}\.\d+ \S+ (\w+)', 1), ''),
-            nullif(regexp_extract(head, '\s([A-Za-z][\w.\-/]*?)(?:\[[\w\-]*\])*:\s', 1), ''),
-            'other') as program
-    from foreign_lines
+chosen as (
+    select record, line, case when list_contains(getvariable('routes'), route) then route end as fmt
+    from routes
 )
+-- Another program's line keeps no text, only its label: the program that wrote it (a Cisco
+-- mnemonic %FAC-SEV-NAME, a Meraki log type, else the syslog tag before ': ', searched in the
+-- line's first 160 characters), computed in this one pass and for these lines only.
+select
+    record,
+    case when fmt is not null then line end as line,
+    fmt,
+    case when fmt is null and blank_line(line) then 'empty_line' when fmt is null then 'ignored' end
+        as reason,
+    case when fmt is null then left(coalesce(
+        nullif(regexp_extract(left(line, 160), '%([A-Z][A-Z0-9_]*-\d-[A-Z0-9_]+)', 1), ''),
+        nullif(regexp_extract(left(line, 160), '^<\d+>1 \d{9,10}\.\d+ \S+ (\w+)', 1), ''),
+        nullif(regexp_extract(left(line, 160), '\s([A-Za-z][\w.\-/]*?)(?:\[[\w\-]*\])*:\s', 1), ''),
+        'other'), 60) end as program
+from chosen;
+
+-- Other programs' lines as canonical records (no row in a block of one format: the shape only).
+create or replace temp view routed_foreign as
 select
     record,
     cast(null as varchar) as source,
@@ -62,9 +64,10 @@ select
     cast(null as varchar) as kind,
     cast(null as smallint) as rssi,
     cast(null as integer) as duration_s,
-    case when blank_line(line) then 'empty_line' else 'ignored' end as reason,
-    left(program, 60) as program,
+    reason,
+    program,
     cast(null as varchar) as event,
     cast(null as varchar) as host,
     false as naive
-from labelled;
+from routed
+where fmt is null;
