@@ -37,8 +37,8 @@ chosen as (
     from routes
 )
 -- Another program's line keeps no text, only its label: the program that wrote it (a Cisco
--- mnemonic %FAC-SEV-NAME, a Meraki log type, else the syslog tag before ': ', searched in the
--- line's first 160 characters), computed in this one pass and for these lines only.
+-- mnemonic %FAC-SEV-NAME, a Meraki log type, else the syslog tag before ': '), computed in this
+-- one pass and for these lines only.
 select
     record,
     case when fmt is not null then line end as line,
@@ -46,9 +46,9 @@ select
     case when fmt is null and blank_line(line) then 'empty_line' when fmt is null then 'ignored' end
         as reason,
     case when fmt is null then left(coalesce(
-        nullif(regexp_extract(left(line, 160), '%([A-Z][A-Z0-9_]*-\d-[A-Z0-9_]+)', 1), ''),
-        nullif(regexp_extract(left(line, 160), '^<\d+>1 \d{9,10}\.\d+ \S+ (\w+)', 1), ''),
-        nullif(regexp_extract(left(line, 160), '\s([A-Za-z][\w.\-/]*?)(?:\[[\w\-]*\])*:\s', 1), ''),
+        nullif(regexp_extract(line, '%([A-Z][A-Z0-9_]*-\d-[A-Z0-9_]+)', 1), ''),
+        nullif(regexp_extract(line, '^<\d+>1 \d{9,10}\.\d+ \S+ (\w+)', 1), ''),
+        nullif(regexp_extract(line, '\s([A-Za-z][\w.\-/]*?)(?:\[[\w\-]*\])*:\s', 1), ''),
         'other'), 60) end as program
 from chosen;
 
