@@ -16,13 +16,15 @@ routes as (
             -- format pays one string test a line
             when getvariable('fmt') = 'meraki_syslog' and contains(line, ' events type=') then 'meraki_syslog'
             when getvariable('fmt') = 'hostapd' and contains(line, 'hostapd')
-                 and (contains(line, 'AP-STA-') or contains(line, 'IEEE 802.11: ')) then 'hostapd'
+                 and (contains(line, 'AP-STA-') or contains(line, 'IEEE 802.11: associated')
+                      or contains(line, 'IEEE 802.11: disassociated')) then 'hostapd'
             when getvariable('fmt') = 'aruba_stm' and contains(line, 'stm[') then 'aruba_stm'
             when getvariable('fmt') = 'unifi' and contains(line, 'EVENT_STA_') then 'unifi'
             when contains(line, ' events type=') then 'meraki_syslog'
             -- hostapd's station events only: its other chatter (WPA, EAPOL, RADIUS) is labelled
             when contains(line, 'hostapd')
-                 and (contains(line, 'AP-STA-') or contains(line, 'IEEE 802.11: ')) then 'hostapd'
+                 and (contains(line, 'AP-STA-') or contains(line, 'IEEE 802.11: associated')
+                      or contains(line, 'IEEE 802.11: disassociated')) then 'hostapd'
             when contains(line, 'stm[') then 'aruba_stm'
             when contains(line, 'EVENT_STA_') or contains(line, 'STA_ASSOC_TRACKER') then 'unifi'
             when contains(line, '%CLIENT_ORCH_LOG-') or contains(line, '%APF-')
