@@ -31,7 +31,9 @@ typed as (
         mac_text,
         'stm' as program,
         code as event,
-        nullif(regexp_extract(line, '<NOTI> <([\w.\-]+)', 1), '') as host,
+        -- the controller (AOS 8: `<NOTI> <wcp2>`): wanted only for an AP-less line or a clock
+        case when ap.name = '' or getvariable('clocks')
+             then nullif(regexp_extract(line, '<NOTI> <([\w.\-]+)', 1), '') end as host,
         -- only a source with a clock of its own needs to know (a regex it would cost every line)
         getvariable('clocks') and naive_stamp(line) as naive
     from fields

@@ -25,8 +25,7 @@ with fields as (
         coalesce(nullif(regexp_extract(line, 'AP [Nn]ame\s*:?\s*\(?([\w.\-]+)', 1), ''),
                  case when line like '%DOT11-6-%' then syslog_host(line) end) as ap_name,
         line like '%CLIENT_ORCH_LOG%' or line like '%APF-%' or line like '%DOT11-%'
-            or line like '%Client %:%' as is_wlc,
-        nullif(regexp_extract(line, '%([A-Z][A-Z0-9_]*-\d-[A-Z0-9_]+)', 1), '') as mnemonic
+            or line like '%Client %:%' as is_wlc
     from raw_lines
 ),
 typed as (
@@ -42,10 +41,15 @@ typed as (
         cast(null as integer) as duration_s,
         is_wlc,
         mac_text,
-        coalesce(mnemonic, 'apf') as program,
-        case when mnemonic is null then kind end as event,
-        coalesce(nullif(regexp_extract(line, '^(?:<\d+>)?(?:\d+: )?([A-Za-z][\w.\-]*): ', 1), ''),
-                 syslog_host(line)) as host,
+        -- the mnemonic names an ignored line's kind; the controller (`WLC001: `, else the syslog
+        -- host) is wanted only for a line that names no AP, or a clock
+        case when kind is null
+             then coalesce(nullif(regexp_extract(line, '%([A-Z][A-Z0-9_]*-\d-[A-Z0-9_]+)', 1), ''), 'apf')
+             else 'apf' end as program,
+        kind as event,
+        case when (ap_name is null and ap_mac is null) or getvariable('clocks')
+             then coalesce(nullif(regexp_extract(line, '^(?:<\d+>)?(?:\d+: )?([A-Za-z][\w.\-]*): ', 1), ''),
+                           syslog_host(line)) end as host,
         -- only a source with a clock of its own needs to know (a regex it would cost every line)
         getvariable('clocks') and naive_stamp(line) and zone_of(zoned_stamp(line).zone) is null
             as naive
