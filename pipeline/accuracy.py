@@ -19,7 +19,7 @@ from pipeline import lake, stages
 from pipeline.config import load_settings
 from pipeline.pseudonym import day_key, pseudonym
 from pipeline.registry import load_registry
-from pipeline.sim_logs import SCENARIOS, Noise
+from pipeline.sim_logs import SCENARIOS, Noise, sources_csv
 from pipeline.simulate import SimulationResult, simulate
 
 FIRST = date(2024, 4, 1)
@@ -62,8 +62,10 @@ def run_scenario(root: Path, noise: Noise, days: int, devices: int, seed: int = 
                               "FOOTFALL_KEY_GRACE_DAYS": "400", "FOOTFALL_MAX_QUARANTINE_RATE": "1",
                               "FOOTFALL_GATE_MAX_SILENT_SHARE": "1"})
     last = FIRST + timedelta(days=days - 1)
-    result = simulate(settings, load_registry(settings.registry), FIRST, last, devices, seed,
-                      noise=noise)
+    registry = load_registry(settings.registry)
+    if noise.utc_clock:  # the city tells the pipeline which AP's clock runs on UTC
+        settings = settings.with_(sources=sources_csv(registry, root / "sources.csv"))
+    result = simulate(settings, registry, FIRST, last, devices, seed, noise=noise)
     per_day = []
     for n in range(days):
         day = FIRST + timedelta(days=n)

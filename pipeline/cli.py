@@ -118,7 +118,8 @@ def parse(
     tz: Annotated[str | None, typer.Option(help="Time zone of times written without one.")] = None,
     day: Annotated[str | None, typer.Option(help="Day for formats without a year.")] = None,
 ) -> None:
-    """Print a file's canonical events as CSV (stdout) and its quarantine by reason (stderr).
+    """Print a file's canonical events as CSV (stdout) and what else it held (stderr): ignored
+    records by program / type and quarantined ones by reason.
 
     Columns: ts,ap_id,device,kind,rssi,duration_s,source,record; ts in UTC ending in Z; device the
     16-hex pseudonym under a throwaway key (one MAC in any spelling is one device). Nothing is
@@ -145,18 +146,34 @@ def parse(
     failed = False
     for path in files:
         try:
-            events, reasons = parse_file(settings, reg, path, None if format == "auto" else format,
-                                         _day(day) if day else None, key)
+            events, counts = parse_file(settings, reg, path, None if format == "auto" else format,
+                                        _day(day) if day else None, key)
         except (IngestError, UnknownFormatError, OSError) as error:
             typer.echo(f"error: {path}: {error}", err=True)
             failed = True
             continue
         _write_rows(out, events)
-        summary = ", ".join(f"{k}={v}" for k, v in reasons.items()) or "none"
-        typer.echo(f"{path}: {events.num_rows} events; quarantined: {summary}", err=True)
+        typer.echo(_file_figures(path, events.num_rows, counts), err=True)
     sys.stdout.flush()
     if failed:
         raise typer.Exit(1)
+
+
+def _file_figures(path: Path, events: int, counts: dict) -> str:
+    """One file's figures: events, ignored by program / type, quarantined by reason."""
+    from pipeline.ingest import no_events_warning
+    from pipeline.privacy import safe_name
+
+    def listed(figures: dict) -> str:
+        return ", ".join(f"{k}={v}" for k, v in figures.items()) or "none"
+
+    text = (f"{safe_name(str(path))} ({counts['format']}): {events} events; ignored {counts['ignored']}: "
+            f"{listed(counts['ignored_by'])}; quarantined {sum(counts['quarantined'].values())}: "
+            f"{listed(counts['quarantined'])}")
+    if not events:
+        usable = counts["records"] - counts["ignored"]
+        text += "\nWARNING: " + no_events_warning(safe_name(path.name), usable, counts["ignored"])
+    return text
 
 
 @app.command()
@@ -269,7 +286,8 @@ def nightly(day: Annotated[str, typer.Option(help="Service day to process, YYYY-
         return
     share = "-" if q["randomised_share"] is None else f"{q['randomised_share']:.0%}"
     typer.echo(f"{day}: {q['events']:,} events from {q['files']} file(s), {q['quarantined']:,} "
-               f"quarantined {q['quarantined_by_reason']}, {q['devices']:,} devices "
+               f"quarantined {q['quarantined_by_reason']}, {q['ignored']:,} ignored (other programs' "
+               f"lines and event types), {q['devices']:,} devices "
                f"({share} randomised MACs), {q['visits']:,} visits, {q['trips']:,} trips, "
                f"{q['silent_aps']} silent / {q['degraded_aps']} degraded of {q['aps']} APs")
 
@@ -364,19 +382,22 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same logs).")] = 7,
     scenario: Annotated[str, typer.Option(help="Noise of the logs: clean, duplicated, lost_events, "
                                           "skewed_clock, flapping, outages, nas_restarts, "
-                                          "realistic.")] = "realistic",
+                                          "unfiltered, realistic.")] = "realistic",
 ) -> None:
     """Write a synthetic city's logs (Meraki, Aruba, hostapd, RADIUS) into the inbox; truth apart."""
     from pipeline.registry import load_registry
-    from pipeline.sim_logs import SCENARIOS
+    from pipeline.sim_logs import SCENARIOS, sources_csv
     from pipeline.simulate import simulate as run
 
     if scenario not in SCENARIOS:
         raise typer.BadParameter(f"{scenario!r}: one of {', '.join(SCENARIOS)}")
     settings = load_settings()
-    result = run(settings, load_registry(settings.registry), _day(first), _day(last), devices, seed,
-                 noise=SCENARIOS[scenario])
+    registry = load_registry(settings.registry)
+    result = run(settings, registry, _day(first), _day(last), devices, seed, noise=SCENARIOS[scenario])
     typer.echo(f"wrote {len(result.files)} file(s), {result.events:,} events to {settings.inbox}")
+    if SCENARIOS[scenario].utc_clock:
+        path = sources_csv(registry, settings.home / "simulation" / "sources.csv")
+        typer.echo(f"one simulated AP keeps its clock on UTC: ingest with FOOTFALL_SOURCES={path}")
 
 
 def _fresh_demo_home(settings) -> None:
@@ -402,7 +423,7 @@ def demo(
     from pipeline.calendar import FiscalQuarter
     from pipeline.publish import publish as build
     from pipeline.registry import load_registry
-    from pipeline.sim_logs import SCENARIOS
+    from pipeline.sim_logs import SCENARIOS, sources_csv
     from pipeline.simulate import simulate as run
 
     started = time.monotonic()
@@ -410,6 +431,8 @@ def demo(
     fq = FiscalQuarter.parse(quarter)
     _fresh_demo_home(settings)
     registry = load_registry(settings.registry)
+    if settings.sources is None:  # one simulated AP keeps its clock on UTC: the city says so
+        settings = settings.with_(sources=sources_csv(registry, settings.home / "simulation" / "sources.csv"))
     # The city's controllers write a day's logs while earlier nights run: the simulator works
     # ahead in a thread, and each day's logs arrive in the inbox whole when its night starts.
     outbox, days = settings.home / "simulation" / "logs", queue.Queue()

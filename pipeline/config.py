@@ -43,6 +43,7 @@ class Settings:
     visitor_min_s: int = 300  # visits at least this long are visitors, shorter passers-by
     flap_s: int = 120  # a visit this short between two elsewhere is flapping, not a trip
     zones: Path | None = None  # district polygons (GeoJSON / GeoParquet); default: a zone per site
+    sources: Path | None = None  # log sources' own clocks and sites (docs/formats.md); default: none
     max_quarantine_rate: float = 0.10  # a file with more bad records than this fails the night
     raw_retention_days: int = 3  # landing/ files go this long after their day is processed
     staged_retention_days: int = 7  # pseudonymised events, visits, trips, quarantine
@@ -200,6 +201,7 @@ def load_settings(env: dict | None = None) -> Settings:
         visitor_min_s=_int(env, "FOOTFALL_VISITOR_MIN_S", 300),
         flap_s=_int(env, "FOOTFALL_FLAP_S", 120),
         zones=Path(env["FOOTFALL_ZONES"]) if env.get("FOOTFALL_ZONES") else None,
+        sources=Path(env["FOOTFALL_SOURCES"]) if env.get("FOOTFALL_SOURCES") else None,
         max_quarantine_rate=_float(env, "FOOTFALL_MAX_QUARANTINE_RATE", 0.10),
         raw_retention_days=_int(env, "FOOTFALL_RAW_RETENTION_DAYS", 3),
         staged_retention_days=_int(env, "FOOTFALL_STAGED_RETENTION_DAYS", 7),

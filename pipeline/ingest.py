@@ -18,7 +18,7 @@ import zlib
 from contextlib import contextmanager
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline import catalog, faults, lake, locks, optout, pseudonym, sources, sweep
-from pipeline.privacy import mask_macs
+from pipeline.privacy import mask_macs, safe_name
 from pipeline.config import Settings
 from pipeline.registry import Registry, registry_for
 
@@ -59,7 +59,8 @@ class MemoryLimitError(RuntimeError):
 
 @dataclass(frozen=True)
 class FileResult:
-    """What one file gave: usable events per service day, quarantined and ignored records."""
+    """What one file gave: usable events per service day, quarantined records by reason, and
+    ignored records (other programs' lines, other event types, empty lines) by program / type."""
 
     file_id: str
     fmt: str
@@ -69,6 +70,7 @@ class FileResult:
     ignored: int
     devices_by_day: dict  # day -> (distinct MACs, of which randomised)
     opted_out: int = 0  # records of devices on the opt-out denylist, dropped
+    ignored_by: dict = field(default_factory=dict)  # "program" or "program type" -> records
 
 
 def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
@@ -86,7 +88,7 @@ def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
         hint = year_hint or sources.day_in_name(path.name) or night
         source = _claim(path) if move else path
         if source is None:
-            log.info("skip %s: another run is landing it", path.name)
+            log.info("skip %s: another run is landing it", safe_name(path.name))
             continue
         try:
             file_id = _land_one(settings, source, path.name, hint, move)
@@ -145,10 +147,10 @@ def _record_landing(settings: Settings, con, tmp: Path, source: Path, name: str,
     if row is None:
         con.execute("insert into files (file_id, sha256, name, bytes, year_hint, landed_at) "
                     "values (?, ?, ?, ?, ?, ?)",
-                    [file_id, sha, name, size, sources.year_hint(source, hint, settings.zone),
+                    [file_id, sha, safe_name(name), size, sources.year_hint(source, hint, settings.zone),
                      catalog.now()])
-    target = settings.landing / file_id / (row[0] if row else name)
-    if row is None or (row[2] is None and not target.is_file()):
+    target = settings.landing / file_id / name
+    if row is None or (row[2] is None and lake.landed(settings, file_id) is None):
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             faults.point("rename.landing")
@@ -184,7 +186,7 @@ def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: 
     devices on the opt-out denylist (optout.denylist) are dropped and counted.
     Returns the file's counts: records, ignored, quarantined by reason, devices by day, opted out."""
     con.execute("create temp table pseudonyms (day date, mac ubigint, device ubigint)")
-    keys, reasons, records, ignored, opted_out = {}, Counter(), 0, 0, 0
+    keys, reasons, ignored_by, records, opted_out = {}, Counter(), Counter(), 0, 0
     if optout:
         con.register("optout_hashes", optout[0])
     for _ in sources.resolve_blocks(con, settings, registry, path, fmt, hint):
@@ -195,7 +197,8 @@ def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: 
                 keys[day] = key_for(day)
         closed = [day for day in days if keys[day] is None]
         if closed:  # a late file for a closed day: its records are quarantined, aggregates stay
-            con.execute("update resolved set reason = 'key_destroyed', masked_line = '' "
+            con.execute("update resolved set reason = 'key_destroyed', "
+                        "ap_label = coalesce(ap_label, ap_id) "
                         "where reason is null and list_contains(?, day)", [closed])
         for day in days:
             if keys[day] is not None:
@@ -205,22 +208,66 @@ def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: 
             opted_out += con.execute(
                 "select count(*) from resolved as r anti join pseudonyms as p "
                 "on p.day = r.day and p.mac = r.mac where r.reason is null").fetchall()[0][0]
+            opted_out += _drop_opted_out(con, optout[1])
         if quarantine is not None:
             rows = lake.query(con, "staging/quarantine", params)
             if rows.num_rows:
                 quarantine(rows)
-        for reason, n in con.execute("select reason, count(*) from resolved group by reason").fetchall():
-            records += n
-            if reason in ("ignored", "empty_line"):
-                ignored += n
-            elif reason is not None:  # quarantined
-                reasons[reason] += n
+        records += _count_block(con, reasons, ignored_by)
     # locally administered (randomised) MACs: bit 1 of the first octet; counted, never stored
     devices = {day: (n, randomised) for day, n, randomised in con.execute(
         "select day, count(*), count(*) filter ((mac >> 40) & 2 = 2) from pseudonyms group by day"
     ).fetchall()}
-    return {"records": records, "ignored": ignored, "quarantined": dict(sorted(reasons.items())),
-            "devices": devices, "opted_out": opted_out}
+    return {"records": records, "ignored": sum(ignored_by.values()), "devices": devices,
+            "quarantined": dict(sorted(reasons.items())), "ignored_by": _top(ignored_by),
+            "opted_out": opted_out}
+
+
+_OPTED_OUT_REJECTS = (
+    "from resolved where reason is not null and reason not in ('ignored', 'empty_line', 'opted_out') "
+    "and mac is not null and pseudonym(mac, $opt_ipad, $opt_opad) in (select hash from optout_hashes)")
+
+
+def _drop_opted_out(con, pads: dict) -> int:
+    """Records of opted-out devices that would be quarantined (an unknown AP, a bad time) are
+    dropped and counted too: an opted-out device leaves no trace (found by an outside audit)."""
+    n = con.execute("select count(*) " + _OPTED_OUT_REJECTS, pads).fetchall()[0][0]
+    if n:
+        con.execute("update resolved set reason = 'opted_out' where record in (select record "
+                    + _OPTED_OUT_REJECTS + ")", pads)
+    return n
+
+
+IGNORED_KINDS = 40  # the programs / types of ignored lines named per file; the rest are "other"
+
+
+def _count_block(con, reasons: Counter, ignored_by: Counter) -> int:
+    """Add the block's quarantined records by reason and ignored ones by program / type;
+    returns its number of records."""
+    records = 0
+    for reason, program, event, n in con.execute(
+            "select reason, program, event, count(*) from resolved group by all "
+            "union all select reason, program, null, n from ignored_lines").fetchall():
+        records += n
+        if reason == "opted_out":
+            continue  # counted as opted out, neither ignored nor quarantined
+        if reason == "empty_line":
+            ignored_by["empty line"] += n
+        elif reason == "ignored":
+            label = " ".join(filter(None, (program or "other", event)))
+            ignored_by[mask_macs(label)[:60]] += n
+        elif reason is not None:  # quarantined
+            reasons[reason] += n
+    return records
+
+
+def _top(counts: Counter) -> dict:
+    """The most frequent IGNORED_KINDS labels, the rest summed as "other"."""
+    top = dict(counts.most_common(IGNORED_KINDS))
+    rest = sum(counts.values()) - sum(top.values())
+    if rest:
+        top["other"] = top.get("other", 0) + rest
+    return dict(sorted(top.items()))
 
 
 @contextmanager
@@ -252,7 +299,7 @@ def ingest_file(settings: Settings, registry: Registry, file_id: str, path: Path
     """Parse one landed file into staged events (one Parquet per service day it touches)."""
     fmt = fmt or sources.detect(path)
     hint = sources.year_hint(path, hint, settings.zone)
-    with _reading(settings, f"{path.name} (file {file_id})", fmt) as con:
+    with _reading(settings, f"{safe_name(path.name)} (file {file_id})", fmt) as con:
         return _ingest_file(con, settings, registry, file_id, path, fmt, hint)
 
 
@@ -277,7 +324,7 @@ def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path
         denylist = optout.denylist(settings)
     try:
         counts = _stage_blocks(con, settings, registry, path, fmt, hint, key_for, "staging/events",
-                               {"source": fmt, "file_id": file_id}, emit, quarantine.write, denylist)
+                               {"file_id": file_id}, emit, quarantine.write, denylist)
         by_day = {day: out.close() for day, out in sorted(events.items())}
         quarantine.close()
     finally:
@@ -286,25 +333,25 @@ def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path
     by_day = {day: n for day, n in by_day.items() if n}
     return FileResult(file_id, fmt, counts["records"], by_day, counts["quarantined"],
                       counts["ignored"], {day: counts["devices"][day] for day in by_day},
-                      counts["opted_out"])
+                      counts["opted_out"], counts["ignored_by"])
 
 
 def parse_file(settings: Settings, registry: Registry, path: Path, fmt: str | None,
                hint: date | None, key: bytes) -> tuple[pa.Table, dict]:
-    """Parse one file without landing it: its events (pseudonyms under `key`) and quarantine
-    counts by reason. Nothing is written anywhere."""
+    """Parse one file without landing it: its events (pseudonyms under `key`) and its counts
+    (records, quarantined by reason, ignored by program / type). Nothing is written anywhere."""
     fmt = fmt or sources.detect(path)
     parts = []
-    with _reading(settings, path.name, fmt) as con:
+    with _reading(settings, safe_name(path.name), fmt) as con:
         counts = _stage_blocks(con, settings, registry, path, fmt,
                                sources.year_hint(path, hint, settings.zone), lambda day: key,
-                               "staging/parse_output", {"source": fmt},
+                               "staging/parse_output", {},
                                lambda day, table: parts.append(table))
         if not parts:  # nothing usable: no rows, the same columns
-            parts.append(lake.query(con, "staging/parse_output", {"source": fmt, "day": None}))
+            parts.append(lake.query(con, "staging/parse_output", {"day": None}))
     events = pa.concat_tables(parts).combine_chunks()
     return events.sort_by([("record", "ascending"), ("ts", "ascending"), ("device", "ascending")]), \
-        counts["quarantined"]
+        {**counts, "format": fmt}
 
 
 def pending_files(settings: Settings) -> list[tuple[str, Path, date]]:
@@ -313,7 +360,8 @@ def pending_files(settings: Settings) -> list[tuple[str, Path, date]]:
         rows = con.execute(
             "select file_id, name, year_hint from files where ingested_at is null and error is null "
             "order by landed_at, file_id").fetchall()
-    return [(file_id, settings.landing / file_id / name, hint) for file_id, name, hint in rows]
+    return [(file_id, lake.landed(settings, file_id) or settings.landing / file_id / name, hint)
+            for file_id, name, hint in rows]
 
 
 def _quarantine_rate(result: FileResult) -> float:
@@ -331,6 +379,9 @@ def _record(settings: Settings, result: FileResult) -> None:
         for reason, n in result.quarantined.items():
             con.execute("insert or replace into file_quarantine values (?, ?, ?)",
                         [result.file_id, reason, n])
+        for program, n in result.ignored_by.items():
+            con.execute("insert or replace into file_ignored values (?, ?, ?)",
+                        [result.file_id, program, n])
         con.execute(
             "update files set ingested_at = ?, format = ?, records = ?, quarantined = ?, "
             "ignored = ?, opted_out = ? where file_id = ?",
@@ -355,16 +406,29 @@ def ingest_one(settings: Settings, file_id: str, path: Path, hint: date,
     with _RECORDING:
         _record(settings, result)
     events = sum(result.events_by_day.values())
-    log.info("ingested %s (%s): %d records, %d events, quarantined %s in %.1f s", file_id,
-             result.fmt, result.records, events, result.quarantined, time.monotonic() - started)
+    log.info("ingested %s (%s): %d records, %d events, quarantined %s, ignored %s in %.1f s",
+             file_id, result.fmt, result.records, events, result.quarantined, result.ignored_by,
+             time.monotonic() - started)
+    if not events:
+        log.warning(no_events_warning(safe_name(path.name), result.records - result.ignored, result.ignored))
     if _quarantine_rate(result) > settings.max_quarantine_rate:
-        raise IngestError(f"{path.name} ({file_id}): {_quarantine_rate(result):.0%} of its records "
-                          f"quarantined {result.quarantined}, over the limit of "
+        raise IngestError(f"{safe_name(path.name)} ({file_id}): {_quarantine_rate(result):.0%} of its client "
+                          f"records quarantined {result.quarantined}, over the limit of "
                           f"{settings.max_quarantine_rate:.0%} (FOOTFALL_MAX_QUARANTINE_RATE); its "
-                          f"good records are staged, the masked lines are in {settings.quarantine}")
+                          "good records are staged, the quarantined ones (line numbers, reasons) are "
+                          f"in {settings.quarantine}")
     return {"file_id": file_id, "records": result.records, "events": events,
             "quarantined": sum(result.quarantined.values()),
             "days": sorted(d.isoformat() for d in result.events_by_day)}
+
+
+def no_events_warning(name: str, recognised: int, ignored: int) -> str:
+    """What to say of a file that gave no event at all."""
+    if recognised:
+        return (f"{name}: NO EVENT from {recognised} client record(s) it recognised: every one was "
+                "quarantined (see the reasons); check the registry and the source's clock")
+    return (f"{name}: no client event among its {ignored} line(s): only other programs' lines or "
+            "event types; check that the controller forwards its client events")
 
 
 def ingest(settings: Settings) -> dict:

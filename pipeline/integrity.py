@@ -108,7 +108,7 @@ def _raw_and_key(settings: Settings, file_id: str, day: date) -> str | None:
     if not rows:
         return "the file is not in the catalog"
     name, purged_at = rows[0]
-    if purged_at is not None or not (settings.landing / file_id / name).is_file():
+    if purged_at is not None or lake.landed(settings, file_id) is None:
         return f"its raw log was deleted by retention ({settings.raw_retention_days} days)"
     if not pseudonym.has_key(settings.keystore, day):
         return "the day's pseudonym key is destroyed"

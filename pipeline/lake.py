@@ -241,6 +241,14 @@ def replace_partition(root: Path, day: date, files: dict[str, pa.Table], sort_by
     return final
 
 
+def landed(settings: Settings, file_id: str) -> Path | None:
+    """The raw file landed under an id (the one file of landing/<file_id>/, kept under the name it
+    was delivered under, which the catalog shows masked), or None."""
+    folder = settings.landing / file_id
+    files = sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
+    return files[0] if files else None
+
+
 def committed(folder: Path) -> list[Path]:
     """The Parquet files in place in a folder, sorted: never a temp file (dot names)."""
     return sorted(p for p in folder.glob("*.parquet") if not p.name.startswith("."))

@@ -1,22 +1,44 @@
-"""Masking of MAC addresses in any text that may leave memory (errors, logs, quarantine).
+"""Masking of MAC addresses in any text that must be shown to an operator (errors, logs).
 
-The same rules as the SQL macro mask_macs (sql/macros.sql), for text produced in Python.
+One rule, shared with the parsers' MAC reader: the parsers read a MAC as 12 hex digits once the
+separators MAC_SEPARATORS are removed (sql/macros.sql mac_digits), so any run of hex digit pairs
+with any of those separators between them is masked here: `80:d6:05:a1:b2:c3`,
+`80-D6-05-A1-B2-C3`, `80d6.05a1.b2c3`, `80d605-a1b2c3`, `80d6-05a1-b2c3`, `80d6:05a1:b2c3`,
+`80 d6 05 a1 b2 c3`, `80d605a1b2c3`. Partial MACs count too (4 or more octets: a truncated line
+still names a device; 3 would mask every hh:mm:ss), and so does any `mac=` field value. The SQL
+macro mask_macs applies the same pattern (MAC_RUN) to text masked inside DuckDB.
 """
 
 from __future__ import annotations
 
 import re
 
-_RULES = [
-    (re.compile(r"(mac=['\"]?)[^'\"\s]*", re.I), r"\1masked"),
-    (re.compile(r"[0-9A-Fa-f]{2}([:\-][0-9A-Fa-f]{2}){3,}"), "xx:xx:xx:xx:xx:xx"),
-    (re.compile(r"[0-9A-Fa-f]{4}(\.[0-9A-Fa-f]{4}){1,2}"), "xxxx.xxxx.xxxx"),
-    (re.compile(r"[0-9A-Fa-f]{12,}"), "xxxxxxxxxxxx"),
-]
+MAC_SEPARATORS = ":-. "
+# 8 or more hex digits from the start of a word, with any of the separators between them: every
+# text mac_digits turns into a MAC, whole or cut to 4 octets. Safe rather than pretty: dates like
+# 2024-04-01 are masked too, and so is a word of hex letters right after a MAC ("... c3 added").
+MAC_RUN = r"\b[0-9A-Fa-f](?:[:\-. ]*[0-9A-Fa-f]){7,}"
+_FIELD = re.compile(r"(mac=['\"]?)[^'\"\s]*", re.I)
+_RUN = re.compile(MAC_RUN)
+MASK = "xx:xx:xx:xx:xx:xx"
 
 
 def mask_macs(text: str) -> str:
-    """The text with every full or partial MAC address masked."""
-    for pattern, replacement in _RULES:
-        text = pattern.sub(replacement, text)
-    return text
+    """The text with every full or partial MAC address masked, in any spelling the parsers read."""
+    return _RUN.sub(MASK, _FIELD.sub(r"\1masked", text))
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+def safe_name(name: str) -> str:
+    """A delivered file's name as the catalog and messages may show it: MACs and e-mail addresses
+    masked (controllers name files after a device or a user; the raw file keeps its name in
+    landing/, where identifiers may be)."""
+    return mask_macs(_EMAIL.sub("masked@masked", name))
+
+
+def canonical(text: str) -> str | None:
+    """The 12 lower-case hex digits of a MAC in any spelling the parsers read, or None."""
+    digits = re.sub("[" + re.escape(MAC_SEPARATORS) + "]", "", text).lower()
+    return digits if re.fullmatch(r"[0-9a-f]{12}", digits) else None

@@ -23,7 +23,10 @@ MIN_WEEKS = 3  # one or two days are no usual: after a New Year crowd, every day
 COMPARED = ("events", "devices", "visits", "trips")
 SCHEMA = pa.schema([
     ("events", pa.int64()), ("files", pa.int64()), ("quarantined", pa.int64()),
-    ("quarantined_by_reason", pa.string()), ("devices", pa.int64()),
+    ("quarantined_by_reason", pa.string()), ("ignored", pa.int64()),
+    ("ignored_by_program", pa.string()),
+    ("per_file", pa.string()),  # JSON: file -> format, events, ignored by program, quarantined by reason
+    ("devices", pa.int64()),
     ("randomised_share", pa.float64()), ("aps", pa.int64()), ("silent_aps", pa.int64()),
     ("degraded_aps", pa.int64()), ("outage_aps", pa.int64()), ("visits", pa.int64()),
     ("visitors", pa.int64()), ("trips", pa.int64()),
@@ -43,10 +46,34 @@ def _ingest_figures(settings: Settings, day: date) -> dict:
         reasons = dict(con.execute(
             "select q.reason, sum(q.records) from file_quarantine as q join files as f using (file_id) "
             "where f.year_hint = ? group by q.reason order by q.reason", [day]).fetchall())
+        ignored = dict(con.execute(
+            "select i.program, sum(i.records) from file_ignored as i join files as f using (file_id) "
+            "where f.year_hint = ? group by i.program order by i.program", [day]).fetchall())
+        per_file = _per_file(con, day)
     return {"events": int(events), "files": files, "quarantined": int(sum(reasons.values())),
             "quarantined_by_reason": json.dumps(reasons, sort_keys=True),
+            "ignored": int(sum(ignored.values())), "per_file": json.dumps(per_file, sort_keys=True),
+            "ignored_by_program": json.dumps(ignored, sort_keys=True),
             "randomised_share": round(randomised / macs, 4) if macs and randomised is not None
             else None}  # unknown for file days restored from staged events (recovery)
+
+
+def _per_file(con, day: date) -> dict:
+    """Each file of the day: its format, events, ignored records by program / type and
+    quarantined records by reason (a file with no event says so: events 0)."""
+    files = {}
+    for file_id, name, fmt in con.execute(
+            "select file_id, name, format from files where year_hint = ? and ingested_at is not null "
+            "order by file_id", [day]).fetchall():
+        events = con.execute("select coalesce(sum(events), 0) from file_days where file_id = ?",
+                             [file_id]).fetchall()[0][0]
+        files[f"{name} ({file_id})"] = {
+            "format": fmt, "events": int(events),
+            "ignored": dict(con.execute("select program, records from file_ignored where file_id = ? "
+                                        "order by program", [file_id]).fetchall()),
+            "quarantined": dict(con.execute("select reason, records from file_quarantine "
+                                            "where file_id = ? order by reason", [file_id]).fetchall())}
+    return files
 
 
 def _model_figures(settings: Settings, day: date) -> dict:

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import catalog, lake, locks, pseudonym, sources, sweep
+from pipeline.privacy import safe_name
 from pipeline.config import Settings
 
 log = logging.getLogger(__name__)
@@ -211,7 +212,7 @@ def _file_row(settings: Settings, con, file_id: str, raw: Path | None, events: d
             rebuilt.not_restored.append(f"landing/{file_id}/{raw.name}: its content no longer "
                                         "matches its id (damaged): restore it or delete it")
             return False
-        row = [file_id, sha, raw.name, raw.stat().st_size,
+        row = [file_id, sha, safe_name(raw.name), raw.stat().st_size,
                sources.year_hint(raw, None, settings.zone),
                datetime.fromtimestamp(raw.stat().st_mtime, UTC), None]
     else:

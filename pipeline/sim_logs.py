@@ -4,7 +4,9 @@ Sites take their controller from a mix like a real city's (mostly Meraki and Aru
 Cisco and UniFi, one network on the Meraki Scanning API, two small systems exporting the
 documented CSV and JSON Lines); RADIUS accounting can log every session beside them. The noise of
 real logs is optional and vectorised: lost events, one controller's clock running ahead, devices
-flapping to a nearby site's AP, AP outages of hours, restarts of the RADIUS NAS. The ground
+flapping to a nearby site's AP, AP outages of hours, restarts of the RADIUS NAS; and feeds as
+a city forwards them: other programs' lines among hostapd's (an unfiltered feed), every syslog
+controller in one central file a day, an AP whose clock runs on UTC, band steering. The ground
 truth is untouched by it: it is where the devices really were. No Python runs per event: APs are
 looked up by integer index.
 """
@@ -42,6 +44,10 @@ class Noise:
     flap: float = 0.0  # share of visits over 10 min with a 45 s blip at the nearest other site
     outages: int = 0  # sites per day whose APs are down for 2-6 hours
     nas_restarts: float = 0.0  # RADIUS NAS restarts a day (0.05: one day in 20); open sessions lose Stop
+    foreign: int = 0  # other programs' lines (dnsmasq, netifd, kernel ...) per hostapd client line
+    central: bool = False  # the syslog controllers' lines in one central file a day, interleaved
+    utc_clock: bool = False  # the first hostapd site's APs keep their clock on UTC (sources_csv)
+    band_steer: float = 0.0  # share of hostapd sessions over 10 min that move to the other radio
 
 
 SCENARIOS = {
@@ -52,8 +58,11 @@ SCENARIOS = {
     "flapping": Noise(flap=0.05),
     "outages": Noise(outages=2),
     "nas_restarts": Noise(radius=True, nas_restarts=2),
-    "realistic": Noise(radius=True, lost=0.02, skew_s=90, flap=0.03, outages=1, nas_restarts=0.05),
+    "unfiltered": Noise(foreign=9, central=True, utc_clock=True, band_steer=0.05),
+    "realistic": Noise(radius=True, lost=0.02, skew_s=90, flap=0.03, outages=1, nas_restarts=0.05,
+                       foreign=4, central=True, utc_clock=True, band_steer=0.03),
 }
+SYSLOG_FILES = ("meraki_syslog", "aruba_stm", "cisco_wlc", "unifi", "hostapd")
 
 
 def _ap_table(registry: Registry) -> dict:
@@ -65,14 +74,37 @@ def _ap_table(registry: Registry) -> dict:
     sites = sorted({a["site_id"] for a in aps})
     index = {site: i for i, site in enumerate(sites)}
     ap_site = np.array([index[a["site_id"]] for a in aps])
+    vendor = np.array([VENDOR_CYCLE[i % len(VENDOR_CYCLE)] for i in range(len(sites))])
     return {
+        "utc": ap_site == np.flatnonzero(vendor == "hostapd")[0],  # APs of the first hostapd site
         "sites": np.array(sites),
         "first": np.searchsorted(ap_site, np.arange(len(sites))),
         "count": np.bincount(ap_site, minlength=len(sites)),
         "name": np.array([a["ap_name"] for a in aps]),
         "bssid": np.array([":".join(first_mac[a["ap_id"]][i:i + 2] for i in range(0, 12, 2)) for a in aps]),
-        "vendor": np.array([VENDOR_CYCLE[i % len(VENDOR_CYCLE)] for i in range(len(sites))]),
+        "vendor": vendor,
     }
+
+
+def sources_csv(registry: Registry, path: Path) -> Path:
+    """The log sources file (FOOTFALL_SOURCES) of the simulated city: the APs of the first hostapd
+    site keep their clock on UTC (Noise.utc_clock)."""
+    aps = _ap_table(registry)
+    rows = "".join(f"{name},UTC,\n" for name in aps["name"][aps["utc"]])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("source,tz,ap\n" + rows, encoding="utf-8")
+    return path
+
+
+def _band_steer(rng, seg: dict, share: float, aps: dict) -> dict:
+    """Hostapd sessions over 10 min moved once to the AP's other radio: the session ends and a new
+    one begins in the same second, half-way."""
+    long = (aps["vendor"][seg["site"]] == "hostapd") & (seg["end"] - seg["start"] > 600)
+    pick = long & (rng.random(len(seg["site"])) < share)
+    mid = np.round((seg["start"] + seg["end"]) / 2)
+    second = {**_subset(seg, pick), "start": mid[pick]}
+    first = {**seg, "end": np.where(pick, mid, seg["end"])}
+    return {key: np.concatenate([first[key], second[key]]) for key in seg}
 
 
 def _nearest_other_site(registry: Registry, aps: dict) -> np.ndarray:
@@ -122,6 +154,7 @@ def _table(ts, site, ap, mac, kind, duration, aps: dict) -> pa.Table:
     return pa.table({
         "ts": ts, "site_id": aps["sites"][site], "ap_name": aps["name"][ap], "bssid": aps["bssid"][ap],
         "mac": mac, "kind": kind, "duration": duration, "rssi": np.full(len(ts), 40),
+        "utc": aps["utc"][ap],
     })
 
 
@@ -206,6 +239,10 @@ def write_day(con, rng, registry: Registry, visits: pa.Table, macs, day: date, t
     """Write one day's logs, a file per controller format (and RADIUS); returns the files and events."""
     aps = _ap_table(registry)
     seg = session_events(rng, visits, macs, aps)
+    if noise.band_steer:
+        seg = _band_steer(rng, seg, noise.band_steer, aps)
+    if not noise.utc_clock:
+        aps = {**aps, "utc": np.zeros(len(aps["utc"]), dtype=bool)}
     controller = _controller_events(seg, aps)
     if noise.flap:
         controller = pa.concat_tables([controller, _controller_events(
@@ -223,6 +260,7 @@ def write_day(con, rng, registry: Registry, visits: pa.Table, macs, day: date, t
         outputs.append(("radius_detail", _radius_sessions(seg, restarts, windows, aps)))
     files, total = [], 0
     con.execute("set variable tz = ?", [str(tz)])
+    con.execute("set variable foreign_lines = ?", [noise.foreign])
     for name, events in outputs:
         if not events.num_rows:
             continue
@@ -234,4 +272,22 @@ def write_day(con, rng, registry: Registry, visits: pa.Table, macs, day: date, t
         con.unregister("events_raw")
         files.append(path)
         total += events.num_rows
+    if noise.central:
+        files = _central(files, outdir / f"syslog_{day:%Y%m%d}.log")
     return files, total
+
+
+def _central(files: list[Path], path: Path) -> list[Path]:
+    """The syslog controllers' files as one central server writes them: one file, their lines
+    interleaved (each file's own order kept), the other files as they are."""
+    syslog = [f for f in files if f.name.split("_2")[0] in SYSLOG_FILES]
+    lines = [f.read_bytes().splitlines(keepends=True) for f in syslog]
+    longest = max((len(part) for part in lines), default=0)
+    with open(path, "wb") as out:
+        for step in range(longest):  # round robin, each file at its own pace
+            for part in lines:
+                start, stop = len(part) * step // longest, len(part) * (step + 1) // longest
+                out.writelines(part[start:stop])
+    for f in syslog:
+        f.unlink()
+    return [f for f in files if f not in syslog] + ([path] if syslog else [])

@@ -4,17 +4,14 @@ create or replace macro mac_digits(txt) as
 create or replace macro mac_hex(txt) as
     case when regexp_full_match(mac_digits(txt), '[0-9a-f]{12}') then mac_digits(txt) end;
 
--- Every spelling of a MAC (aa:bb.., AA-BB.., aabb.ccdd.eeff, aabbccddeeff) is masked before a
--- line may leave memory (quarantine). Partial MACs count too (4 or more octets: a truncated line
--- still names a device; 3 would mask every hh:mm:ss), and so does any mac= field value.
+-- Every spelling of a MAC the parsers read (mac_digits: any of ':', '-', '.', ' ' between hex
+-- digits) is masked before text may leave memory: 8 or more hex digits with separators between
+-- them (a cut MAC still names a device), and any mac= field value. pipeline/privacy.py applies the
+-- same pattern (MAC_RUN) to text made in Python.
 create or replace macro mask_macs(txt) as
     regexp_replace(
-        regexp_replace(
-            regexp_replace(
-                regexp_replace(txt, '(mac=[''"]?)[^''"\s]*', '\1masked', 'gi'),
-                '[0-9A-Fa-f]{2}([:\-][0-9A-Fa-f]{2}){3,}', 'xx:xx:xx:xx:xx:xx', 'g'),
-            '[0-9A-Fa-f]{4}(\.[0-9A-Fa-f]{4}){1,2}', 'xxxx.xxxx.xxxx', 'g'),
-        '[0-9A-Fa-f]{12,}', 'xxxxxxxxxxxx', 'g');
+        regexp_replace(txt, '(mac=[''"]?)[^''"\s]*', '\1masked', 'gi'),
+        '\b[0-9A-Fa-f](?:[:\-. ]*[0-9A-Fa-f]){7,}', 'xx:xx:xx:xx:xx:xx', 'g');
 
 -- A line with nothing but white space (a regex: trim() would copy every line of the file).
 create or replace macro blank_line(txt) as txt is null or regexp_full_match(txt, '\s*');
@@ -26,13 +23,16 @@ create or replace macro service_day(ts, tz, start_hour) as
 -- Local hour of day (0-23) of a UTC instant.
 create or replace macro local_hour(ts, tz) as hour(timezone(tz, ts));
 
--- A naive local time moved by a year when it lies more than half a year from the file's day:
--- syslog has no year, and a file of Jan 1 still holds lines of Dec 31.
+-- A naive local time without a year, put in the latest year that places it at most 14 days after
+-- the file's day: a file of 28 November puts `Jan  4` in January of the same year (never in the
+-- next), a file of 1 January puts 31 December in the old year, a file of 31 December the small
+-- hours of 1 January in the new one. The margin is for a night that lands files of the days
+-- just after its own with its day (a simulation written ahead, a delivery in advance).
 create or replace macro year_near(t, hint) as
     case
-        when t > hint + interval 183 day then t - interval 1 year
-        when t < hint - interval 183 day then t + interval 1 year
-        else t
+        when t + interval 1 year <= hint + interval 14 day then t + interval 1 year
+        when t <= hint + interval 14 day then t
+        else t - interval 1 year
     end;
 
 -- The first BSD stamp of a text ("Apr  1 08:12:41[.fff][ 2024]") as its parts: md (month, day
@@ -51,6 +51,40 @@ create or replace macro bsd_ts(stamp, hint, tz) as
                             cast(hint as timestamp)) end
         + to_microseconds(coalesce(try_cast(rpad(left(substr(stamp.frac, 2), 6), 6, '0') as bigint), 0)));
 
+-- A stamp as Cisco controllers write it, with a year before the time and a zone word before a
+-- colon (`Jul 23 2024 14:31:54.468 UTC:`, `*Sep 13 09:02:11.123 JST:`), as its parts: md, y1 (the
+-- year before the time), hms, frac, y (a year after the time) and zone. Apart from bsd_stamp:
+-- its optional groups would cost every other format's lines half as much again.
+create or replace macro zoned_stamp(txt) as
+    regexp_extract(txt, '(\w{3}\s+\d{1,2})(?:\s+(\d{4}))?\s+(\d{2}:\d{2}:\d{2})(\.\d+)?(?:\s+(\d{4})\s)?(?:\s*([A-Z]{2,5}):)?',
+                   ['md', 'y1', 'hms', 'frac', 'y', 'zone']);
+
+-- The zone a zone word of a stamp names (NULL: unknown, the stamp is read in the source's zone).
+create or replace macro zone_of(word) as
+    case word
+        when 'UTC' then 'UTC' when 'GMT' then 'UTC' when 'JST' then 'Asia/Tokyo'
+        when 'KST' then 'Asia/Seoul' when 'SGT' then 'Asia/Singapore' when 'HKT' then 'Asia/Hong_Kong'
+        when 'CET' then 'Etc/GMT-1' when 'CEST' then 'Etc/GMT-2' when 'EET' then 'Etc/GMT-2'
+        when 'EEST' then 'Etc/GMT-3' when 'MSK' then 'Europe/Moscow' when 'EST' then 'Etc/GMT+5'
+        when 'EDT' then 'Etc/GMT+4' when 'CST' then 'Etc/GMT+6' when 'CDT' then 'Etc/GMT+5'
+        when 'PST' then 'Etc/GMT+8' when 'PDT' then 'Etc/GMT+7'
+    end;
+
+-- A zoned stamp's instant, UTC: read in the zone its word names, else the city's zone.
+create or replace macro zoned_ts(stamp, hint, tz) as
+    timezone(coalesce(zone_of(stamp.zone), tz),
+        case when coalesce(nullif(stamp.y1, ''), stamp.y) <> ''
+             then try_strptime(coalesce(nullif(stamp.y1, ''), stamp.y) || ' ' || stamp.md || ' ' || stamp.hms,
+                               '%Y %b %d %H:%M:%S')
+             else year_near(try_strptime(year(hint) || ' ' || stamp.md || ' ' || stamp.hms, '%Y %b %d %H:%M:%S'),
+                            cast(hint as timestamp)) end
+        + to_microseconds(coalesce(try_cast(rpad(left(substr(stamp.frac, 2), 6), 6, '0') as bigint), 0)));
+
+-- Whether a line's stamp is a naive local time (no ISO zone or offset): such a time is read in the
+-- city's zone here, and moved to its source's zone when the source has one.
+create or replace macro naive_stamp(line) as
+    not regexp_matches(line, '^(?:<\d+>\d?\s*)?\d{4}-\d{2}-\d{2}T\S*(?:Z|[+-]\d{2}:?\d{2})\s');
+
 -- The time of a syslog line, UTC: an ISO-8601 stamp (RFC 5424, with or without zone), else the
 -- first BSD stamp.
 create or replace macro syslog_ts(line, hint, tz) as
@@ -59,9 +93,16 @@ create or replace macro syslog_ts(line, hint, tz) as
         timezone(tz, try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s', 1), '') as timestamp)),
         bsd_ts(bsd_stamp(line), hint, tz));
 
+-- The same for a line whose stamp may carry a year before the time and a zone word (Cisco).
+create or replace macro zoned_syslog_ts(line, hint, tz) as
+    coalesce(
+        try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))', 1), '') as timestamptz),
+        timezone(tz, try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s', 1), '') as timestamp)),
+        zoned_ts(zoned_stamp(line), hint, tz));
+
 -- The host field of a BSD syslog line (after the stamp), e.g. the AP's name when APs log directly.
 create or replace macro syslog_host(line) as
-    nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(?:\w{3}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:\s+\d{4})?|\d{4}-\d{2}-\d{2}T\S+)\s+(\S+)', 1), '');
+    nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(?:\w{3}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:\s+\d{4})?|\d{4}-\d{2}-\d{2}T\S+)\s+\(?"?([^\s,"]+)', 1), '');
 
 -- A MAC written anywhere in a text, first match: aa:bb:cc:dd:ee:ff, aa-bb-.., aabb.ccdd.eeff.
 create or replace macro first_mac(txt) as

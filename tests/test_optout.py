@@ -97,3 +97,15 @@ def test_the_denylist_outlives_a_lost_catalog(settings, parse):
     assert footfall(settings, "optout", "count").stdout.startswith("1 device(s)")
     out = parse(hostapd_lines(spellings(OPTED) + spellings(OTHER)), name="a-20240401.log", hint=DAY)
     assert out.result.opted_out == 3
+
+
+def test_an_opted_out_device_leaves_nothing_in_quarantine(settings, parse):
+    """The outside audit found an opted-out device's unusable records (an unknown AP) in the
+    quarantine: they are dropped and counted as opted out, like its usable ones."""
+    assert footfall(settings, "optout", "add", stdin=f"{spellings(OPTED)[0]}\n").returncode == 0
+    lines = [f"Apr  1 10:0{n}:00 OITA-999-AP99 hostapd: wlan0: AP-STA-CONNECTED {mac}"  # unknown AP
+             for n, mac in enumerate(spellings(OPTED) + spellings(OTHER))]
+    out = parse(lines, name="b-20240401.log", hint=DAY)
+    assert out.result.opted_out == 3
+    assert out.result.quarantined == {"unknown_ap": 3}  # the other device's records only
+    assert len(out.quarantine) == 3

@@ -8,6 +8,7 @@ import logging
 import re
 import shutil
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -299,3 +300,29 @@ def test_a_release_built_again_cannot_be_subtracted_from_an_earlier_version(tmp_
         if value is not None and totals[0].get(site) is not None:
             assert value == totals[0][site] or abs(value - totals[0][site]) >= K
     assert second.path.exists() and first.days_with_data == second.days_with_data
+
+
+def test_a_file_named_after_a_device_or_a_person_keeps_its_name_out_of_catalog_and_messages(settings):
+    """The outside audit ingested `zoe@example.com/7a-11-22-33-99-03_zoe.csv`: the MAC was printed
+    and kept in the catalog's files.name forever. The raw file keeps its name in landing/ only."""
+    import subprocess
+    import sys
+
+    folder = settings.home.parent / "zoe@example.com"
+    folder.mkdir(parents=True)
+    path = folder / "7a-11-22-33-99-03_zoe.csv"
+    path.write_text("timestamp,ap_id,mac,event,rssi,duration_s\n"
+                    "bad,OITA-003-AP01,7a:11:22:33:99:03,assoc,-50,\n", encoding="utf-8")
+    env = {"FOOTFALL_HOME": str(settings.home), "FOOTFALL_KEYSTORE": str(settings.keystore),
+           "PATH": "/usr/bin:/bin"}
+    footfall = str(Path(sys.executable).with_name("footfall"))
+    done = subprocess.run([footfall, "ingest", str(path), "--day", "2024-04-01"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    said = done.stdout + done.stderr
+    assert "7a-11-22-33-99-03" not in said and "zoe@example.com" not in said
+    con = duckdb.connect(str(settings.catalog), read_only=True)
+    (name,) = con.execute("select name from files").fetchone()
+    con.close()
+    assert "7a-11-22-33-99-03" not in name and name.endswith("_zoe.csv")
+    (landed,) = [p for p in settings.landing.rglob("*.csv")]
+    assert landed.name == path.name  # the landing zone keeps the file as delivered

@@ -29,9 +29,18 @@ def _truth(settings, table, day):
     return pq.read_table(settings.truth / table / f"day={day}" / "part.parquet")
 
 
-def test_every_supported_format_is_written_and_detected(city):
+def test_every_supported_format_is_written_and_read(city, registry):
+    from pipeline.ingest import parse_file
+
     files = sorted(city.inbox.glob(f"*_{PLAIN:%Y%m%d}.*"))
-    assert {sources.detect(f) for f in files} == set(sources.FORMATS)
+    (central,) = [f for f in files if f.name.startswith("syslog_")]  # a central syslog server's file
+    assert {sources.detect(f) for f in files if f != central} == {
+        "radius_detail", "meraki_scanning", "generic_csv", "generic_jsonl"}
+    events, counts = parse_file(city, registry, central, None, PLAIN, b"k" * 32)
+    assert set(events.column("source").to_pylist()) == set(sources.ROUTED)
+    # an unfiltered feed: other programs' lines beside hostapd's, ignored and counted
+    assert {"dnsmasq-dhcp", "netifd", "kernel", "odhcpd"} <= set(counts["ignored_by"])
+    assert counts["quarantined"] == {}
 
 
 def test_people_carry_two_devices_or_none(city):

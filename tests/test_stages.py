@@ -133,6 +133,17 @@ def test_a_disassociation_without_duration_closes_the_session_its_ap_opened(sett
     assert [(v[4], v[5]) for v in table(settings, settings.visits)] == [(30 * 60, 2), (0, 1)]
 
 
+def test_band_steering_in_one_second_is_one_continuing_visit(settings, sites):
+    # hostapd logs no duration: DISCONNECTED on the 5 GHz radio and CONNECTED on the 2.4 GHz one
+    # of the same AP in the same second, in that order in the file
+    _, aps = sites["大分市役所"]
+    rows = [(at(0), aps[0], 8, "assoc", None), (at(30), aps[0], 8, "disassoc", None),
+            (at(30), aps[0], 8, "assoc", None), (at(60), aps[0], 8, "disassoc", None)]
+    stage_events(settings, rows)
+    stages.movement(settings, DAY)
+    assert [v[4] for v in table(settings, settings.visits)] == [60 * 60]
+
+
 def test_one_session_seen_by_radius_and_by_the_controller_is_one_visit(settings, sites):
     _, aps = sites["JR大分駅"]
     rows = session(9, aps[0], 0, 30) + [(at(0.5), aps[0], 9, "start", None),

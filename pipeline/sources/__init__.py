@@ -31,14 +31,19 @@ import pyarrow.csv as pacsv
 
 from pipeline import lake
 from pipeline.config import Settings
+from pipeline.privacy import safe_name
 from pipeline.registry import Registry
 from pipeline.sources import (aruba_stm, cisco_wlc, generic_csv, generic_jsonl, hostapd,
-                              meraki_scanning, meraki_syslog, radius_detail, unifi)
+                              meraki_scanning, meraki_syslog, radius_detail, syslog, unifi)
 
 # Most specific first: detection takes the first format that recognises a file.
 FORMATS = {module.NAME: module for module in (
     radius_detail, meraki_scanning, generic_jsonl, generic_csv, meraki_syslog, aruba_stm,
-    cisco_wlc, unifi, hostapd)}
+    cisco_wlc, unifi, hostapd, syslog)}
+# Syslog formats: a file of any of them is routed line by line (sql/staging/routed.sql), so one
+# file may hold several formats and other programs' lines (ignored, counted by program).
+ROUTED = ("meraki_syslog", "aruba_stm", "cisco_wlc", "unifi", "hostapd")
+SOURCES_SCHEMA = pa.schema([("source", pa.string()), ("tz", pa.string()), ("ap", pa.string())])
 SNIFF_LINES = 20
 LINE_ENDS = (b"\n", b"\r")  # LF first: a CR ends a block only where no LF is in sight
 BLOCK_BYTES = 16 << 20  # a block of the file in memory at a time (with its parsed records)
@@ -51,6 +56,11 @@ _SPLIT = dict(  # pyarrow's CSV reader as a parallel line splitter: one binary c
 )
 OLDEST = datetime(2000, 1, 1)
 RAW_LINES = lake.sql_text("staging/raw_lines")
+ROUTED_LINES = lake.sql_text("staging/routed")
+_CANONICAL = ("create or replace temp view {view} as select cast(getvariable('fmt') as varchar) "
+              "as source, record, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, program, "
+              "event, host, naive from parsed")
+_AS_CANONICAL = _CANONICAL.format(view="parsed_out")
 _DAY_IN_NAME = re.compile(r"(20\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])")
 
 
@@ -81,12 +91,11 @@ def first_lines(path: Path, n: int = SNIFF_LINES) -> list[str]:
 
 def detect(path: Path) -> str:
     """The name of the format of a file, from its first lines."""
-    lines = first_lines(path)
-    for name, module in FORMATS.items():
-        if module.sniff(lines):
-            return name
+    name = detect_lines(first_lines(path))
+    if name:
+        return name
     raise UnknownFormatError(
-        f"{path.name}: no supported log format recognised in its first {SNIFF_LINES} lines; "
+        f"{safe_name(path.name)}: no supported log format recognised in its first {SNIFF_LINES} lines; "
         f"supported: {', '.join(sorted(FORMATS))}. Pass --format to force one."
     )
 
@@ -162,45 +171,116 @@ def numbered_lines(block: bytes, first: int) -> pa.Table:
     return pa.table({"record": records, "bytes": lines})
 
 
+def load_sources(path: Path | None) -> pa.Table:
+    """The log sources file (CSV: source,tz,ap): a syslog host, controller or NAS with its own
+    clock (an IANA zone) and, for a source serving one site, the AP (AP_ID or AP名) its AP-less
+    client events count at. No file: no rows."""
+    if path is None:
+        return SOURCES_SCHEMA.empty_table()
+    table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+        column_types={name: pa.string() for name in SOURCES_SCHEMA.names},
+        include_columns=SOURCES_SCHEMA.names, include_missing_columns=True))
+    return table.cast(SOURCES_SCHEMA)
+
+
+def _variables(settings: Settings, module, path: Path, fmt: str, hint: date, first: list[str]) -> dict:
+    routes = [fmt] if fmt in ROUTED and fmt != detect_lines(first) else list(ROUTED)
+    return {
+        "ingest_path": str(path), "tz": settings.tz, "day_start_hour": settings.day_start_hour,
+        "year_hint": hint, "file_stem": path.name.split(".")[0], "json_whole": False, "fmt": fmt,
+        "routes": routes,
+        # Times decades off, or beyond tomorrow, cannot be real: they are quarantined.
+        "oldest_ts": OLDEST.replace(tzinfo=settings.zone),
+        "newest_ts": datetime.now(settings.zone) + timedelta(days=1),
+        **(module.variables(first) if hasattr(module, "variables") else {}),
+    }
+
+
 def resolve_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: str,
                    hint: date) -> Iterator[int]:
     """Build the temp table `resolved` for each block of a file in turn (yielding its number);
     for a format with a finish step, a last `resolved` holds what the whole file implied."""
     module = FORMATS[fmt]
     first = first_lines(path)
-    variables = {
-        "ingest_path": str(path), "tz": settings.tz, "day_start_hour": settings.day_start_hour,
-        "year_hint": hint, "file_stem": path.name.split(".")[0], "json_whole": False,
-        # Times decades off, or beyond tomorrow, cannot be real: they are quarantined.
-        "oldest_ts": OLDEST.replace(tzinfo=settings.zone),
-        "newest_ts": datetime.now(settings.zone) + timedelta(days=1),
-        **(module.variables(first) if hasattr(module, "variables") else {}),
-    }
-    for name, value in variables.items():
+    known = load_sources(settings.sources)
+    clocks = any(known.column("tz").drop_null().to_pylist())
+    for name, value in {**_variables(settings, module, path, fmt, hint, first), "clocks": clocks}.items():
         con.execute(f"set variable {name} = ?", [value])  # names are ours, values bound
     con.register("aps", registry.aps)
     con.register("ap_macs", registry.ap_macs)
+    con.register("sources_file", known)
+    con.execute("create or replace temp view source_aps as select s.source, s.tz, a.ap_id "
+                "from sources_file as s left join aps as a on a.ap_id = s.ap or a.ap_name = s.ap")
     cut = module.cut(first) if hasattr(module, "cut") else getattr(module, "CUT", LINE_ENDS)
-    parse, carry, replay, finish, post = (
-        _optional_sql(f"sources/{fmt}{step}") for step in ("", "_carry", "_replay", "_finish", "_post"))
     resolved = lake.sql_text("staging/resolved")
+    con.execute("create or replace temp table ignored_lines "
+                "(reason varchar, program varchar, n bigint)")  # a routed block's other programs
+    if fmt in ROUTED or fmt == "syslog":
+        for number, lines in enumerate(_numbered_blocks(path, cut)):
+            _run_routed(con, lines, resolved)
+            del lines
+            yield number
+        return
+    parse, carry, replay, finish = (
+        _optional_sql(f"sources/{fmt}{step}") for step in ("", "_carry", "_replay", "_finish"))
     number = -1
     for number, lines in enumerate(_numbered_blocks(path, cut)):
-        _run_block(con, lines, parse, resolved, post, carry)
+        _run_block(con, lines, parse, _AS_CANONICAL, resolved, carry)
         del lines  # not held while the block's events are written
         yield number
     if finish and number >= 0:
         if getattr(module, "replay_needed", lambda con: False)(con):
             for lines in _numbered_blocks(path, cut):
                 _run_block(con, lines, parse, replay)
-        _run_block(con, numbered_lines(b"", 1), finish, resolved)
+        _run_block(con, numbered_lines(b"", 1), finish, _AS_CANONICAL, resolved)
         yield number + 1
+
+
+def detect_lines(lines: list[str]) -> str | None:
+    """The first format that recognises these lines, or None."""
+    return next((name for name, module in FORMATS.items() if module.sniff(lines)), None)
+
+
+def _run_routed(con, lines: pa.Table, resolved: str) -> None:
+    """Route a block of a syslog feed: each format present parses its own lines, other programs'
+    lines are labelled; together they are `parsed_out`, then `resolved`."""
+    con.register("raw_block", lines)
+    try:
+        con.execute(RAW_LINES)
+        con.execute(ROUTED_LINES)
+        # other programs' lines are only counted, by program: they never reach `resolved`
+        con.execute("create or replace temp table ignored_lines as "
+                    "select reason, program, count(*) as n from routed where fmt is null group by all")
+        present = [f for (f,) in con.execute(
+            "select distinct fmt from routed where fmt is not null order by fmt").fetchall()]
+        if len(present) > 1:  # each format's records are kept while the next is read
+            con.execute("create or replace temp table parsed_all as "
+                        "select * from routed_foreign where false")
+        for name in present:
+            con.execute("set variable fmt = ?", [name])
+            con.execute("create or replace temp view raw_lines as "
+                        "select record, line from routed where fmt = getvariable('fmt')")
+            con.execute(FORMAT_SQL[name])
+            con.execute(_CANONICAL.format(view="parsed_fmt"))
+            if len(present) > 1:
+                con.execute("insert into parsed_all by name select * from parsed_fmt")
+        con.execute("create or replace temp view parsed_out as select * from parsed_all"
+                    if len(present) > 1 else
+                    "create or replace temp view parsed_out as select * from routed_foreign where false"
+                    if not present else
+                    "create or replace temp view parsed_out as select * from parsed_fmt")
+        con.execute(resolved)
+    finally:
+        con.unregister("raw_block")
 
 
 def _optional_sql(name: str) -> str | None:
     """The text of sql/<name>.sql, or None where the format has no such step."""
     path = lake.sql_path(name)
     return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+FORMAT_SQL = {name: _optional_sql(f"sources/{name}") for name in ROUTED}
 
 
 def _numbered_blocks(path: Path, cut: tuple[bytes, ...] | None) -> Iterator[pa.Table]:
@@ -214,8 +294,8 @@ def _numbered_blocks(path: Path, cut: tuple[bytes, ...] | None) -> Iterator[pa.T
 
 def _run_block(con, lines: pa.Table, *steps: str | None) -> None:
     """Register the lines as raw_block, read them (staging/raw_lines), then run each step given:
-    the format's parse (the view `parsed`), staging/resolved, the format's post (what it adds to
-    `resolved`: RADIUS quarantined text) or its carry / replay."""
+    the format's parse (the view `parsed`), its canonical columns, staging/resolved, or the
+    format's carry / replay."""
     con.register("raw_block", lines)
     try:
         for sql in (RAW_LINES, *steps):

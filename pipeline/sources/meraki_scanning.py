@@ -14,6 +14,7 @@ def sniff(lines: list[str]) -> bool:
 def variables(lines: list[str]) -> dict:
     """One post per line (JSON Lines), unless the first line alone is not a JSON document."""
     first = next((line for line in lines if line.strip()), "")
+    first = first.split('}{"version"')[0] + ("}" if '}{"version"' in first else "")  # back to back
     try:
         json.loads(first)
         whole = False

@@ -74,6 +74,14 @@ create table if not exists file_quarantine (
     records bigint not null,
     primary key (file_id, reason)
 );
+-- Ignored records of each file by the program / event type that wrote them (counts only): other
+-- programs' lines of an unfiltered feed, other event types, empty lines.
+create table if not exists file_ignored (
+    file_id varchar not null,
+    program varchar not null,
+    records bigint not null,
+    primary key (file_id, program)
+);
 -- Releases built, and provisions: a release handed to departments, counted for the KPI.
 create table if not exists releases (
     release varchar primary key,      -- FY2024Q1

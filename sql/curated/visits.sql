@@ -14,10 +14,15 @@ sessions as (
     select
         *,
         max(case when kind in ('assoc', 'start') then ts end) over w as last_open,
-        max(case when kind in ('disassoc', 'stop') then ts end) over w as last_close
+        max(case when kind in ('disassoc', 'stop') then ts end) over w as last_close,
+        last_value(case when kind in ('assoc', 'start', 'disassoc', 'stop') then kind end ignore nulls)
+            over w as last_open_or_close
     from events
-    -- a total order (ties broken by duration, file and record): reruns give the same visits
-    window w as (partition by device, ap_id order by ts, kind, duration_s nulls first, file_id, record
+    -- a total order: ties in one second are broken by the order in the file (a band-steered
+    -- client's DISCONNECTED on one radio and CONNECTED on the other, in the same second, close
+    -- the old session and then open the new one), then by kind and duration: reruns give the
+    -- same visits
+    window w as (partition by device, ap_id order by ts, file_id, record, kind, duration_s nulls first
                  rows between unbounded preceding and 1 preceding)
 ),
 presences as (
@@ -27,7 +32,7 @@ presences as (
         case
             when kind in ('disassoc', 'stop', 'interim') and duration_s is not null
                 then ts - to_seconds(duration_s)
-            when kind in ('disassoc', 'stop') and (last_close is null or last_open > last_close)
+            when kind in ('disassoc', 'stop') and last_open_or_close in ('assoc', 'start')
                 then last_open
             else ts
         end as t0,

@@ -1,10 +1,12 @@
 -- The simulator's events as a log writer sees them: one row per event, MAC spelled aa:bb:..,
--- local time of the city, a session id per (device, AP, start) for RADIUS: the same in a
--- session's Start and Stop (an association's duration is NaN, not NULL).
+-- local time of the city (UTC for an AP whose clock runs on it), a session id per (device, AP,
+-- start) for RADIUS: the same in a session's Start and Stop (an association's duration is NaN,
+-- not NULL).
 create or replace temp view sim_events as
 select
     ts,
-    timezone(getvariable('tz'), to_timestamp(ts)) as local_ts,
+    -- an AP whose clock runs on UTC writes UTC as its local time
+    timezone(case when utc then 'UTC' else getvariable('tz') end, to_timestamp(ts)) as local_ts,
     ap_name,
     bssid,
     concat_ws(':', h[1:2], h[3:4], h[5:6], h[7:8], h[9:10], h[11:12]) as mac,

@@ -9,7 +9,7 @@ with fields as (
         record,
         line,
         nullif(regexp_extract(line, 'stm\[\d+\]:\s*<(\d{6})>', 1), '') as code,
-        nullif(regexp_extract(line, '(?:success @ [\d:.]+|sta):\s*([0-9A-Fa-f:.\-]{12,17})', 1), '')
+        nullif(regexp_extract(line, '(?:success @ [\d:.]+|sta|from AP):?\s*([0-9A-Fa-f:.\-]{12,17})', 1), '')
             as mac_text,
         regexp_extract(line, '\sAP (\d{1,3}(?:\.\d{1,3}){3})-([0-9A-Fa-f:]{17})-(\S+)',
                        ['ip', 'bssid', 'name']) as ap
@@ -24,11 +24,18 @@ typed as (
         nullif(ap.bssid, '') as ap_mac,
         mac_hex(mac_text) as mac,
         case when code = '501100' then 'assoc'
-             when code in ('501080', '501105', '501106') then 'disassoc' end as kind,
+             when code in ('501080', '501098', '501102', '501105', '501106') then 'disassoc' end as kind,
         cast(null as smallint) as rssi,
         cast(null as integer) as duration_s,
         code,
-        mac_text
+        mac_text,
+        'stm' as program,
+        code as event,
+        -- the controller (AOS 8: `<NOTI> <wcp2>`): wanted only for an AP-less line or a clock
+        case when ap.name = '' or getvariable('clocks')
+             then nullif(regexp_extract(line, '<NOTI> <([\w.\-]+)', 1), '') end as host,
+        -- only a source with a clock of its own needs to know (a regex it would cost every line)
+        getvariable('clocks') and naive_stamp(line) as naive
     from fields
 ),
 judged as (
@@ -44,4 +51,6 @@ judged as (
         end as reason
     from typed
 )
-select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason from judged;
+select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, program, event, host,
+       naive
+from judged;

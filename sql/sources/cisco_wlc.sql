@@ -32,7 +32,7 @@ typed as (
     select
         record,
         line,
-        syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
+        zoned_syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
         ap_name,
         ap_mac,
         mac_hex(mac_text) as mac,
@@ -40,7 +40,19 @@ typed as (
         cast(null as smallint) as rssi,
         cast(null as integer) as duration_s,
         is_wlc,
-        mac_text
+        mac_text,
+        -- the mnemonic names an ignored line's kind; the controller (`WLC001: `, else the syslog
+        -- host) is wanted only for a line that names no AP, or a clock
+        case when kind is null
+             then coalesce(nullif(regexp_extract(line, '%([A-Z][A-Z0-9_]*-\d-[A-Z0-9_]+)', 1), ''), 'apf')
+             else 'apf' end as program,
+        kind as event,
+        case when (ap_name is null and ap_mac is null) or getvariable('clocks')
+             then coalesce(nullif(regexp_extract(line, '^(?:<\d+>)?(?:\d+: )?([A-Za-z][\w.\-]*): ', 1), ''),
+                           syslog_host(line)) end as host,
+        -- only a source with a clock of its own needs to know (a regex it would cost every line)
+        getvariable('clocks') and naive_stamp(line) and zone_of(zoned_stamp(line).zone) is null
+            as naive
     from fields
 ),
 judged as (
@@ -56,4 +68,6 @@ judged as (
         end as reason
     from typed
 )
-select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason from judged;
+select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, program, event, host,
+       naive
+from judged;

@@ -36,4 +36,5 @@ judged as (
         end as reason
     from typed
 )
-select * from judged;
+select *, 'csv' as program, kind as event, cast(null as varchar) as host, false as naive
+from judged;

@@ -8,7 +8,14 @@ with fields as (
     select
         record,
         line,
-        regexp_extract(line, 'AP-STA-(CONNECTED|DISCONNECTED)\s+(\S+)', ['event', 'mac_text']) as ev,
+        -- a string test first: the regex with its captures runs only on the lines that can match
+        case when contains(line, 'AP-STA-')
+             then regexp_extract(line, 'AP-STA-(CONNECTED|DISCONNECTED)\s+(\S+)', ['event', 'after'])
+        end as ev,
+        case when contains(line, 'IEEE 802.11: ')
+             then regexp_extract(line, 'STA (\S+) IEEE 802\.11: (associated|disassociated)(?: |$)',
+                                 ['sta', 'ieee'])
+        end as ieee,
         regexp_matches(line, '^\w{3} \w{3}\s+\d{1,2} \d{2}:\d{2}:\d{2} \d{4} ') as logread
     from raw_lines
 ),
@@ -21,11 +28,15 @@ typed as (
         syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
         case when logread then getvariable('file_stem') else syslog_host(line) end as ap_name,
         cast(null as varchar) as ap_mac,
-        mac_hex(nullif(ev.mac_text, '')) as mac,
-        case ev.event when 'CONNECTED' then 'assoc' when 'DISCONNECTED' then 'disassoc' end as kind,
+        mac_hex(coalesce(nullif(ev.after, ''), nullif(ieee.sta, ''))) as mac,
+        case coalesce(nullif(ev.event, ''), nullif(ieee.ieee, ''))
+            when 'CONNECTED' then 'assoc' when 'associated' then 'assoc'
+            when 'DISCONNECTED' then 'disassoc' when 'disassociated' then 'disassoc' end as kind,
         cast(null as smallint) as rssi,
         cast(null as integer) as duration_s,
-        ev.mac_text
+        coalesce(nullif(ev.event, ''), nullif(ieee.ieee, '')) as event,
+        -- only a source with a clock of its own needs to know (a regex it would cost every line)
+        getvariable('clocks') and naive_stamp(line) as naive
     from fields
 ),
 judged as (
@@ -40,4 +51,6 @@ judged as (
         end as reason
     from typed
 )
-select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason from judged;
+select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, 'hostapd' as program,
+       event, ap_name as host, naive
+from judged;

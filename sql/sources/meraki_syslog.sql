@@ -81,4 +81,6 @@ judged as (
         end as reason
     from typed
 )
-select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason from judged;
+select record, line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, 'events' as program,
+       type as event, cast(null as varchar) as host, false as naive
+from judged;

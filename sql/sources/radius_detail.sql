@@ -45,6 +45,9 @@ records as (
                  max(kv.value) filter (where kv.name = 'NAS-Identifier')) as nas,
         max(kv.value) filter (where kv.name = 'Acct-Session-Time') as session_time,
         max(kv.value) filter (where kv.name = 'Timestamp') as epoch,
+        max(kv.value) filter (where kv.name = 'Event-Timestamp') as event_time,
+        max(kv.value) filter (where kv.name = 'Acct-Delay-Time') as delay,
+        max(kv.value) filter (where kv.name = 'NAS-Identifier') as nas_id,
         max(line_no) as last_line,  -- the record's text is joined only if it is quarantined
         count(*) filter (where not blank_line(line)) as filled
     from attrs
@@ -54,12 +57,24 @@ typed as (
     select
         record,
         last_line,
-        coalesce(to_timestamp(try_cast(epoch as bigint)),
-                 timezone(getvariable('tz'), try_strptime(trim(header), '%a %b %d %H:%M:%S %Y'))) as ts,
-        cast(null as varchar) as ap_name,
+        -- when the server received it (Timestamp, else the header in the city's zone) less the
+        -- NAS's Acct-Delay-Time; without either, the NAS's Event-Timestamp (epoch, or a date
+        -- string with its zone word: "Feb 12 2025 21:40:03 JST")
+        coalesce(
+            coalesce(to_timestamp(try_cast(epoch as bigint)),
+                     timezone(getvariable('tz'), try_strptime(trim(header), '%a %b %d %H:%M:%S %Y')))
+                - to_seconds(coalesce(try_cast(delay as integer), 0)),
+            to_timestamp(try_cast(event_time as bigint)),
+            case when event_time is not null
+                 then zoned_ts(zoned_stamp(event_time || ':'), getvariable('year_hint'), getvariable('tz')) end)
+            as ts,
+        -- the AP by name: a Called-Station-Id that is no MAC (an AP's name or IP), else the NAS
+        coalesce(case when first_mac(called) is null
+                      then nullif(split_part(called, ':', 1), '') end, nas_id) as ap_name,
         coalesce(first_mac(called), nullif(regexp_extract(called, '^([0-9A-Fa-f]{12})(?::|$)', 1), ''))
             as ap_mac,
-        mac_hex(client) as mac,
+        -- Cisco WLCs set to send the client's IP put its MAC in Acct-Session-Id (id/mac/number)
+        coalesce(mac_hex(client), mac_hex(first_mac(session_id))) as mac,
         case status
             when 'Start' then 'start'
             when 'Interim-Update' then 'interim'
@@ -75,7 +90,11 @@ typed as (
         client,
         nas,
         coalesce(session_id, client) as session,
-        filled
+        filled,
+        'radius' as program,
+        status as event,
+        nas as host,
+        epoch is null as naive
     from records
 )
 select * from typed;
@@ -83,14 +102,15 @@ select * from typed;
 create or replace temp view parsed as
 with judged as (
     select
-        record, cast(null as varchar) as line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s,
+        record, cast(null as varchar) as line, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, program,
+        event, host, naive,
         case
             when filled = 0 then 'empty_line'
             when header is null or status is null then 'not_radius_detail'
             when kind = 'nas_reset' then 'ignored'
             when kind is null then 'ignored'
             when ts is null then 'bad_time'
-            when client is null then 'missing_mac'
+            when client is null and mac is null then 'missing_mac'
             when mac is null then 'bad_mac'
         end as reason
     from radius_typed

@@ -17,7 +17,11 @@ select
     'stop' as kind,
     cast(null as smallint) as rssi,
     cast(epoch(r.ts) - epoch(coalesce(s.started, s.last_ts)) as integer) as duration_s,
-    cast(null as varchar) as reason
+    cast(null as varchar) as reason,
+    'radius' as program,
+    'Accounting-On' as event,
+    s.nas as host,
+    false as naive
 from radius_sessions as s
 asof join radius_resets as r on s.nas = r.nas and s.last_ts < r.ts
 where s.last_kind <> 'stop';

@@ -12,7 +12,7 @@ events as (
         u.kind,
         u.rssi,
         u.duration_s,
-        cast($source as varchar) as source,
+        u.source,
         cast($file_id as varchar) as file_id,
         u.record
     from usable as u

@@ -12,7 +12,7 @@ events as (
         u.kind,
         u.rssi,
         u.duration_s,
-        $source as source,
+        u.source,
         u.record
     from usable as u
     join pseudonyms as p on p.day = u.day and p.mac = u.mac

@@ -1,6 +1,6 @@
 -- The lines of the block being read (the registered Arrow table raw_block: record, bytes), numbered
 -- across the file. Lines that are not UTF-8, or longer than 1 MB, are not parsed: they are the
--- view raw_rejects, quarantined with what could be read of them (bytes escaped, MACs masked).
+-- view raw_rejects, quarantined by reason only (no text of them is kept).
 create or replace temp view raw_decoded as
 select
     record,
@@ -15,7 +15,6 @@ create or replace temp view raw_rejects as
 select
     record,
     case when octet_length(bytes) > 1048576 then 'line_size_over_maximum'
-         else 'invalid_encoding' end as reason,
-    left(mask_macs(cast(bytes as varchar)), 500) as masked_line
+         else 'invalid_encoding' end as reason
 from raw_decoded
 where line is null;

@@ -40,7 +40,10 @@ def day_files(tmp_path_factory, registry):
 
 def test_every_format_gives_the_same_result_in_tiny_blocks(day_files, registry, monkeypatch):
     settings, files = day_files
-    assert {sources.detect(f) for f in files} == set(sources.FORMATS)
+    # the syslog controllers' lines come in one central file (routed line by line), the others apart
+    assert {sources.detect(f) for f in files if not f.name.startswith("syslog_")} == {
+        "radius_detail", "meraki_scanning", "generic_csv", "generic_jsonl"}
+    assert any(f.name.startswith("syslog_") for f in files)
     for n, path in enumerate(files):
         whole = ingest.ingest_file(settings, registry, f"whole{n}", path, hint=DAY)
         with monkeypatch.context() as patch:

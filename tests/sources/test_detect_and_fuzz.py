@@ -27,6 +27,9 @@ SAMPLES = {
     "cisco_wlc": [line.replace("80:d6:05:12:34:56", CANARY) for line in WLC],
     "unifi": [line.replace("80:d6:05:12:34:56", CANARY) for line in UNIFI],
     "hostapd": [line.replace("80:d6:05:12:34:56", CANARY) for line in HOSTAPD_SYSLOG],
+    # a syslog feed whose first lines hold no client event at all (other programs' lines)
+    "syslog": [f"Apr  1 08:12:41 OITA-001-AP01 dnsmasq-dhcp[1]: DHCPACK(br-lan) 10.0.0.2 {CANARY}",
+               "Apr  1 08:12:42 OITA-001-AP01 netifd: wan (1368): Lease obtained, lease time 600"],
 }
 
 

@@ -29,6 +29,19 @@ def test_scanning_api_posts_as_json_lines(parse):
     assert out.result.quarantined == {"bad_json": 1, "missing_mac": 1}
 
 
+def test_bluetooth_posts_are_no_devices_and_posts_dumped_back_to_back_are_split(parse):
+    ble = {"version": "3.0", "secret": "s", "type": "Bluetooth", "data": {"networkId": "N_1",
+           "observations": [{"clientMac": "f0:18:98:00:00:01",
+                             "latestRecord": {"time": "2024-03-31T23:12:41Z",
+                                              "nearestApMac": "0c:8d:db:a0:8c:03", "nearestApRssi": -70}}]}}
+    status = {"version": "3.0", "type": "WiFi-health-check"}  # JSON, but no post of sightings
+    line = json.dumps(POST, separators=(",", ":")) + json.dumps(ble, separators=(",", ":"))
+    out = parse([line, json.dumps(status)], name="receiver-20240401.jsonl")
+    assert out.result.fmt == "meraki_scanning" and len(out.events) == 4  # the WiFi post's only
+    assert out.result.ignored_by == {"scanning Bluetooth": 1, "scanning WiFi-health-check": 1}
+    assert out.result.quarantined == {}
+
+
 def test_one_indented_post_per_file(parse):
     out = parse(json.dumps(POST, indent=2).splitlines(), name="post.json")
     assert out.result.fmt == "meraki_scanning" and len(out.events) == 4

@@ -77,6 +77,12 @@ def test_syslog_without_a_year_rolls_over_at_new_year(parse):
     assert [s[2] for s in out.summary()] == ["2024-12-31T14:59:00+00:00", "2024-12-31T15:30:00+00:00"]
 
 
+def test_a_yearless_stamp_is_never_put_in_the_next_year_of_its_file(parse):
+    lines = ["Jan  4 08:00:00 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56"]
+    out = parse(lines, name="ap-20241128.log")  # Jan 4 in a file of 28 November: the same year
+    assert [s[2] for s in out.summary()] == ["2024-01-03T23:00:00+00:00"]
+
+
 def test_iso_stamps_and_forwarded_syslog_with_priority(parse):
     lines = ["<30>1 2024-04-01T08:12:41.5+09:00 OITA-001-AP01 hostapd - - - wlan0: AP-STA-CONNECTED "
              "80:d6:05:12:34:56"]
