@@ -22,6 +22,7 @@ def _tied_events(reverse: bool) -> pa.Table:
         "kind": np.array(["association", "disassociation", "seen", "nas_reset"] * (n // 4)),
         "duration": np.arange(n, dtype=float) % 7 * 60,
         "rssi": np.full(n, 40),
+        "utc": np.arange(n) % 16 == 0,  # an AP clocked on UTC among them
     }
     table = pa.table(rows)
     return table.take(pa.array(np.arange(n)[::-1])) if reverse else table
@@ -34,6 +35,7 @@ def test_a_log_is_written_in_the_same_order_whatever_the_order_of_its_rows(tmp_p
     for reverse in (False, True):
         con = lake.connect(settings, spill=False)
         con.execute("set variable tz = 'Asia/Tokyo'")
+        con.execute("set variable foreign_lines = 3")  # other programs' lines among hostapd's
         con.register("events_raw", _tied_events(reverse))
         con.execute(lake.sql_text("simulate/sim_events"))
         path = tmp_path / f"{fmt}-{reverse}.log"
