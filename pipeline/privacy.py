@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 
 MAC_SEPARATORS = ":-. "
-# 8 or more hex digits from the start of a word, with any of the separators between them: every
-# text mac_digits turns into a MAC, whole or cut to 4 octets. Safe rather than pretty: dates like
+# 8 or more hex digits not preceded by a letter or digit (an underscore before them counts as a
+# boundary: `client_3c22fbe600d3.log`), with any of the separators between them: every text
+# mac_digits turns into a MAC, whole or cut to 4 octets. Safe rather than pretty: dates like
 # 2024-04-01 are masked too, and so is a word of hex letters right after a MAC ("... c3 added").
-MAC_RUN = r"\b[0-9A-Fa-f](?:[:\-. ]*[0-9A-Fa-f]){7,}"
+# The character before the run is kept (group 1): RE2, DuckDB's engine, has no look-behind.
+MAC_RUN = r"(^|[^0-9A-Za-z])[0-9A-Fa-f](?:[:\-. ]*[0-9A-Fa-f]){7,}"
 _FIELD = re.compile(r"(mac=['\"]?)[^'\"\s]*", re.I)
 _RUN = re.compile(MAC_RUN)
 MASK = "xx:xx:xx:xx:xx:xx"
@@ -25,7 +27,7 @@ MASK = "xx:xx:xx:xx:xx:xx"
 
 def mask_macs(text: str) -> str:
     """The text with every full or partial MAC address masked, in any spelling the parsers read."""
-    return _RUN.sub(MASK, _FIELD.sub(r"\1masked", text))
+    return _RUN.sub(r"\g<1>" + MASK, _FIELD.sub(r"\1masked", text))
 
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")

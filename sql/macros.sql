@@ -11,7 +11,7 @@ create or replace macro mac_hex(txt) as
 create or replace macro mask_macs(txt) as
     regexp_replace(
         regexp_replace(txt, '(mac=[''"]?)[^''"\s]*', '\1masked', 'gi'),
-        '\b[0-9A-Fa-f](?:[:\-. ]*[0-9A-Fa-f]){7,}', 'xx:xx:xx:xx:xx:xx', 'g');
+        '(^|[^0-9A-Za-z])[0-9A-Fa-f](?:[:\-. ]*[0-9A-Fa-f]){7,}', '\1xx:xx:xx:xx:xx:xx', 'g');
 
 -- A line with nothing but white space (a regex: trim() would copy every line of the file).
 create or replace macro blank_line(txt) as txt is null or regexp_full_match(txt, '\s*');
@@ -100,9 +100,10 @@ create or replace macro zoned_syslog_ts(line, hint, tz) as
         timezone(tz, try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s', 1), '') as timestamp)),
         zoned_ts(zoned_stamp(line), hint, tz));
 
--- The host field of a BSD syslog line (after the stamp), e.g. the AP's name when APs log directly.
+-- The host field of a BSD syslog line (after the stamp), e.g. the AP's name when APs log directly;
+-- NULL when the first word is a tag (`hostapd:`): the line was forwarded without a host.
 create or replace macro syslog_host(line) as
-    nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(?:\w{3}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:\s+\d{4})?|\d{4}-\d{2}-\d{2}T\S+)\s+\(?"?([^\s,"]+)', 1), '');
+    nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(?:\w{3}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:\s+\d{4})?|\d{4}-\d{2}-\d{2}T\S+)\s+\(?"?([^\s,"]*[^\s,":])(?:[\s,"]|$)', 1), '');
 
 -- A MAC written anywhere in a text, first match: aa:bb:cc:dd:ee:ff, aa-bb-.., aabb.ccdd.eeff.
 create or replace macro first_mac(txt) as

@@ -17,7 +17,7 @@ with fields as (
                  or line like '%CLIENT_DELETED%' or line like '%DOT11-6-DISASSOC%' then 'disassoc'
         end as kind,
         coalesce(
-            nullif(regexp_extract(line, 'Client MAC\s*:\s*(\S+)', 1), ''),
+            nullif(regexp_extract(line, 'Client MAC\s*:\s*([^\s,]+)', 1), ''),  -- AireOS 8: "Client MAC: <mac>, AP Name: .." 
             nullif(regexp_extract(line, 'device with MAC:?\s*(\S+)', 1), ''),
             nullif(regexp_extract(line, 'Station\s+(?:\S+\s+)?([0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})', 1), ''),
             nullif(regexp_extract(line, '\bMAC:?\s*([0-9A-Fa-f.:\-]{12,17})', 1), '')) as mac_text,

@@ -26,7 +26,10 @@ typed as (
         -- logread's "Mon Apr  1 08:12:41 2024" is a BSD stamp with its year too; outside a CASE,
         -- where DuckDB computes the macro's repeated parts once
         syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
-        case when logread then getvariable('file_stem') else syslog_host(line) end as ap_name,
+        -- no host field (logread, or a forwarded line whose first word is the tag "hostapd:"):
+        -- the file is named after its AP
+        case when logread then getvariable('file_stem')
+             else coalesce(syslog_host(line), getvariable('file_stem')) end as ap_name,
         cast(null as varchar) as ap_mac,
         mac_hex(coalesce(nullif(ev.after, ''), nullif(ieee.sta, ''))) as mac,
         case coalesce(nullif(ev.event, ''), nullif(ieee.ieee, ''))

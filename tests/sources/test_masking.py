@@ -61,3 +61,18 @@ def test_the_spellings_found_unmasked_in_the_audit_are_masked(con, spelled):
 
 def test_times_and_short_numbers_stay_readable():
     assert mask_macs("Apr  1 08:12:41 record 1234 of file 8f3e") == "Apr  1 08:12:41 record 1234 of file 8f3e"
+
+
+def test_a_mac_after_an_underscore_is_masked_in_python_and_sql():
+    """An outside test named a file `client_3c22fbe600d3.log`: `_` is a word character, so the
+    old rule's word boundary let the MAC through into the catalog and the quarantine's AP name."""
+    import duckdb
+
+    from pipeline import lake
+    from pipeline.privacy import mask_macs, safe_name
+
+    name = "client_3c22fbe600d3.log"
+    assert "3c22fbe600d3" not in safe_name(name) and safe_name(name).startswith("client_")
+    con = duckdb.connect()
+    con.execute(lake.sql_text("macros"))
+    assert con.execute("select mask_macs(?)", [name]).fetchone()[0] == mask_macs(name)

@@ -99,3 +99,24 @@ def test_bsd_stamps_with_fractions_and_years(parse, stamp, expected):
     lines = [f"{stamp} OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56"]
     out = parse(lines, name="x.log", hint=date(2024, 4, 1))
     assert [s[2] for s in out.summary()] == [expected]
+
+
+# Shapes an outside test found in public sources that the parsers missed (see the closing note).
+def test_aireos_8_association_with_a_comma_after_the_client_mac(parse):
+    """AireOS 8 writes `Client MAC: c4:4f:33:91:a6:58, AP Name: ...`: the comma is not the MAC's."""
+    lines = ["DownAP-Master: *apfMsConnTask_0: Apr 01 08:12:41.695: %APF-5-CLIENT_ASSOCIATE: "
+             "apf_80211.c:13338 Client Association: Client MAC: c4:4f:33:91:a6:58, AP Name: "
+             "OITA-001-AP01, Radio: 2.4GHz , WLAN Id: 1."]
+    out = parse(lines, name="wlc-20240401.log", hint=date(2024, 4, 1))
+    assert [s[:3] for s in out.summary()] == [("assoc", "OITA-001-01", "2024-03-31T23:12:41.695000+00:00")]
+    assert out.events[0]["device"] == out.device("c44f3391a658", date(2024, 4, 1))
+
+
+def test_forwarded_hostapd_lines_without_a_host_take_the_ap_from_the_file_name(parse):
+    """`<29>Apr  1 08:12:41 hostapd: phy0-ap0: ...`: the first word after the stamp is the tag,
+    not a host; such a file is named after its AP, as logread files are."""
+    lines = ["<29>Apr  1 08:12:41 hostapd: phy0-ap0: AP-STA-CONNECTED 80:d6:05:12:34:56 auth_alg=open",
+             "<14>Apr  1 08:20:00 usteer: station 80:d6:05:12:34:56 disconnected from node hostapd.phy1-ap0",
+             "<29>Apr  1 08:42:41 hostapd: phy0-ap0: AP-STA-DISCONNECTED 80:d6:05:12:34:56"]
+    out = parse(lines, name="OITA-001-AP01.log", hint=date(2024, 4, 1))
+    assert out.summary() == SESSION and out.result.ignored == 1
