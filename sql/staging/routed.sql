@@ -27,9 +27,12 @@ select
     fmt,
     case when fmt is null and blank_line(line) then 'empty_line' when fmt is null then 'ignored' end
         as reason,
+    -- (coalesce computes every argument: each regex that cannot match is skipped by a string test)
     case when fmt is null then left(coalesce(
-        nullif(regexp_extract(line, '%([A-Z][A-Z0-9_]*-\d-[A-Z0-9_]+)', 1), ''),
-        nullif(regexp_extract(line, '^<\d+>1 \d{9,10}\.\d+ \S+ (\w+)', 1), ''),
+        case when contains(line, '%')
+             then nullif(regexp_extract(line, '%([A-Z][A-Z0-9_]*-\d-[A-Z0-9_]+)', 1), '') end,
+        case when starts_with(line, '<')
+             then nullif(regexp_extract(line, '^<\d+>1 \d{9,10}\.\d+ \S+ (\w+)', 1), '') end,
         nullif(regexp_extract(line, '\s([A-Za-z][\w.\-/]*?)(?:\[[\w\-]*\])*:\s', 1), ''),
         'other'), 60) end as program
 from chosen;
