@@ -16,6 +16,36 @@ create or replace macro mask_macs(txt) as
 -- A line with nothing but white space (a regex: trim() would copy every line of the file).
 create or replace macro blank_line(txt) as txt is null or regexp_full_match(txt, '\s*');
 
+-- The syslog format a line of a syslog feed is routed to by its program tag or shape, or NULL
+-- (another program's line); `own` is the file's format, whose tests come first (the others' fold
+-- away: a file of one format pays one string test a line). Plain string tests, cheapest and most
+-- frequent first. Used by sql/staging/routed.sql, and by pipeline/sources to see that a block's
+-- lines all route to the file's own format (then read straight, with nothing routed).
+create or replace macro syslog_route(line, own) as
+    case
+        when own = 'meraki_syslog' and contains(line, ' events type=') then 'meraki_syslog'
+        when own = 'hostapd' and contains(line, 'hostapd')
+             and (contains(line, 'AP-STA-') or contains(line, 'IEEE 802.11: associated')
+                  or contains(line, 'IEEE 802.11: disassociated')) then 'hostapd'
+        when own = 'aruba_stm' and contains(line, 'stm[') then 'aruba_stm'
+        when own = 'unifi' and contains(line, 'EVENT_STA_') then 'unifi'
+        when own = 'cisco_wlc' and (contains(line, '%CLIENT_ORCH_LOG-') or contains(line, '%APF-')
+             or contains(line, '%DOT11-') or contains(line, 'Client Association:')
+             or contains(line, 'Client Disassociation:') or contains(line, 'Client Deauthenticated:'))
+            then 'cisco_wlc'
+        when contains(line, ' events type=') then 'meraki_syslog'
+        -- hostapd's station events only: its other chatter (WPA, EAPOL, RADIUS) is labelled
+        when contains(line, 'hostapd')
+             and (contains(line, 'AP-STA-') or contains(line, 'IEEE 802.11: associated')
+                  or contains(line, 'IEEE 802.11: disassociated')) then 'hostapd'
+        when contains(line, 'stm[') then 'aruba_stm'
+        when contains(line, 'EVENT_STA_') or contains(line, 'STA_ASSOC_TRACKER') then 'unifi'
+        when contains(line, '%CLIENT_ORCH_LOG-') or contains(line, '%APF-')
+             or contains(line, '%DOT11-') or contains(line, 'Client Association:')
+             or contains(line, 'Client Disassociation:') or contains(line, 'Client Deauthenticated:')
+            then 'cisco_wlc'
+    end;
+
 -- The service day of a UTC instant: local date after moving the day boundary to midnight.
 create or replace macro service_day(ts, tz, start_hour) as
     cast(timezone(tz, ts) - to_hours(start_hour) as date);

@@ -188,7 +188,7 @@ def _variables(settings: Settings, module, path: Path, fmt: str, hint: date, fir
     return {
         "ingest_path": str(path), "tz": settings.tz, "day_start_hour": settings.day_start_hour,
         "year_hint": hint, "file_stem": path.name.split(".")[0], "json_whole": False, "fmt": fmt,
-        "routes": routes,
+        "file_fmt": fmt, "routes": routes,  # fmt changes per format within a routed block
         # Times decades off, or beyond tomorrow, cannot be real: they are quarantined.
         "oldest_ts": OLDEST.replace(tzinfo=settings.zone),
         "newest_ts": datetime.now(settings.zone) + timedelta(days=1),
@@ -217,7 +217,7 @@ def resolve_blocks(con, settings: Settings, registry: Registry, path: Path, fmt:
                 "(reason varchar, program varchar, n bigint)")  # a routed block's other programs
     if fmt in ROUTED or fmt == "syslog":
         for number, lines in enumerate(_numbered_blocks(path, cut)):
-            _run_routed(con, lines, resolved)
+            _run_routed(con, lines, resolved, fmt)
             del lines
             yield number
         return
@@ -241,37 +241,58 @@ def detect_lines(lines: list[str]) -> str | None:
     return next((name for name, module in FORMATS.items() if module.sniff(lines)), None)
 
 
-def _run_routed(con, lines: pa.Table, resolved: str) -> None:
+def _run_routed(con, lines: pa.Table, resolved: str, fmt: str) -> None:
     """Route a block of a syslog feed: each format present parses its own lines, other programs'
-    lines are labelled; together they are `parsed_out`, then `resolved`."""
+    lines are labelled; together they are `parsed_out`, then `resolved`. A block whose lines all
+    route to the file's own format (a single-format file) is read straight, as one format's file:
+    the same records, without copying every line into `routed` first."""
     con.register("raw_block", lines)
     try:
         con.execute(RAW_LINES)
+        if fmt in FORMAT_SQL and con.execute(_ALL_OWN).fetchall()[0][0]:
+            con.execute("delete from ignored_lines")
+            con.execute("set variable fmt = ?", [fmt])
+            for sql in (FORMAT_SQL[fmt], _AS_CANONICAL, resolved):
+                con.execute(sql)
+            return
         con.execute(ROUTED_LINES)
-        # other programs' lines are only counted, by program: they never reach `resolved`
-        con.execute("create or replace temp table ignored_lines as "
-                    "select reason, program, count(*) as n from routed where fmt is null group by all")
-        present = [f for (f,) in con.execute(
-            "select distinct fmt from routed where fmt is not null order by fmt").fetchall()]
-        if len(present) > 1:  # each format's records are kept while the next is read
-            con.execute("create or replace temp table parsed_all as "
-                        "select * from routed_foreign where false")
-        for name in present:
-            con.execute("set variable fmt = ?", [name])
-            con.execute("create or replace temp view raw_lines as "
-                        "select record, line from routed where fmt = getvariable('fmt')")
-            con.execute(FORMAT_SQL[name])
-            con.execute(_CANONICAL.format(view="parsed_fmt"))
-            if len(present) > 1:
-                con.execute("insert into parsed_all by name select * from parsed_fmt")
-        con.execute("create or replace temp view parsed_out as select * from parsed_all"
-                    if len(present) > 1 else
-                    "create or replace temp view parsed_out as select * from routed_foreign where false"
-                    if not present else
-                    "create or replace temp view parsed_out as select * from parsed_fmt")
+        _parse_routed(con)
         con.execute(resolved)
     finally:
         con.unregister("raw_block")
+
+
+# Every line of the block routes to the file's own format (no line to label or hand elsewhere):
+# one pass of the string tests, stopped at the first line that does not.
+_ALL_OWN = ("select list_contains(getvariable('routes'), getvariable('file_fmt')) and not exists ("
+            "select 1 from raw_lines where not coalesce("
+            "syslog_route(line, getvariable('file_fmt')) = getvariable('file_fmt'), false))")
+
+
+def _parse_routed(con) -> None:
+    """The routed block's other programs counted (`ignored_lines`), each format present parsed
+    from its own lines, and all of them as `parsed_out`."""
+    # other programs' lines are only counted, by program: they never reach `resolved`
+    con.execute("create or replace temp table ignored_lines as "
+                "select reason, program, count(*) as n from routed where fmt is null group by all")
+    present = [f for (f,) in con.execute(
+        "select distinct fmt from routed where fmt is not null order by fmt").fetchall()]
+    if len(present) > 1:  # each format's records are kept while the next is read
+        con.execute("create or replace temp table parsed_all as "
+                    "select * from routed_foreign where false")
+    for name in present:
+        con.execute("set variable fmt = ?", [name])
+        con.execute("create or replace temp view raw_lines as "
+                    "select record, line from routed where fmt = getvariable('fmt')")
+        con.execute(FORMAT_SQL[name])
+        con.execute(_CANONICAL.format(view="parsed_fmt"))
+        if len(present) > 1:
+            con.execute("insert into parsed_all by name select * from parsed_fmt")
+    con.execute("create or replace temp view parsed_out as select * from parsed_all"
+                if len(present) > 1 else
+                "create or replace temp view parsed_out as select * from routed_foreign where false"
+                if not present else
+                "create or replace temp view parsed_out as select * from parsed_fmt")
 
 
 def _optional_sql(name: str) -> str | None:

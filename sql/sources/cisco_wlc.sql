@@ -16,11 +16,17 @@ with fields as (
             when line like '%Client Disassociation:%' or line like '%Client Deauthenticated:%'
                  or line like '%CLIENT_DELETED%' or line like '%DOT11-6-DISASSOC%' then 'disassoc'
         end as kind,
-        coalesce(
-            nullif(regexp_extract(line, 'Client MAC\s*:\s*([^\s,]+)', 1), ''),  -- AireOS 8: "Client MAC: <mac>, AP Name: .." 
-            nullif(regexp_extract(line, 'device with MAC:?\s*(\S+)', 1), ''),
-            nullif(regexp_extract(line, 'Station\s+(?:\S+\s+)?([0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})', 1), ''),
-            nullif(regexp_extract(line, '\bMAC:?\s*([0-9A-Fa-f.:\-]{12,17})', 1), '')) as mac_text,
+        -- the first spelling found (AireOS 8 writes "Client MAC: <mac>, AP Name: .."); a CASE, not coalesce(): DuckDB's coalesce computes every
+        -- argument on every line, a CASE each one only where those before found nothing
+        case
+            when nullif(regexp_extract(line, 'Client MAC\s*:\s*([^\s,]+)', 1), '') is not null
+                then nullif(regexp_extract(line, 'Client MAC\s*:\s*([^\s,]+)', 1), '')
+            when nullif(regexp_extract(line, 'device with MAC:?\s*(\S+)', 1), '') is not null
+                then nullif(regexp_extract(line, 'device with MAC:?\s*(\S+)', 1), '')
+            when nullif(regexp_extract(line, 'Station\s+(?:\S+\s+)?([0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})', 1), '') is not null
+                then nullif(regexp_extract(line, 'Station\s+(?:\S+\s+)?([0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})', 1), '')
+            else nullif(regexp_extract(line, '\bMAC:?\s*([0-9A-Fa-f.:\-]{12,17})', 1), '')
+        end as mac_text,
         nullif(regexp_extract(line, 'Base Radio MAC\s*:\s*(\S+)', 1), '') as ap_mac,
         coalesce(nullif(regexp_extract(line, 'AP [Nn]ame\s*:?\s*\(?([\w.\-]+)', 1), ''),
                  case when line like '%DOT11-6-%' then syslog_host(line) end) as ap_name,

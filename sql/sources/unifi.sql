@@ -13,8 +13,10 @@ with fields as (
         regexp_extract(line, 'EVENT_STA_(JOIN|LEAVE)\s+\S+:?\s+(\S+)', ['event', 'mac_text']) as ev,
         case when contains(line, 'STA_ASSOC_TRACKER')
              then try(json(regexp_extract(line, '(\{.*\})', 1))) end as tracker,
-        coalesce(nullif(regexp_extract(line, '\w+,([0-9A-Fa-f]{12}),v[\w.\-]+:?', 1), ''),
-                 nullif(regexp_extract(line, '\s([0-9A-Fa-f]{12}),[\w.\-+]+:', 1), '')) as ap_mac
+        -- the newer spelling only where the older is absent (a CASE: coalesce() would compute both)
+        case when nullif(regexp_extract(line, '\w+,([0-9A-Fa-f]{12}),v[\w.\-]+:?', 1), '') is not null
+             then nullif(regexp_extract(line, '\w+,([0-9A-Fa-f]{12}),v[\w.\-]+:?', 1), '')
+             else nullif(regexp_extract(line, '\s([0-9A-Fa-f]{12}),[\w.\-+]+:', 1), '') end as ap_mac
     from raw_lines
 ),
 events as (

@@ -146,3 +146,31 @@ def test_files_ingested_two_at_once_stage_what_one_at_a_time_does(day_files, tmp
         assert totals["files"] == len(files) == len(ids)
         staged.append((totals, {file_id: _staged(settings, file_id) for file_id in ids}))
     assert staged[0] == staged[1]
+
+
+def test_blocks_read_straight_and_routed_give_what_the_whole_file_gives(settings, registry, monkeypatch):
+    # A hostapd file whose middle holds other programs' lines: in tiny blocks, most blocks hold
+    # only hostapd's station events (read straight as hostapd) and some the others too (routed);
+    # read whole, the one block is routed. The events, quarantine and counts are the same.
+    client = [f"Apr  1 08:{n % 60:02d}:41 OITA-001-AP01 hostapd: phy0-ap0: AP-STA-"
+              f"{'CONNECTED' if n % 2 == 0 else 'DISCONNECTED'} 80:d6:05:12:34:{n // 2:02x}"
+              for n in range(80)]
+    others = ["Apr  1 09:00:00 OITA-001-AP01 dnsmasq-dhcp[2985]: DHCPACK(br-lan) 192.168.1.2",
+              "Apr  1 09:00:01 OITA-001-AP01 hostapd: phy0-ap0: STA 80:d6:05:12:34:56 WPA: "
+              "pairwise key handshake completed (RSN)",
+              "", "Apr  1 09:00:02 OITA-001-AP01 kernel: [15084.641567] ieee80211 phy0: staid 3 deleted",
+              "Apr  1 09:00:03 OITA-999-AP09 hostapd: phy0-ap0: AP-STA-CONNECTED 80:d6:05:12:34:99"]
+    path = settings.home / "hostapd_20240401.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(client[:50] + others + client[50:]) + "\n")
+    whole = ingest.ingest_file(settings, registry, "whole", path, hint=DAY)
+    monkeypatch.setattr(sources, "BLOCK_BYTES", 256)  # 3 lines a block
+    tiny = ingest.ingest_file(settings, registry, "tiny", path, hint=DAY)
+    assert whole.fmt == tiny.fmt == "hostapd"
+    assert (tiny.records, tiny.ignored, tiny.ignored_by, tiny.quarantined, tiny.events_by_day,
+            tiny.devices_by_day) == (whole.records, whole.ignored, whole.ignored_by,
+                                     whole.quarantined, whole.events_by_day, whole.devices_by_day)
+    assert _staged(settings, "tiny") == _staged(settings, "whole")
+    assert whole.records == 85 and sum(whole.events_by_day.values()) == 80
+    assert whole.ignored_by == {"dnsmasq-dhcp": 1, "empty line": 1, "hostapd": 1, "kernel": 1}
+    assert whole.quarantined == {"unknown_ap": 1}
