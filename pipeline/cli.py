@@ -317,6 +317,22 @@ def publish(quarter: Annotated[str, typer.Option(help="Fiscal quarter, e.g. FY20
 
 
 @app.command()
+def basemap(
+    layer: Annotated[str, typer.Argument(help="The layer to replace: city or stations.")],
+    source: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage or Shapefile, any CRS.")],
+) -> None:
+    """Replace a base-map layer of the maps with the city's own GIS export (from the next release)."""
+    from maps.basemap import BasemapError, import_layer
+
+    try:
+        done = import_layer(layer, source, load_settings().basemap)
+    except BasemapError as error:
+        _fail(str(error))
+    typer.echo(f"{done['layer']}: {done['features']} features, {done['bytes']:,} bytes "
+               f"(simplified {done['tolerance_deg']:g} deg); name from {done['name_field'] or 'none'}")
+
+
+@app.command()
 def provide(
     release: Annotated[str, typer.Option(help="The release handed over, e.g. FY2024Q1.")],
     to: Annotated[list[str], typer.Option("--to", help="A recipient department (repeat).")],

@@ -247,7 +247,8 @@ def _write_package(settings: Settings, quarter: FiscalQuarter, tables: dict, dp_
             lake.write_parquet(table, staging / "tables" / f"{name}.parquet")
     for name, data in package.geojson(tables).items():
         lake.write_bytes(data, staging / "geo" / name)
-    render.render_maps(tables, staging / "maps", title=str(quarter), k=settings.k)
+    render.render_maps(tables, staging / "maps", title=str(quarter), k=settings.k,
+                       basemap_dir=settings.basemap)
     figures = release_docs.headline(tables, quarter, _coverage(settings, quarter, tables))
     previous = _previous_headline(settings, FiscalQuarter(quarter.year - (quarter.quarter == 1),
                                                           (quarter.quarter - 2) % 4 + 1))
