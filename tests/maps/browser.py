@@ -64,7 +64,8 @@ window.addEventListener('load', function () { setTimeout(function () {
     })(),
     legend: (document.getElementById('ff-legend') || {}).innerText || null,
     legend_en: (function () {
-      var b = document.getElementById('ff-lang'); if (!b) { return null; }
+      var b = document.getElementById('ff-lang');
+      if (!b || !document.getElementById('ff-legend')) { return null; }
       b.click(); var text = document.getElementById('ff-legend').innerText; b.click(); return text;
     })(),
     site_filter: (function () {
@@ -79,6 +80,7 @@ window.addEventListener('load', function () { setTimeout(function () {
       return {shown: shown.length, from_site: fromSite};
     })(),
     leaflet: typeof L !== 'undefined' ? L.version : null,
+    pwned: window.ffPwned === 1,
     resources: performance.getEntriesByType('resource').map(function (r) { return r.name; })
   });
   document.body.appendChild(probe);
