@@ -22,7 +22,7 @@ from folium.plugins import HeatMap
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from maps import basemap
+from maps import basemap, change
 
 VENDOR = Path(__file__).parent / "vendor"
 LIB = "lib"
@@ -281,6 +281,21 @@ ffFilter();
 """
 
 
+def changemap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None = None,
+              before: dict | None = None) -> folium.Map:
+    """Devices a day per site against the previous quarter and last year (diverging PuOr)."""
+    fmap = _base_map(f"{title} 前期比・前年同期比", layers)
+    shown = change.add_layers(fmap, tables["sites"], before or {}, e)
+    _fit(fmap, tables["sites"])
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    bounds = [-0.5, -0.2, -0.05, 0.05, 0.2, 0.5]
+    labels = ([f"{bounds[0]:+.0%} 未満"] + [f"{a:+.0%} 〜 {b:+.0%}" for a, b in zip(bounds, bounds[1:])]
+              + [f"{bounds[-1]:+.0%} 以上"])
+    _panel(fmap, "change_legend.html", title=title, k=k, comparisons=shown,
+           stops=list(zip(labels, [c for _, c in change.DIVERGING])))
+    return fmap
+
+
 def _deterministic(html: str) -> str:
     """Folium names elements with random hex ids; number them in order of appearance instead."""
     names: dict[str, str] = {}
@@ -289,7 +304,7 @@ def _deterministic(html: str) -> str:
 
 
 def render_maps(tables: dict[str, pa.Table], outdir: Path, title: str, k: int,
-                basemap_dir: Path | None = None) -> dict[str, Path]:
+                basemap_dir: Path | None = None, before: dict | None = None) -> dict[str, Path]:
     """Write heatmap.html and flows.html with their vendored libraries and the offline base map
     (the city's own layers from basemap_dir where given) into outdir."""
     layers = basemap.load(basemap_dir)
@@ -308,7 +323,9 @@ def render_maps(tables: dict[str, pa.Table], outdir: Path, title: str, k: int,
             + "\n## Replaced by the city\n\nLayers replaced with `footfall basemap`: "
             + ", ".join(sorted(p.stem for p in basemap_dir.glob("*.geojson"))) + "\n", encoding="utf-8")
     out = {}
-    for name, build in (("heatmap", heatmap), ("flows", flowmap)):
+    builds = {"heatmap": heatmap, "flows": flowmap,
+              "change": lambda *args: changemap(*args, before=before)}
+    for name, build in builds.items():
         path = outdir / f"{name}.html"
         page = build(tables, title, k, layers).get_root().render()
         path.write_text(_deterministic(page), encoding="utf-8")

@@ -249,6 +249,7 @@ def _figures_and_report(settings: Settings, quarter: FiscalQuarter, tables: dict
 def _write_package(settings: Settings, quarter: FiscalQuarter, tables: dict, dp_report: dict | None,
                    staging: Path) -> dict:
     from maps import render
+    from maps.change import previous_sites
 
     extra = {"dictionary": package.dictionary_table(tables), **package.flowmap_tables(tables)}
     if dp_report:
@@ -260,7 +261,7 @@ def _write_package(settings: Settings, quarter: FiscalQuarter, tables: dict, dp_
     for name, data in package.geojson(tables).items():
         lake.write_bytes(data, staging / "geo" / name)
     render.render_maps(tables, staging / "maps", title=str(quarter), k=settings.k,
-                       basemap_dir=settings.basemap)
+                       basemap_dir=settings.basemap, before=previous_sites(settings.published, quarter))
     figures = release_docs.headline(tables, quarter, _coverage(settings, quarter, tables))
     previous = _previous_headline(settings, FiscalQuarter(quarter.year - (quarter.quarter == 1),
                                                           (quarter.quarter - 2) % 4 + 1))

@@ -92,6 +92,8 @@ day, 3 at most); nothing here identifies a person.
 - `heatmap.html`: 時間帯別の人流ヒートマップ（平日・土日祝）。地点をクリックすると時間別の値。
   Footfall heat (weekday and weekend/holiday layers); click a site for its hourly profile.
 - `flows.html`: 地点間の移動。線の太さがトリップ数。Flows between sites, width by trips.
+- `change.html`: 地点別1日平均端末数の前四半期比・前年同期比（秘匿は灰色の破線の円）。
+  Change in devices a day against the previous quarter and last year (suppressed: grey dashed ring).
 - 背景地図：大分市域と鉄道駅（日本語名）をオフラインで表示。地理院タイルはオンライン時に選択可。
   Base map offline: the city boundary and railway stations (Japanese names); GSI tiles when online.
 - 背景地図の出典 / base-map sources (`maps/lib/basemap-SOURCES.md`): 大分市域 = 国土数値情報

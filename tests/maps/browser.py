@@ -81,6 +81,8 @@ window.addEventListener('load', function () { setTimeout(function () {
     })(),
     leaflet: typeof L !== 'undefined' ? L.version : null,
     pwned: window.ffPwned === 1,
+    change: ['up', 'down', 'hidden'].reduce(function (out, kind) {
+      out[kind] = document.querySelectorAll('path.ff-change-' + kind).length; return out; }, {}),
     resources: performance.getEntriesByType('resource').map(function (r) { return r.name; })
   });
   document.body.appendChild(probe);
