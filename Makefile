@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lock vendor browser airflow bench accuracy fuzz soak chaos clean
+.PHONY: demo test lint lock vendor browser screenshots airflow bench accuracy fuzz soak chaos clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ browser:
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
 	  else echo "note: install Debian's chromium and fonts-noto-cjk (sudo apt-get install chromium fonts-noto-cjk) for the maps, figures and report"; fi; }
+
+# The README's pictures of each view (docs/img/, 1400x1000) from a published release.
+RELEASE ?= var/published/FY2024Q1
+screenshots: $(STAMP) browser
+	$(BIN)/python -m tests.maps.screenshots $(RELEASE) docs/img
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline maps dags tests benchmarks

@@ -250,7 +250,7 @@ def flowmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
     folium.LayerControl(collapsed=False).add_to(fmap)
     _panel(fmap, "flow_legend.html", title=title, k=k, health=HEALTH_LEGEND,
            classes=[(c, f"{lo:,}", f"{hi:,}") for c, lo, hi in classes if lo is not None])
-    _panel(fmap, "flow_control.html", tops=[n for n in (10, 30, 100) if n < len(flows)],
+    _panel(fmap, "flow_control.html", tops=[n for n in (10, 30, 100, 300) if n < len(flows)],
            top_default=TOP_DEFAULT, total=len(flows),
            sites=sorted(((i, names[z]) for z, i in site_ids.items()), key=lambda x: x[1]))
     fmap.get_root().script.add_child(folium.Element(
