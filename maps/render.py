@@ -66,13 +66,6 @@ def _base_map(title: str, layers: dict | None = None) -> folium.Map:
     return fmap
 
 
-def _control(fmap: folium.Map, html: str, script: str) -> None:
-    """A panel of the page and the script that drives it, run once the map's layers exist."""
-    fmap.get_root().html.add_child(folium.Element(f"<div class='ff-control'>{html}</div>"))
-    fmap.get_root().script.add_child(folium.Element(
-        f"window.addEventListener('load', function () {{{script}}});"))
-
-
 def _fit(fmap: folium.Map, sites: pa.Table) -> None:
     lats, lons = sites.column("lat").to_pylist(), sites.column("lon").to_pylist()
     fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(20, 20))
@@ -171,28 +164,7 @@ def heatmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
     _site_layer(tables["sites"], profile).add_to(fmap)
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _control(fmap, "時間帯 <input type='range' id='ff-hour' min='-1' max='23' value='-1'> "
-                   "<b id='ff-hour-label'>終日</b> <button id='ff-play'>▶ 再生</button>",
-             f"""
-var ffHeat = {json.dumps(points, separators=(",", ":"))};
-var ffLayers = window.ffLayers = {{{", ".join(f"{k}: {v}" for k, v in layers.items())}}};
-window.ffShow = function (h) {{
-  document.getElementById('ff-hour').value = h;
-  document.getElementById('ff-hour-label').textContent = h < 0 ? '終日' : h + '時台';
-  for (var key in ffLayers) {{
-    ffLayers[key].setLatLngs(h < 0 ? ffHeat[key].all : ffHeat[key].hours[h]);
-  }}
-}};
-document.getElementById('ff-hour').addEventListener('input', function (e) {{
-  ffShow(parseInt(e.target.value, 10));
-}});
-var ffTimer = null;
-document.getElementById('ff-play').addEventListener('click', function () {{
-  if (ffTimer) {{ clearInterval(ffTimer); ffTimer = null; return; }}
-  var h = -1;
-  ffTimer = setInterval(function () {{ h = h >= 23 ? 0 : h + 1; ffShow(h); }}, 700);
-}});
-""")
+    _panel(fmap, "heat_control.html", points=points, layers=layers)
     top = max((v for v in profile.column("mean_devices").to_pylist() if v is not None), default=0.0)
     _panel(fmap, "heat_legend.html", title=title, k=k, top=f"{top:,.0f}", health=HEALTH_LEGEND,
            stops=sorted(HEAT_GRADIENT.items()),
@@ -253,32 +225,7 @@ def flowmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
     _panel(fmap, "flow_control.html", tops=[n for n in (10, 30, 100, 300) if n < len(flows)],
            top_default=TOP_DEFAULT, total=len(flows),
            sites=sorted(((i, names[z]) for z, i in site_ids.items()), key=lambda x: x[1]))
-    fmap.get_root().script.add_child(folium.Element(
-        "window.addEventListener('load', function () {" + FLOW_FILTER + "});"))
     return fmap
-
-
-FLOW_FILTER = """
-function ffFilter() {
-  var n = parseInt(document.getElementById('ff-top').value, 10);
-  var site = document.getElementById('ff-site').value;
-  var dir = document.querySelector('input[name=ff-dir]:checked').value;
-  document.querySelectorAll('path.ff-flow').forEach(function (p) {
-    var cls = p.getAttribute('class');
-    var rank = parseInt((cls.match(/ff-rank-(\\d+)/) || [0, 0])[1], 10);
-    var bySite = site === '' || cls.split(' ').indexOf('ff-' + dir + '-' + site) >= 0;
-    p.style.display = ((site !== '' || n === 0 || rank < n) && bySite) ? '' : 'none';
-  });
-}
-window.ffFilter = ffFilter;
-['ff-top', 'ff-site'].forEach(function (id) {
-  document.getElementById(id).addEventListener('change', ffFilter);
-});
-document.querySelectorAll('input[name=ff-dir]').forEach(function (r) {
-  r.addEventListener('change', ffFilter);
-});
-ffFilter();
-"""
 
 
 def changemap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None = None,
