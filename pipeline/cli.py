@@ -68,8 +68,9 @@ def _known_errors():
     from pipeline.locks import DayBusyError
     from pipeline.pseudonym import KeyLostError
     from pipeline.ledger import LedgerError
-    return (LedgerError, NothingToPublishError, KeyDestroyedError, RegistryError, UnknownFormatError,
-            NoDataError, FileNotFoundError, IngestError, QualityGateError, DiskFullError,
+    from maps.figures import FontMissing
+    return (FontMissing, LedgerError, NothingToPublishError, KeyDestroyedError, RegistryError,
+            UnknownFormatError, NoDataError, FileNotFoundError, IngestError, QualityGateError, DiskFullError,
             CorruptPartitionError, MemoryLimitError, CatalogError, DayBusyError, KeyLostError,
             OptOutKeyError, BudgetLedgerError)
 
