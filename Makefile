@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lock vendor browser airflow bench accuracy fuzz soak chaos clean
+.PHONY: demo test lint lock vendor browser screenshots airflow bench accuracy fuzz soak chaos clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) browser
 	$(BIN)/footfall demo
 
 # pytest exits 5 when it collected no test: that is a failure, said out loud.
@@ -25,14 +25,19 @@ test: $(STAMP) browser
 	@$(BIN)/python -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; exit $$status
 
-# The map tests drive Debian's headless Chromium; install it (and a Japanese font for the
-# screenshots) when it is missing and we may, else say how.
+# The map tests drive Debian's headless Chromium; the release's figures and report.pdf need a
+# Japanese font. Install both when missing and we may, else say how.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1; } || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
-	  else echo "note: install Debian's chromium (sudo apt-get install chromium fonts-noto-cjk) to run the map tests"; fi; }
+	  else echo "note: install Debian's chromium and fonts-noto-cjk (sudo apt-get install chromium fonts-noto-cjk) for the maps, figures and report"; fi; }
+
+# The README's pictures of each view (docs/img/, 1400x1000) from a published release.
+RELEASE ?= var/published/FY2024Q1
+screenshots: $(STAMP) browser
+	$(BIN)/python -m tests.maps.screenshots $(RELEASE) docs/img
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline maps dags tests benchmarks

@@ -9,6 +9,7 @@ the network for nothing.
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -18,6 +19,10 @@ from pathlib import Path
 import folium
 import pyarrow as pa
 from folium.plugins import HeatMap
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from maps import basemap, change
 
 VENDOR = Path(__file__).parent / "vendor"
 LIB = "lib"
@@ -25,11 +30,27 @@ CENTER = (33.2333, 131.6400)
 GSI_TILES = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
 GSI_ATTRIBUTION = "<a href='https://maps.gsi.go.jp/development/ichiran.html'>地理院タイル</a>"
 DAY_TYPES = {"weekday": "平日", "holiday": "土日祝"}
-FLOW_COLOURS = ["#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"]
+# Colour-blind-safe sequential scales (viridis, light to dark = few to many), readable in grey too.
+FLOW_COLOURS = ["#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"]
+HEAT_GRADIENT = {0.15: "#fde725", 0.4: "#5ec962", 0.6: "#21918c", 0.8: "#3b528b", 1.0: "#440154"}
 TOP_DEFAULT = 30
+TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                        autoescape=select_autoescape(["html", "j2"]), keep_trailing_newline=True)
+# JSON in a <script>: made inert by script_json itself (no '<', '>', '&'), so not HTML-escaped again
+TEMPLATES.filters["script_json"] = lambda value: Markup(basemap.script_json(value))
 
 
-def _base_map(title: str) -> folium.Map:
+def e(text) -> str:
+    """Escaped for HTML and for folium's JavaScript template literals (backtick, ${...})."""
+    return html.escape(str(text)).replace("`", "&#96;").replace("$", "&#36;")
+
+
+def _panel(fmap: folium.Map, template: str, **values) -> None:
+    """A Jinja2 template (autoescaped: every registry or data value is inert) added to the page."""
+    fmap.get_root().html.add_child(folium.Element(TEMPLATES.get_template(template).render(**values)))
+
+
+def _base_map(title: str, layers: dict | None = None) -> folium.Map:
     fmap = folium.Map(location=CENTER, zoom_start=12, tiles=None, control_scale=True)
     # Vendored assets only: folium's defaults point at CDNs, which a closed network cannot reach.
     fmap.default_js = [("leaflet", f"{LIB}/leaflet.js"), ("jquery", f"{LIB}/jquery.min.js")]
@@ -37,18 +58,12 @@ def _base_map(title: str) -> folium.Map:
     folium.TileLayer(GSI_TILES, attr=GSI_ATTRIBUTION, name="地理院タイル（オンライン時）",
                      max_zoom=18, overlay=True, show=False).add_to(fmap)
     fmap.get_root().header.add_child(folium.Element(
-        f"<title>{title}</title><meta charset='utf-8'>"
+        f"<title>{e(title)}</title><meta charset='utf-8'>"
         "<style>.ff-legend,.ff-control{position:absolute;z-index:1000;left:12px;background:#fff;"
         "padding:8px 10px;font:13px sans-serif;border-radius:4px;box-shadow:0 1px 4px #0004}"
         ".ff-legend{top:90px}.ff-control{bottom:40px}</style>"))
+    _panel(fmap, "basemap.html", map=fmap.get_name(), layers=layers or basemap.load())
     return fmap
-
-
-def _control(fmap: folium.Map, html: str, script: str) -> None:
-    """A panel of the page and the script that drives it, run once the map's layers exist."""
-    fmap.get_root().html.add_child(folium.Element(f"<div class='ff-control'>{html}</div>"))
-    fmap.get_root().script.add_child(folium.Element(
-        f"window.addEventListener('load', function () {{{script}}});"))
 
 
 def _fit(fmap: folium.Map, sites: pa.Table) -> None:
@@ -56,15 +71,11 @@ def _fit(fmap: folium.Map, sites: pa.Table) -> None:
     fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(20, 20))
 
 
-def _legend(fmap: folium.Map, html: str) -> None:
-    fmap.get_root().html.add_child(folium.Element(f"<div class='ff-legend'>{html}</div>"))
-
-
 def _profile_popup(name: str, rows: list[dict]) -> str:
     cells = "".join(
         f"<tr><td>{r['hour_local']:02d}時</td><td>{_fmt(r['weekday'])}</td>"
         f"<td>{_fmt(r['holiday'])}</td></tr>" for r in rows)
-    return (f"<b>{name}</b><br>1時間あたりの平均端末数<table><tr><th></th><th>平日</th>"
+    return (f"<b>{e(name)}</b><br>1時間あたりの平均端末数<table><tr><th></th><th>平日</th>"
             f"<th>土日祝</th></tr>{cells}</table>")
 
 
@@ -91,7 +102,7 @@ def _site_layer(sites: pa.Table, profile: pa.Table) -> folium.FeatureGroup:
         folium.CircleMarker(
             (s["lat"], s["lon"]), radius=4 + (math.sqrt(mean) / 3 if mean else 0),
             color=colour, weight=2 if dash else 1, dash_array=dash, fill=True, fill_color=colour,
-            fill_opacity=0.6, tooltip=f"{s['site_name']}：1日平均 {_fmt(mean)} 端末{health}",
+            fill_opacity=0.6, tooltip=f"{e(s['site_name'])}：1日平均 {_fmt(mean)} 端末{health}",
             popup=folium.Popup(_profile_popup(s["site_name"], rows) + health, max_width=320),
         ).add_to(group)
     return group
@@ -137,46 +148,27 @@ def _heat_points(profile: pa.Table) -> dict:
     return out
 
 
-def heatmap(tables: dict[str, pa.Table], title: str, k: int) -> folium.Map:
+def heatmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None = None) -> folium.Map:
     """Footfall heat by day type with an hour slider, weighted by mean devices present."""
-    fmap = _base_map(f"{title} 人流ヒートマップ")
+    fmap = _base_map(f"{title} 人流ヒートマップ", layers)
     profile = tables["footfall_profile"]
     points = _heat_points(profile)
     layers = {}
     for key, label in DAY_TYPES.items():
         layer = HeatMap(points[key]["all"], name=f"ヒートマップ（{label}）", radius=28, blur=22,
-                        min_opacity=0.3, show=key == "weekday")
+                        min_opacity=0.3, show=key == "weekday",
+                        gradient={str(k_): v for k_, v in HEAT_GRADIENT.items()})
         layer.default_js = [("leaflet-heat.js", f"{LIB}/leaflet-heat.js")]
         layer.add_to(fmap)
         layers[key] = layer.get_name()
     _site_layer(tables["sites"], profile).add_to(fmap)
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _control(fmap, "時間帯 <input type='range' id='ff-hour' min='-1' max='23' value='-1'> "
-                   "<b id='ff-hour-label'>終日</b> <button id='ff-play'>▶ 再生</button>",
-             f"""
-var ffHeat = {json.dumps(points, separators=(",", ":"))};
-var ffLayers = window.ffLayers = {{{", ".join(f"{k}: {v}" for k, v in layers.items())}}};
-window.ffShow = function (h) {{
-  document.getElementById('ff-hour').value = h;
-  document.getElementById('ff-hour-label').textContent = h < 0 ? '終日' : h + '時台';
-  for (var key in ffLayers) {{
-    ffLayers[key].setLatLngs(h < 0 ? ffHeat[key].all : ffHeat[key].hours[h]);
-  }}
-}};
-document.getElementById('ff-hour').addEventListener('input', function (e) {{
-  ffShow(parseInt(e.target.value, 10));
-}});
-var ffTimer = null;
-document.getElementById('ff-play').addEventListener('click', function () {{
-  if (ffTimer) {{ clearInterval(ffTimer); ffTimer = null; return; }}
-  var h = -1;
-  ffTimer = setInterval(function () {{ h = h >= 23 ? 0 : h + 1; ffShow(h); }}, 700);
-}});
-""")
-    _legend(fmap, f"<b>{title} 人流ヒートマップ</b><br>1時間あたり平均端末数（相対値）。下の"
-                  f"スライダーで時間帯を選択<br>地点をクリックすると時間帯別の値。秘匿＝{k}端末未満<br>"
-                  + HEALTH_LEGEND)
+    _panel(fmap, "heat_control.html", points=points, layers=layers)
+    top = max((v for v in profile.column("mean_devices").to_pylist() if v is not None), default=0.0)
+    _panel(fmap, "heat_legend.html", title=title, k=k, top=f"{top:,.0f}", health=HEALTH_LEGEND,
+           stops=sorted(HEAT_GRADIENT.items()),
+           labels=["0", f"{top / 2:,.0f}", f"{top:,.0f}"])
     return fmap
 
 
@@ -195,47 +187,59 @@ def _arrow_head(points: list[tuple], size: float = 0.0012) -> list[tuple]:
     return [(y1 - size * math.sin(angle + s), x1 - size * math.cos(angle + s)) for s in (0.5, -0.5)]
 
 
-def flowmap(tables: dict[str, pa.Table], title: str, k: int) -> folium.Map:
+def flowmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None = None) -> folium.Map:
     """OD flows of the published (unsuppressed) pairs, widest and darkest for the most trips."""
-    fmap = _base_map(f"{title} 人流（OD）フローマップ")
+    fmap = _base_map(f"{title} 人流（OD）フローマップ", layers)
     flows = [r for r in tables["od_flows"].to_pylist() if not r["suppressed"]]
     flows.sort(key=lambda r: (r["trips"], r["origin_zone_id"], r["dest_zone_id"]))  # busiest on top
     top = max((r["trips"] for r in flows), default=1)
     group = folium.FeatureGroup(name="移動（トリップ数）")
+    site_ids = {z: i for i, z in enumerate(sorted({r["origin_zone_id"] for r in flows}
+                                                   | {r["dest_zone_id"] for r in flows}))}
+    names = {r["origin_zone_id"]: r["origin_name"] for r in flows} | {
+        r["dest_zone_id"]: r["dest_name"] for r in flows}
+    classes: list[list] = [[c, None, None] for c in FLOW_COLOURS]
     for rank, r in enumerate(flows):
         share = r["trips"] / top
         # colour by quantile: a few very busy pairs would otherwise leave every other line pale
-        colour = FLOW_COLOURS[rank * len(FLOW_COLOURS) // len(flows)]
+        band = rank * len(FLOW_COLOURS) // len(flows)
+        colour = FLOW_COLOURS[band]
+        low, high = classes[band][1], classes[band][2]
+        classes[band][1:] = [min(low or r["trips"], r["trips"]), max(high or 0, r["trips"])]
         points = _curve((r["origin_lat"], r["origin_lon"]), (r["dest_lat"], r["dest_lon"]))
-        tip = (f"{r['origin_name']} → {r['dest_name']}<br>トリップ数 {r['trips']:,}"
+        tip = (f"{e(r['origin_name'])} → {e(r['dest_name'])}<br>トリップ数 {r['trips']:,}"
                f"<br>延べ端末数 {r['device_days']:,}<br>所要時間（中央値） "
                f"{'—' if r['median_travel_min'] is None else r['median_travel_min']} 分")
         folium.PolyLine(points + _arrow_head(points)[:1] + [points[-1]] + _arrow_head(points)[1:],
                         weight=1 + 9 * math.sqrt(share), color=colour,
                         opacity=0.35 + 0.6 * math.sqrt(share), tooltip=tip,
-                        class_name=f"ff-flow ff-rank-{len(flows) - 1 - rank}").add_to(group)
+                        class_name=(f"ff-flow ff-rank-{len(flows) - 1 - rank} "
+                                    f"ff-o-{site_ids[r['origin_zone_id']]} "
+                                    f"ff-d-{site_ids[r['dest_zone_id']]}")).add_to(group)
     group.add_to(fmap)
     _site_layer(tables["sites"], tables["footfall_profile"]).add_to(fmap)
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
-    swatches = "".join(f"<span style='background:{c};display:inline-block;width:18px;height:8px'>"
-                       "</span>" for c in FLOW_COLOURS)
-    options = "".join(f"<option value='{n}'{' selected' if n == TOP_DEFAULT else ''}>上位 {n} 件</option>"
-                      for n in (10, 30, 100) if n < len(flows))
-    _control(fmap, f"表示 <select id='ff-top'>{options}<option value='0'>すべて（{len(flows)} 件）"
-                   "</option></select>", """
-function ffTop(n) {
-  document.querySelectorAll('path.ff-flow').forEach(function (p) {
-    var rank = parseInt((p.getAttribute('class').match(/ff-rank-(\\d+)/) || [0, 0])[1], 10);
-    p.style.display = (n === 0 || rank < n) ? '' : 'none';
-  });
-}
-var ffSelect = document.getElementById('ff-top');
-ffSelect.addEventListener('change', function (e) { ffTop(parseInt(e.target.value, 10)); });
-ffTop(parseInt(ffSelect.value, 10));
-""")
-    _legend(fmap, f"<b>{title} 地点間の移動</b><br>線の太さ：トリップ数（四半期合計）、色：順位<br>少 "
-                  f"{swatches} 多<br>最大 {top:,} トリップ／{k}端末未満の組は非表示<br>" + HEALTH_LEGEND)
+    _panel(fmap, "flow_legend.html", title=title, k=k, health=HEALTH_LEGEND,
+           classes=[(c, f"{lo:,}", f"{hi:,}") for c, lo, hi in classes if lo is not None])
+    _panel(fmap, "flow_control.html", tops=[n for n in (10, 30, 100, 300) if n < len(flows)],
+           top_default=TOP_DEFAULT, total=len(flows),
+           sites=sorted(((i, names[z]) for z, i in site_ids.items()), key=lambda x: x[1]))
+    return fmap
+
+
+def changemap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None = None,
+              before: dict | None = None) -> folium.Map:
+    """Devices a day per site against the previous quarter and last year (diverging PuOr)."""
+    fmap = _base_map(f"{title} 前期比・前年同期比", layers)
+    shown = change.add_layers(fmap, tables["sites"], before or {}, e)
+    _fit(fmap, tables["sites"])
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    bounds = [-0.5, -0.2, -0.05, 0.05, 0.2, 0.5]
+    labels = ([f"{bounds[0]:+.0%} 未満"] + [f"{a:+.0%} 〜 {b:+.0%}" for a, b in zip(bounds, bounds[1:])]
+              + [f"{bounds[-1]:+.0%} 以上"])
+    _panel(fmap, "change_legend.html", title=title, k=k, comparisons=shown,
+           stops=list(zip(labels, [c for _, c in change.DIVERGING])))
     return fmap
 
 
@@ -246,15 +250,31 @@ def _deterministic(html: str) -> str:
                   lambda m: names.setdefault(m.group(0), f"e{len(names):05d}"), html)
 
 
-def render_maps(tables: dict[str, pa.Table], outdir: Path, title: str, k: int) -> dict[str, Path]:
-    """Write heatmap.html and flows.html with their vendored libraries into outdir."""
+def render_maps(tables: dict[str, pa.Table], outdir: Path, title: str, k: int,
+                basemap_dir: Path | None = None, before: dict | None = None) -> dict[str, Path]:
+    """Write heatmap.html and flows.html with their vendored libraries and the offline base map
+    (the city's own layers from basemap_dir where given) into outdir."""
+    layers = basemap.load(basemap_dir)
     lib = outdir / LIB
     lib.mkdir(parents=True, exist_ok=True)
     for asset in sorted(VENDOR.iterdir()):
         shutil.copyfile(asset, lib / asset.name)
+    for name, layer in layers.items():  # the drawn layers, as files a GIS opens, with their sources
+        (lib / f"basemap-{name}.geojson").write_text(
+            json.dumps(layer, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    own = basemap_dir and any(basemap_dir.glob("*.geojson"))
+    shutil.copyfile(basemap.VENDORED / "SOURCES.md", lib / "basemap-SOURCES.md")
+    if own:
+        (lib / "basemap-SOURCES.md").write_text(
+            (basemap.VENDORED / "SOURCES.md").read_text(encoding="utf-8")
+            + "\n## Replaced by the city\n\nLayers replaced with `footfall basemap`: "
+            + ", ".join(sorted(p.stem for p in basemap_dir.glob("*.geojson"))) + "\n", encoding="utf-8")
     out = {}
-    for name, build in (("heatmap", heatmap), ("flows", flowmap)):
+    builds = {"heatmap": heatmap, "flows": flowmap,
+              "change": lambda *args: changemap(*args, before=before)}
+    for name, build in builds.items():
         path = outdir / f"{name}.html"
-        path.write_text(_deterministic(build(tables, title, k).get_root().render()), encoding="utf-8")
+        page = build(tables, title, k, layers).get_root().render()
+        path.write_text(_deterministic(page), encoding="utf-8")
         out[name] = path
     return out

@@ -68,8 +68,9 @@ def _known_errors():
     from pipeline.locks import DayBusyError
     from pipeline.pseudonym import KeyLostError
     from pipeline.ledger import LedgerError
-    return (LedgerError, NothingToPublishError, KeyDestroyedError, RegistryError, UnknownFormatError,
-            NoDataError, FileNotFoundError, IngestError, QualityGateError, DiskFullError,
+    from maps.figures import FontMissing
+    return (FontMissing, LedgerError, NothingToPublishError, KeyDestroyedError, RegistryError,
+            UnknownFormatError, NoDataError, FileNotFoundError, IngestError, QualityGateError, DiskFullError,
             CorruptPartitionError, MemoryLimitError, CatalogError, DayBusyError, KeyLostError,
             OptOutKeyError, BudgetLedgerError)
 
@@ -332,6 +333,22 @@ def publish(quarter: Annotated[str, typer.Option(help="Fiscal quarter, e.g. FY20
     release = _run(build, load_settings(), fq)
     typer.echo(f"{release.quarter}: {release.days_with_data} days, rows {release.rows}, "
                f"suppressed {release.suppressed}\nflow map: {release.flow_map}")
+
+
+@app.command()
+def basemap(
+    layer: Annotated[str, typer.Argument(help="The layer to replace: city or stations.")],
+    source: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage or Shapefile, any CRS.")],
+) -> None:
+    """Replace a base-map layer of the maps with the city's own GIS export (from the next release)."""
+    from maps.basemap import BasemapError, import_layer
+
+    try:
+        done = import_layer(layer, source, load_settings().basemap)
+    except BasemapError as error:
+        _fail(str(error))
+    typer.echo(f"{done['layer']}: {done['features']} features, {done['bytes']:,} bytes "
+               f"(simplified {done['tolerance_deg']:g} deg); name from {done['name_field'] or 'none'}")
 
 
 @app.command()

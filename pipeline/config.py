@@ -120,6 +120,11 @@ class Settings:
         return self.home / "published"
 
     @property
+    def basemap(self) -> Path:
+        """The city's own base-map layers (`footfall basemap`), drawn instead of the vendored ones."""
+        return self.home / "basemap"
+
+    @property
     def truth(self) -> Path:
         """Simulator ground truth: device indices, never MACs; kept apart from the lake."""
         return self.home / "simulation" / "truth"

@@ -234,9 +234,22 @@ def _manifest(settings: Settings, quarter: FiscalQuarter, root: Path, rows: dict
     }
 
 
+def _figures_and_report(settings: Settings, quarter: FiscalQuarter, tables: dict, staging: Path,
+                        figures: dict, previous: dict, last_year: dict) -> None:
+    """figures/ (PNG 300 dpi + SVG) and report.pdf, drawn from the published tables only."""
+    from maps import basemap, report
+    from maps.figures import render_figures
+
+    layers = basemap.load(settings.basemap)
+    render_figures(tables, layers, staging / "figures")
+    report.build_report(staging / "report.pdf", quarter, tables, layers, figures, previous, last_year,
+                        settings.k)
+
+
 def _write_package(settings: Settings, quarter: FiscalQuarter, tables: dict, dp_report: dict | None,
                    staging: Path) -> dict:
     from maps import render
+    from maps.change import previous_sites
 
     extra = {"dictionary": package.dictionary_table(tables), **package.flowmap_tables(tables)}
     if dp_report:
@@ -247,13 +260,16 @@ def _write_package(settings: Settings, quarter: FiscalQuarter, tables: dict, dp_
             lake.write_parquet(table, staging / "tables" / f"{name}.parquet")
     for name, data in package.geojson(tables).items():
         lake.write_bytes(data, staging / "geo" / name)
-    render.render_maps(tables, staging / "maps", title=str(quarter), k=settings.k)
+    render.render_maps(tables, staging / "maps", title=str(quarter), k=settings.k,
+                       basemap_dir=settings.basemap, before=previous_sites(settings.published, quarter))
     figures = release_docs.headline(tables, quarter, _coverage(settings, quarter, tables))
     previous = _previous_headline(settings, FiscalQuarter(quarter.year - (quarter.quarter == 1),
                                                           (quarter.quarter - 2) % 4 + 1))
     last_year = _previous_headline(settings, FiscalQuarter(quarter.year - 1, quarter.quarter))
+    _figures_and_report(settings, quarter, tables, staging, figures, previous, last_year)
     links = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")
-                   if p.suffix in (".html", ".csv", ".geojson") and "lib" not in p.parts)
+                   if p.suffix in (".html", ".csv", ".geojson", ".pdf", ".png")
+                   and "lib" not in p.parts)
     lake.write_bytes(release_docs.index_html(quarter, figures, previous, last_year, links,
                                              settings.k).encode("utf-8"), staging / "index.html")
     lake.write_bytes(release_docs.readme(quarter, figures, settings.k).encode("utf-8"),

@@ -3,7 +3,6 @@ README.md (Japanese first, English beside it). Headline figures come from publis
 
 from __future__ import annotations
 
-import html
 
 import pyarrow as pa
 
@@ -32,55 +31,30 @@ def _change(now, before) -> str:
     return f"{(now - before) / before:+.1%}"
 
 
-def _share(value) -> str:
-    """A coverage share, or why it is not given (a DP release publishes no figure outside its budget)."""
-    if value is None:
-        return ("<span lang='ja'>非公表（差分プライバシーの予算外）</span>"
-                "<span lang='en'>not published (outside the privacy budget)</span>")
-    return f"{value:.1%}"
-
-
 def index_html(quarter: FiscalQuarter, figures: dict, previous: dict, last_year: dict,
                files: list[str], k: int) -> str:
-    """The overview page: headline, coverage, comparisons, links; works offline, no scripts fetched."""
-    e = html.escape
-    rows = "".join(
-        f"<tr><td>{e(name)}</td><td>{mean:,.1f}</td></tr>" for name, mean in figures["top_sites"])
-    flows = "".join(f"<tr><td>{e(a)} → {e(b)}</td><td>{n:,}</td></tr>"
-                    for a, b, n in figures["top_flows"])
-    links = "".join(f"<li><a href='{e(f)}'>{e(f)}</a></li>" for f in files)
-    compare = "".join(
-        f"<tr><td><span lang='ja'>{ja}</span><span lang='en'>{en}</span></td><td>{figures[key]:,}</td>"
-        f"<td>{_change(figures[key], previous.get(key))}</td>"
-        f"<td>{_change(figures[key], last_year.get(key))}</td></tr>"
-        for key, ja, en in (("device_days", "地点別の延べ端末数", "device-days over sites"),
-                            ("trips", "地点間の移動（トリップ）", "trips between sites")))
-    return f"""<!DOCTYPE html>
-<html lang="ja"><head><meta charset="utf-8"><title>{quarter} 人流データ / people-flow data</title>
-<style>body{{font:15px/1.6 sans-serif;max-width:960px;margin:2em auto;padding:0 1em}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px}}
-body.en [lang=ja],body:not(.en) [lang=en]{{display:none}}</style></head>
-<body><button onclick="document.body.classList.toggle('en')">日本語 / English</button>
-<h1><span lang="ja">大分市 公衆無線LAN 人流データ {quarter}</span>
-<span lang="en">Oita City public Wi-Fi people-flow data {quarter}</span></h1>
-<p><span lang="ja">期間 {quarter.first_day}〜{quarter.last_day}。端末（スマートフォン等）の数であり人数ではありません。
-{k}台未満の値は秘匿しています。</span><span lang="en">{quarter.first_day} to {quarter.last_day}. Counts of
-devices, not people. Values under {k} devices are suppressed.</span></p>
-<h2><span lang="ja">主な数値</span><span lang="en">Headline</span></h2>
-<table><tr><th></th><th>{quarter}</th><th><span lang="ja">前四半期比</span><span lang="en">vs previous
-quarter</span></th><th><span lang="ja">前年同期比</span><span lang="en">vs same quarter last year</span>
-</th></tr>{compare}</table>
-<h2><span lang="ja">データの網羅性</span><span lang="en">Coverage</span></h2>
-<ul><li><span lang="ja">データのある日</span><span lang="en">days with data</span>:
-{figures['days_with_data']} / {figures['days']}</li>
-<li><span lang="ja">AP稼働率</span><span lang="en">AP uptime</span>: {_share(figures['ap_uptime'])}</li>
-<li><span lang="ja">隔離率</span><span lang="en">quarantine rate</span>: {_share(figures['quarantine_rate'])}</li></ul>
-<h2><span lang="ja">よく使われた地点（1日平均端末数）</span><span lang="en">Busiest sites (devices a day)</span></h2>
-<table>{rows}</table>
-<h2><span lang="ja">主な移動</span><span lang="en">Main flows (trips)</span></h2><table>{flows}</table>
-<h2><span lang="ja">地図・表</span><span lang="en">Maps and tables</span></h2><ul>{links}</ul>
-</body></html>
-"""
+    """The overview page (a Jinja2 template with autoescape): headline, coverage, comparisons, the
+    trend and profile charts inline, links; works offline, no scripts fetched."""
+    from maps.render import TEMPLATES
+
+    compare = [(ja, en, f"{figures[key]:,}", _change(figures[key], previous.get(key)),
+                _change(figures[key], last_year.get(key)))
+               for key, ja, en in (("device_days", "地点別の延べ端末数", "device-days over sites"),
+                                   ("trips", "地点間の移動（トリップ）", "trips between sites"))]
+    shares = [(ja, en, None if figures[key] is None else f"{figures[key]:.1%}")
+              for key, ja, en in (("ap_uptime", "AP稼働率", "AP uptime"),
+                                  ("quarantine_rate", "隔離率", "quarantine rate"))]
+    charts = [(f"figures/{name}.svg", ja, en) for name, ja, en in CHARTS if f"figures/{name}.png" in files]
+    return TEMPLATES.get_template("index.html").render(
+        quarter=str(quarter), first_day=quarter.first_day, last_day=quarter.last_day, k=k,
+        compare=compare, shares=shares, charts=charts, days=figures["days"],
+        days_with_data=figures["days_with_data"],
+        top_sites=[(name, f"{mean:,.1f}") for name, mean in figures["top_sites"]],
+        top_flows=[(a, b, f"{n:,}") for a, b, n in figures["top_flows"]], links=files)
+
+
+CHARTS = [("trend_top_sites", "日別端末数（上位地点）", "devices a day at the busiest sites"),
+          ("profile_weekday_holiday", "時間帯別の端末数（平日・土日祝）", "devices by hour, weekday and holiday")]
 
 
 def readme(quarter: FiscalQuarter, figures: dict, k: int) -> str:
@@ -118,7 +92,23 @@ day, 3 at most); nothing here identifies a person.
 - `heatmap.html`: 時間帯別の人流ヒートマップ（平日・土日祝）。地点をクリックすると時間別の値。
   Footfall heat (weekday and weekend/holiday layers); click a site for its hourly profile.
 - `flows.html`: 地点間の移動。線の太さがトリップ数。Flows between sites, width by trips.
-- 背景地図は地理院タイル（オンライン時のみ）。Base map: GSI tiles when online.
+- `change.html`: 地点別1日平均端末数の前四半期比・前年同期比（秘匿は灰色の破線の円）。
+  Change in devices a day against the previous quarter and last year (suppressed: grey dashed ring).
+- 背景地図：大分市域と鉄道駅（日本語名）をオフラインで表示。地理院タイルはオンライン時に選択可。
+  Base map offline: the city boundary and railway stations (Japanese names); GSI tiles when online.
+- 背景地図の出典 / base-map sources (`maps/lib/basemap-SOURCES.md`): 大分市域 = 国土数値情報
+  （行政区域データ N03, 2021）（国土交通省）を加工して作成（政府標準利用規約 2.0, CC BY 4.0 互換;
+  simplified copy: github.com/smartnews-smri/japan-topography）。鉄道駅 = JR九州 各線の駅位置
+  （github.com/zaiyingzhao/Jinshin_Visualization, uedayou.net JR駅 LOD; 元は国土数値情報 N02）。
+- 色は色覚の違いに配慮した配色（viridis）。ボタンで日本語／English を切替。
+  Colour-blind-safe scales (viridis); a button switches Japanese / English.
+
+## 図と報告書 / Figures and report
+
+- `report.pdf`: A4の四半期報告（日本語、フォント埋め込み）。A4 quarterly report in Japanese.
+- `figures/`: 地図（市域・中心部）、日別推移、時間帯別（平日・土日祝）、滞在時間の分布、主な移動。
+  PNG（300 dpi）と SVG。公表した表だけから作成。Maps (city and centre), daily trend, hourly
+  profile, dwell distribution, top OD pairs as PNG (300 dpi) and SVG, from the published tables only.
 
 ## 表 / Tables (`tables/`: CSV = UTF-8 BOM付き（Excel用）, Parquet; `geo/`: GeoJSON)
 

@@ -12,7 +12,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1200,900",
+    "--disable-dev-shm-usage", "--hide-scrollbars",
     # No network at all: every host name fails to resolve; file:// still works.
     "--host-resolver-rules=MAP * ~NOTFOUND", "--enable-logging=stderr", "--v=0",
     "--virtual-time-budget=8000",
@@ -52,7 +52,37 @@ window.addEventListener('load', function () { setTimeout(function () {
     flow_lines_shown: Array.prototype.filter.call(document.querySelectorAll('path.ff-flow'),
       function (p) { return p.style.display !== 'none'; }).length,
     markers: document.querySelectorAll('path.leaflet-interactive').length,
+    base_city: document.querySelectorAll('.leaflet-ffBase-pane path.ff-base-city').length,
+    base_stations: document.querySelectorAll('.leaflet-ffBase-pane path.ff-base-station').length,
+    station_labels: Array.prototype.map.call(document.querySelectorAll('.ff-station-label'),
+      function (t) { return t.textContent; }),
+    base_under_data: (function () {
+      var base = document.querySelector('.leaflet-ffBase-pane');
+      var data = document.querySelector('.leaflet-overlay-pane');
+      var z = function (el) { return parseInt(getComputedStyle(el).zIndex, 10); };
+      return !!(base && data && z(base) < z(data));
+    })(),
+    legend: (document.getElementById('ff-legend') || {}).innerText || null,
+    legend_en: (function () {
+      var b = document.getElementById('ff-lang');
+      if (!b || !document.getElementById('ff-legend')) { return null; }
+      b.click(); var text = document.getElementById('ff-legend').innerText; b.click(); return text;
+    })(),
+    site_filter: (function () {
+      var select = document.getElementById('ff-site');
+      if (!select || select.options.length < 2) { return null; }
+      select.value = select.options[1].value; window.ffFilter();
+      var shown = Array.prototype.filter.call(document.querySelectorAll('path.ff-flow'),
+        function (p) { return p.style.display !== 'none'; });
+      var fromSite = shown.filter(function (p) {
+        return p.getAttribute('class').split(' ').indexOf('ff-o-' + select.value) >= 0; }).length;
+      select.value = ''; window.ffFilter();
+      return {shown: shown.length, from_site: fromSite};
+    })(),
     leaflet: typeof L !== 'undefined' ? L.version : null,
+    pwned: window.ffPwned === 1,
+    change: ['up', 'down', 'hidden'].reduce(function (out, kind) {
+      out[kind] = document.querySelectorAll('path.ff-change-' + kind).length; return out; }, {}),
     resources: performance.getEntriesByType('resource').map(function (r) { return r.name; })
   });
   document.body.appendChild(probe);
@@ -62,13 +92,14 @@ window.addEventListener('load', function () { setTimeout(function () {
 """
 
 
-def probe_map(html: Path, workdir: Path, screenshot: Path | None = None) -> dict:
+def probe_map(html: Path, workdir: Path, screenshot: Path | None = None,
+              size: str = "1200,900") -> dict:
     """Open a map with no network; return what the page drew and the console errors."""
     page = html.with_name(f"probe-{html.name}")
     page.write_text(html.read_text(encoding="utf-8").replace("</html>", PROBE + "</html>"),
                     encoding="utf-8")
     profile = ["--user-data-dir=" + str(workdir / "chromium-profile")]
-    run = subprocess.run([CHROMIUM, *FLAGS, *profile, "--dump-dom", page.as_uri()],
+    run = subprocess.run([CHROMIUM, *FLAGS, *profile, f"--window-size={size}", "--dump-dom", page.as_uri()],
                          capture_output=True, text=True, timeout=120)
     page.unlink()
     found = re.search(r'<pre id="ff-probe">(.*?)</pre>', run.stdout, re.S)
@@ -76,6 +107,7 @@ def probe_map(html: Path, workdir: Path, screenshot: Path | None = None) -> dict
     result["console"] = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
     if screenshot:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([CHROMIUM, *FLAGS, *profile, f"--screenshot={screenshot}", html.as_uri()],
+        subprocess.run([CHROMIUM, *FLAGS, *profile, f"--window-size={size}", f"--screenshot={screenshot}",
+                        html.as_uri()],
                        capture_output=True, timeout=120, check=True)
     return result

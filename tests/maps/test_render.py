@@ -1,10 +1,13 @@
 """The release's maps in a real headless Chromium with the network blocked."""
 
+import json
 import re
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from maps import render
 from tests.conftest import ARTIFACTS
 from tests.maps.browser import CHROMIUM, probe_map
 
@@ -53,3 +56,63 @@ def test_no_map_asks_a_cdn_for_anything(simulated_quarter):
         for cdn in ("cdn.jsdelivr", "cdnjs", "code.jquery", "unpkg", "bootstrapcdn"):
             assert cdn not in html
     assert (release.path / "maps" / "lib" / "LICENSE-leaflet.txt").exists()
+
+
+@pytest.mark.parametrize("page", ["heat_map", "flow_map"])
+def test_every_map_draws_the_offline_base_map_under_the_data(simulated_quarter, tmp_path, page):
+    _, release, _ = simulated_quarter
+    result = probe_map(getattr(release, page), tmp_path)
+    stations = json.loads((release.path / "maps" / "lib" / "basemap-stations.geojson").read_text(
+        encoding="utf-8"))["features"]
+    assert result["base_city"] >= 1  # the city boundary, drawn from the vendored N03 polygon
+    assert result["base_stations"] == len(stations) > 10
+    assert "大分駅" in result["station_labels"] and "鶴崎駅" in result["station_labels"]
+    assert result["base_under_data"] is True
+    assert "端末/時" in result["legend"] or "トリップ" in result["legend"]  # real units, Japanese first
+    assert "大分市域" in result["legend"]
+    assert "Oita City" in result["legend_en"] and "大分市域" not in result["legend_en"]
+    assert _only_local(result["resources"]) == []
+    assert _errors(result["console"]) == []
+
+
+def test_the_flow_map_filters_by_site(simulated_quarter, tmp_path):
+    _, release, _ = simulated_quarter
+    result = probe_map(release.flow_map, tmp_path)
+    # one site picked: only its outgoing flows, every one of them, whatever the top-N says
+    assert 0 < result["site_filter"]["shown"] == result["site_filter"]["from_site"]
+    assert result["flow_lines_shown"] == 30  # and back to the top 30 when cleared
+
+
+def test_the_heatmap_legend_gives_real_units(simulated_quarter, tmp_path):
+    _, release, _ = simulated_quarter
+    result = probe_map(release.heat_map, tmp_path)
+    profile = pq.read_table(release.path / "tables" / "footfall_profile.parquet").to_pylist()
+    top = max(r["mean_devices"] for r in profile if r["mean_devices"] is not None)
+    assert f"最大 {top:,.0f}" in result["legend"]
+    assert "devices an hour" in result["legend_en"]
+
+
+def test_the_change_map_says_there_is_nothing_to_compare_yet(simulated_quarter, tmp_path):
+    _, release, _ = simulated_quarter
+    result = probe_map(release.path / "maps" / "change.html", tmp_path)
+    assert "比較できる" in result["legend"] and result["change"] == {"up": 0, "down": 0, "hidden": 0}
+    assert result["base_city"] >= 1
+
+
+def test_the_change_map_colours_rises_falls_and_shows_hidden_sites(simulated_quarter, tmp_path):
+    _, release, _ = simulated_quarter
+    tables = {p.stem: pq.read_table(p) for p in (release.path / "tables").glob("*.parquet")}
+    now = tables["sites"].to_pylist()
+    # an earlier quarter of the same sites: the first third busier, the rest quieter, one hidden
+    earlier = [{**s, "mean_daily_devices": None if i == 0 or s["mean_daily_devices"] is None else
+                s["mean_daily_devices"] * (2 if i < len(now) / 3 else 0.5)} for i, s in enumerate(now)]
+    before = {"previous": pa.Table.from_pylist(earlier, schema=tables["sites"].schema), "last_year": None}
+    render.render_maps(tables, tmp_path / "maps", "FY2024Q1", 10, before=before)
+    result = probe_map(tmp_path / "maps" / "change.html", tmp_path)
+    published = [s for s in now if s["mean_daily_devices"] is not None]
+    hidden = len(now) - len(published) + (now[0]["mean_daily_devices"] is not None)
+    assert result["change"]["hidden"] == hidden
+    assert result["change"]["up"] + result["change"]["down"] == len(now) - hidden
+    assert result["change"]["up"] > 0 and result["change"]["down"] > 0
+    assert "前四半期比" in result["legend"] and "+50% 以上" in result["legend"]
+    assert _errors(result["console"]) == [] and _only_local(result["resources"]) == []

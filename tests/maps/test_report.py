@@ -1,0 +1,66 @@
+"""figures/ and report.pdf of a release: drawn from the published tables, Japanese text embedded."""
+
+import json
+import re
+
+import pyarrow.parquet as pq
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from maps import figures
+
+
+def _pdf_text(path):
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_every_figure_is_written_as_png_at_300_dpi_and_svg(simulated_quarter):
+    _, release, _ = simulated_quarter
+    for name in figures.FIGURES:
+        png = release.path / "figures" / f"{name}.png"
+        with Image.open(png) as image:
+            assert round(image.info["dpi"][0]) == 300
+            assert image.size[0] >= 2000
+        svg = (release.path / "figures" / f"{name}.svg").read_text(encoding="utf-8")
+        assert svg.startswith("<?xml") and "<svg" in svg
+    assert {"map_footfall_city", "map_footfall_centre", "map_flows_city", "map_flows_centre",
+            "trend_top_sites", "profile_weekday_holiday", "dwell_distribution",
+            "top_od_pairs"} <= set(figures.FIGURES)
+
+
+def test_the_report_reads_in_japanese_with_the_released_numbers(simulated_quarter):
+    _, release, _ = simulated_quarter
+    manifest = json.loads((release.path / "manifest.json").read_text(encoding="utf-8"))
+    headline = manifest["headline"]
+    text = _pdf_text(release.path / "report.pdf")
+    assert "四半期報告" in text and "方法とプライバシー" in text
+    assert f"{headline['device_days']:,}" in text and f"{headline['trips']:,}" in text
+    for name, mean in headline["top_sites"]:
+        assert f"{name}　{mean:,.1f}" in text
+    # the maps' station labels, drawn from the vendored base map, are real text in the PDF
+    assert "大分駅" in text and "古国府駅" in text
+    # every pair the report names is a published one (a suppressed pair never shows)
+    od = pq.read_table(release.path / "tables" / "od_flows.parquet").to_pylist()
+    published = {(r["origin_name"], r["dest_name"]) for r in od if not r["suppressed"]}
+    shown = set(re.findall(r"(\S+) → (\S+)", text))
+    assert shown and shown <= published
+
+
+def test_the_report_embeds_its_japanese_font(simulated_quarter):
+    _, release, _ = simulated_quarter
+    reader = PdfReader(release.path / "report.pdf")
+    embedded = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts", [font]):
+                descriptor = descendant.get_object().get("/FontDescriptor")
+                if descriptor and "/FontFile2" in descriptor.get_object():
+                    embedded.add(str(descendant.get_object()["/BaseFont"]))
+    assert any("CJK" in name or "JP" in name for name in embedded), embedded
+
+
+def test_no_cjk_font_is_a_clear_error():
+    with pytest.raises(figures.FontMissing, match="fonts-noto-cjk"):
+        figures.find_cjk_font(["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"])
