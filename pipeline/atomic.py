@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import hashlib
 import os
 from pathlib import Path
 
 from pipeline import faults, sweep
-
-
-def sha256_file(path: Path) -> str:
-    """The sha256 of a file, read in blocks (landed logs can be gigabytes)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from pipeline.sweep import sha256_file
 
 
 def _in_partition(path: Path) -> bool:

@@ -114,7 +114,8 @@ def _sidecar_hash(path: Path) -> str | None:
         return None
 
 
-def _digest(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file, read in blocks (landed logs can be gigabytes)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -137,8 +138,8 @@ def _settle(path: Path, kind: str, final: Path) -> str:
         return "returned to the inbox"
     if path.is_file():
         committed = _sidecar_hash(final)
-        if committed and _digest(path) == committed and (
-                not final.exists() or _digest(final) != committed):
+        if committed and sha256_file(path) == committed and (
+                not final.exists() or sha256_file(final) != committed):
             os.replace(path, final)
             return "rolled forward"
     _remove(path)
