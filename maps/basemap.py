@@ -1,4 +1,4 @@
-"""The offline base map: small vector layers (city boundary, stations) drawn under the data.
+"""The offline base map: small vector layers drawn under the data of every map.
 
 The vendored layers live in maps/basemap/ (their sources and licences in SOURCES.md). A city replaces
 any of them with its own GIS export (GeoJSON, GeoPackage or Shapefile, any CRS) with
@@ -13,13 +13,23 @@ import json
 from pathlib import Path
 
 VENDORED = Path(__file__).parent / "basemap"
+AREAS, LINES, POINTS = {"Polygon", "MultiPolygon"}, {"LineString", "MultiLineString"}, {"Point", "MultiPoint"}
 LAYERS = {
-    # layer -> (the property holding the name shown, 日本語, English, geometry kinds accepted)
-    "city": ("name", "市域", "city boundary", {"Polygon", "MultiPolygon"}),
-    "stations": ("name", "鉄道駅", "railway stations", {"Point", "MultiPoint"}),
+    # layer -> (日本語, English, geometry kinds accepted), in drawing order (bottom first)
+    "city": ("市域", "city boundary", AREAS),
+    "districts": ("町丁・地区", "districts", AREAS),
+    "coast": ("海岸線", "coastline", LINES),
+    "rivers": ("河川", "rivers", LINES | AREAS),
+    "roads": ("主要道路", "main roads", LINES),
+    "railways": ("鉄道", "railway lines", LINES),
+    "stations": ("鉄道駅", "railway stations", POINTS),
 }
-LAYER_BUDGET = 1_500_000  # bytes per layer: the whole release stays well under 10 MB
-NAME_FIELDS = ("name", "名称", "N03_004", "N02_005", "NAME", "Name", "S_NAME", "MOJI")
+# Bytes per layer. Each layer is in a release twice (lib/basemap.js for the maps, a .geojson for a
+# GIS), so seven full layers stay under 3 MB and the whole release well under 10 MB.
+LAYER_BUDGET = 200_000
+NAME_FIELDS = ("name", "名称", "N03_004", "N02_005", "N02_003", "W05_004", "N01_003", "S_NAME",
+               "MOJI", "NAME", "Name", "name:ja")
+EMPTY = {"type": "FeatureCollection", "features": []}
 
 
 class BasemapError(ValueError):
@@ -27,13 +37,19 @@ class BasemapError(ValueError):
 
 
 def load(override: Path | None = None) -> dict[str, dict]:
-    """The layers to draw: the city's own (under override) where present, else the vendored ones."""
+    """The layers to draw: the city's own (under override) where present, else the vendored ones;
+    a layer neither has is an empty collection (drawn as nothing, listed as such)."""
     out = {}
     for layer in LAYERS:
         own = override / f"{layer}.geojson" if override else None
         path = own if own and own.exists() else VENDORED / f"{layer}.geojson"
-        out[layer] = json.loads(path.read_text(encoding="utf-8"))
+        out[layer] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else EMPTY
     return out
+
+
+def own_layers(override: Path | None) -> list[str]:
+    """The layers a city replaced with its own file (`footfall basemap`)."""
+    return [layer for layer in LAYERS if override and (override / f"{layer}.geojson").exists()]
 
 
 def script_json(value) -> str:
@@ -63,27 +79,53 @@ def _read(source: Path, layer: str):
                            "its CRS (a .prj beside a Shapefile)")
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     kinds = set(frame.geometry.geom_type)
-    allowed = LAYERS[layer][3]
+    allowed = LAYERS[layer][2]
     if frame.empty or not kinds <= allowed:
         raise BasemapError(f"{source}: layer {layer} needs {' or '.join(sorted(allowed))} features, "
                            f"the file has {', '.join(sorted(kinds)) or 'none'}")
     return frame.to_crs(4326)
 
 
+def _clip(frame, layer: str, outdir: Path):
+    """Everything but the city itself is cut to the city (with a margin of about 1 km)."""
+    if layer == "city":
+        return frame
+    city = load(outdir)["city"]["features"]
+    if not city:
+        return frame
+    from shapely.geometry import shape
+
+    mask = shape(city[0]["geometry"]).buffer(0.01)
+    clipped = frame.clip(mask)
+    return clipped[~clipped.geometry.is_empty]
+
+
+def _encode(frame, tolerance: float) -> bytes:
+    """GeoJSON of the frame simplified by tolerance (degrees), coordinates to 1e-5 (about 1 m)."""
+    import shapely
+
+    geometry = frame.geometry.simplify(tolerance, preserve_topology=True) if tolerance else frame.geometry
+    frame = frame.set_geometry(shapely.set_precision(geometry.values, 1e-5))
+    frame = frame[~frame.geometry.is_empty]
+    return frame.to_json(drop_id=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def import_layer(layer: str, source: Path, outdir: Path, budget: int = LAYER_BUDGET) -> dict:
-    """Validate a city's GIS export and write it as the layer every later release draws."""
+    """Validate a city's GIS export (any CRS), reproject it to WGS 84, clip it to the city and
+    simplify it to the budget; write it as the layer every later release draws."""
     import geopandas as gpd
 
     frame = _read(Path(source), layer)
     field = _name_field(list(frame.columns))
     names = frame[field].astype(str) if field else [""] * len(frame)
     frame = gpd.GeoDataFrame({"name": list(names)}, geometry=frame.geometry.make_valid(), crs=4326)
+    frame = _clip(frame, layer, outdir)
+    if frame.empty:
+        raise BasemapError(f"{source}: no feature of the file lies in the city; is it the right "
+                           "area, and does its CRS say where it is?")
     tolerance, data = 0.0, b""
     for _ in range(12):
-        simplified = frame.copy()
-        if tolerance:
-            simplified["geometry"] = simplified.geometry.simplify(tolerance, preserve_topology=True)
-        data = simplified.to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
+        data = _encode(frame, tolerance)
         if len(data) <= budget:
             break
         tolerance = tolerance * 2 if tolerance else 0.00005  # about 5 m, doubling

@@ -22,7 +22,7 @@ from folium.plugins import HeatMap
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from maps import basemap, change
+from maps import basemap, change, flows
 
 VENDOR = Path(__file__).parent / "vendor"
 LIB = "lib"
@@ -31,9 +31,9 @@ GSI_TILES = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
 GSI_ATTRIBUTION = "<a href='https://maps.gsi.go.jp/development/ichiran.html'>地理院タイル</a>"
 DAY_TYPES = {"weekday": "平日", "holiday": "土日祝"}
 # Colour-blind-safe sequential scales (viridis, light to dark = few to many), readable in grey too.
-FLOW_COLOURS = ["#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"]
+FLOW_COLOURS = flows.FLOW_COLOURS
 HEAT_GRADIENT = {0.15: "#fde725", 0.4: "#5ec962", 0.6: "#21918c", 0.8: "#3b528b", 1.0: "#440154"}
-TOP_DEFAULT = 30
+TOP_DEFAULT = flows.TOP_DEFAULT
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                         autoescape=select_autoescape(["html", "j2"]), keep_trailing_newline=True)
 # JSON in a <script>: made inert by script_json itself (no '<', '>', '&'), so not HTML-escaped again
@@ -47,6 +47,7 @@ def e(text) -> str:
 
 def _panel(fmap: folium.Map, template: str, **values) -> None:
     """A Jinja2 template (autoescaped: every registry or data value is inert) added to the page."""
+    values.setdefault("base_extra", getattr(fmap, "ff_base_extra", []))
     fmap.get_root().html.add_child(folium.Element(TEMPLATES.get_template(template).render(**values)))
 
 
@@ -61,8 +62,14 @@ def _base_map(title: str, layers: dict | None = None) -> folium.Map:
         f"<title>{e(title)}</title><meta charset='utf-8'>"
         "<style>.ff-legend,.ff-control{position:absolute;z-index:1000;left:12px;background:#fff;"
         "padding:8px 10px;font:13px sans-serif;border-radius:4px;box-shadow:0 1px 4px #0004}"
-        ".ff-legend{top:90px}.ff-control{bottom:40px}</style>"))
-    _panel(fmap, "basemap.html", map=fmap.get_name(), layers=layers or basemap.load())
+        ".ff-legend{top:90px}.ff-control{bottom:40px}</style>"
+        f"<script src='{LIB}/basemap.js'></script>"))
+    layers = layers or basemap.load()
+    # the legend names the optional layers the release draws (a city's own districts, roads ...)
+    fmap.ff_base_extra = [basemap.LAYERS[kind][:2] for kind in ("districts", "rivers", "roads")
+                          if layers.get(kind, basemap.EMPTY)["features"]]
+    _panel(fmap, "basemap.html", map=fmap.get_name(), order=list(basemap.LAYERS),
+           labels={kind: spec[:2] for kind, spec in basemap.LAYERS.items()})
     return fmap
 
 
@@ -172,59 +179,15 @@ def heatmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
     return fmap
 
 
-def _curve(a: tuple, b: tuple, bend: float = 0.18, steps: int = 16) -> list[tuple]:
-    """A quadratic Bezier arc from a to b bending to the right, so A->B and B->A stay apart."""
-    (y0, x0), (y1, x1) = a, b
-    cx, cy = (x0 + x1) / 2 + bend * (y1 - y0), (y0 + y1) / 2 - bend * (x1 - x0)
-    return [((1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t * t * y1,
-             (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t * t * x1)
-            for t in (i / steps for i in range(steps + 1))]
-
-
-def _arrow_head(points: list[tuple], size: float = 0.0012) -> list[tuple]:
-    (y0, x0), (y1, x1) = points[-3], points[-1]
-    angle = math.atan2(y1 - y0, x1 - x0)
-    return [(y1 - size * math.sin(angle + s), x1 - size * math.cos(angle + s)) for s in (0.5, -0.5)]
-
-
 def flowmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None = None) -> folium.Map:
-    """OD flows of the published (unsuppressed) pairs, widest and darkest for the most trips."""
+    """OD flows of the published (unsuppressed) pairs as tapered arrows, widest and darkest for
+    the most trips (maps/flows.py draws them)."""
     fmap = _base_map(f"{title} 人流（OD）フローマップ", layers)
-    flows = [r for r in tables["od_flows"].to_pylist() if not r["suppressed"]]
-    flows.sort(key=lambda r: (r["trips"], r["origin_zone_id"], r["dest_zone_id"]))  # busiest on top
-    top = max((r["trips"] for r in flows), default=1)
-    group = folium.FeatureGroup(name="移動（トリップ数）")
-    site_ids = {z: i for i, z in enumerate(sorted({r["origin_zone_id"] for r in flows}
-                                                   | {r["dest_zone_id"] for r in flows}))}
-    names = {r["origin_zone_id"]: r["origin_name"] for r in flows} | {
-        r["dest_zone_id"]: r["dest_name"] for r in flows}
-    classes: list[list] = [[c, None, None] for c in FLOW_COLOURS]
-    for rank, r in enumerate(flows):
-        share = r["trips"] / top
-        # colour by quantile: a few very busy pairs would otherwise leave every other line pale
-        band = rank * len(FLOW_COLOURS) // len(flows)
-        colour = FLOW_COLOURS[band]
-        low, high = classes[band][1], classes[band][2]
-        classes[band][1:] = [min(low or r["trips"], r["trips"]), max(high or 0, r["trips"])]
-        points = _curve((r["origin_lat"], r["origin_lon"]), (r["dest_lat"], r["dest_lon"]))
-        tip = (f"{e(r['origin_name'])} → {e(r['dest_name'])}<br>トリップ数 {r['trips']:,}"
-               f"<br>延べ端末数 {r['device_days']:,}<br>所要時間（中央値） "
-               f"{'—' if r['median_travel_min'] is None else r['median_travel_min']} 分")
-        folium.PolyLine(points + _arrow_head(points)[:1] + [points[-1]] + _arrow_head(points)[1:],
-                        weight=1 + 9 * math.sqrt(share), color=colour,
-                        opacity=0.35 + 0.6 * math.sqrt(share), tooltip=tip,
-                        class_name=(f"ff-flow ff-rank-{len(flows) - 1 - rank} "
-                                    f"ff-o-{site_ids[r['origin_zone_id']]} "
-                                    f"ff-d-{site_ids[r['dest_zone_id']]}")).add_to(group)
-    group.add_to(fmap)
     _site_layer(tables["sites"], tables["footfall_profile"]).add_to(fmap)
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _panel(fmap, "flow_legend.html", title=title, k=k, health=HEALTH_LEGEND,
-           classes=[(c, f"{lo:,}", f"{hi:,}") for c, lo, hi in classes if lo is not None])
-    _panel(fmap, "flow_control.html", tops=[n for n in (10, 30, 100, 300) if n < len(flows)],
-           top_default=TOP_DEFAULT, total=len(flows),
-           sites=sorted(((i, names[z]) for z, i in site_ids.items()), key=lambda x: x[1]))
+    data = flows.add_flows(fmap, tables["od_flows"], _panel)
+    _panel(fmap, "flow_legend.html", title=title, k=k, health=HEALTH_LEGEND, classes=data["classes"])
     return fmap
 
 
@@ -259,16 +222,20 @@ def render_maps(tables: dict[str, pa.Table], outdir: Path, title: str, k: int,
     lib.mkdir(parents=True, exist_ok=True)
     for asset in sorted(VENDOR.iterdir()):
         shutil.copyfile(asset, lib / asset.name)
-    for name, layer in layers.items():  # the drawn layers, as files a GIS opens, with their sources
+    drawn = {name: layer for name, layer in layers.items() if layer["features"]}
+    # one copy of the base map for the three pages (a script: file:// pages cannot fetch JSON) ...
+    (lib / "basemap.js").write_text(f"window.ffBaseLayers={basemap.script_json(drawn)};\n",
+                                    encoding="utf-8")
+    for name, layer in drawn.items():  # ... and each layer as a file a GIS opens, with its sources
         (lib / f"basemap-{name}.geojson").write_text(
             json.dumps(layer, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    own = basemap_dir and any(basemap_dir.glob("*.geojson"))
+    own = basemap.own_layers(basemap_dir)
     shutil.copyfile(basemap.VENDORED / "SOURCES.md", lib / "basemap-SOURCES.md")
     if own:
         (lib / "basemap-SOURCES.md").write_text(
             (basemap.VENDORED / "SOURCES.md").read_text(encoding="utf-8")
             + "\n## Replaced by the city\n\nLayers replaced with `footfall basemap`: "
-            + ", ".join(sorted(p.stem for p in basemap_dir.glob("*.geojson"))) + "\n", encoding="utf-8")
+            + ", ".join(own) + "\n", encoding="utf-8")
     out = {}
     builds = {"heatmap": heatmap, "flows": flowmap,
               "change": lambda *args: changemap(*args, before=before)}

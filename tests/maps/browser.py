@@ -40,6 +40,8 @@ function ffAt(hours, done) {
   ffAt(hours.slice(1), done);
 }
 window.addEventListener('load', function () { setTimeout(function () {
+  var map_ = Object.keys(window).filter(function (k) { return /^map_/.test(k); })
+    .map(function (k) { return window[k]; })[0];
   var heat = ffHeat('pixels');
   ffAt([3, 8], function () {
   var heatAt3 = ffHeatAt[3] === undefined ? null : ffHeatAt[3];
@@ -54,6 +56,30 @@ window.addEventListener('load', function () { setTimeout(function () {
     markers: document.querySelectorAll('path.leaflet-interactive').length,
     base_city: document.querySelectorAll('.leaflet-ffBase-pane path.ff-base-city').length,
     base_stations: document.querySelectorAll('.leaflet-ffBase-pane path.ff-base-station').length,
+    base_paths: ['city', 'districts', 'coast', 'rivers', 'roads', 'railways'].reduce(function (out, kind) {
+      out[kind] = document.querySelectorAll('.leaflet-ffBase-pane path.ff-base-' + kind).length;
+      return out; }, {}),
+    base_control: Array.prototype.map.call(
+      document.querySelectorAll('.ff-base-control .leaflet-control-layers-overlays label [lang=ja]'),
+      function (t) { return t.textContent; }),
+    district_labels: Array.prototype.map.call(document.querySelectorAll('.ff-base-label'),
+      function (t) { return t.textContent; }),
+    flow_shapes: window.ffFlows ? window.ffFlows.getLayers().map(function (layer) {
+      // [width at the origin, width just before the arrow head, tip is the destination] in pixels
+      var ring = layer.getLatLngs()[0].map(function (p) { return map_.latLngToLayerPoint(p); });
+      var k = (ring.length - 1) / 2, tip = ring[k];  // one side, the head's 3 points, the other side
+      return [ring[0].distanceTo(ring[ring.length - 1]), ring[k - 2].distanceTo(ring[k + 2]),
+              tip.distanceTo(map_.latLngToLayerPoint(layer.ffEnds[1])) < 1];
+    }) : null,
+    flow_lines_300: (function () {
+      var top = document.getElementById('ff-top');
+      if (!top || !top.querySelector('option[value="300"]')) { return null; }
+      top.value = '300'; window.ffFilter();
+      var shown = Array.prototype.filter.call(document.querySelectorAll('path.ff-flow'),
+        function (p) { return p.style.display !== 'none'; }).length;
+      top.value = '30'; window.ffFilter();
+      return shown;
+    })(),
     station_labels: Array.prototype.map.call(document.querySelectorAll('.ff-station-label'),
       function (t) { return t.textContent; }),
     base_under_data: (function () {

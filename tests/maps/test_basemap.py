@@ -5,10 +5,11 @@ import json
 import geopandas as gpd
 import pyarrow.parquet as pq
 import pytest
-from shapely.geometry import Point, shape
+from shapely.geometry import LineString, Point, box, shape
 from typer.testing import CliRunner
 
 from maps import basemap, render
+from tests.maps.browser import CHROMIUM, probe_map
 from pipeline.cli import app
 
 runner = CliRunner()
@@ -66,21 +67,59 @@ def test_an_unusable_export_is_refused_with_what_to_do(lake, case, message):
         source.write_text("{not json", encoding="utf-8")
     else:
         _city().to_file(source)
-    result = runner.invoke(app, ["basemap", "rivers" if case == "layer" else "city", str(source)])
+    result = runner.invoke(app, ["basemap", "parks" if case == "layer" else "city", str(source)])
     assert result.exit_code == 1
     assert message in result.output
     assert not (lake / "var" / "basemap" / "city.geojson").exists()
 
 
-def test_the_maps_draw_the_citys_own_layer(simulated_quarter, tmp_path):
+def _own_layers(tmp_path) -> dict:
+    """A city's own districts (Shapefile, JGD2011 zone III), rivers (GeoPackage) and roads
+    (Shapefile, zone II), as its GIS exports them: plane coordinates, Japanese attribute names."""
+    city = _city().geometry.iloc[0]
+    x0, y0, x1, y1 = city.bounds
+    cells = [box(x0 + (x1 - x0) * i / 3, y0 + (y1 - y0) * j / 3, x0 + (x1 - x0) * (i + 1) / 3,
+                 y0 + (y1 - y0) * (j + 1) / 3).intersection(city) for i in range(3) for j in range(3)]
+    names = ["府内町", "中央町", "金池町", "舞鶴町", "長浜町", "萩原", "鶴崎", "大在", "佐賀関"]
+    districts = gpd.GeoDataFrame({"S_NAME": names}, geometry=cells, crs=6670)
+    districts = districts[~districts.geometry.is_empty].to_crs(6671)
+    rivers = gpd.GeoDataFrame({"W05_004": ["大分川", "大野川"]}, crs=4326, geometry=[
+        LineString([(131.585, 33.17), (131.60, 33.21), (131.62, 33.25)]),
+        LineString([(131.69, 33.15), (131.70, 33.20), (131.71, 33.26)])]).to_crs(6670)
+    roads = gpd.GeoDataFrame({"名称": ["国道10号"]}, crs=4326, geometry=[
+        LineString([(131.55, 33.24), (131.607, 33.232), (131.70, 33.25), (131.76, 33.25)])]).to_crs(6670)
+    files = {"districts": tmp_path / "chochomoku.shp", "rivers": tmp_path / "kasen.gpkg",
+             "roads": tmp_path / "douro.shp"}
+    for path, frame in zip(files.values(), (districts, rivers, roads)):
+        frame.to_file(path)
+    return {**files, "n_districts": len(districts)}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is required: `make test` installs it")
+def test_the_maps_draw_the_citys_own_layers(simulated_quarter, tmp_path):
     _, release, _ = simulated_quarter
     tables = {p.stem: pq.read_table(p) for p in (release.path / "tables").glob("*.parquet")}
     stations = gpd.GeoDataFrame({"名称": ["市役所前"]}, geometry=[Point(131.6126, 33.2382)], crs=4326)
     stations.to_crs(6670).to_file(tmp_path / "stops.gpkg")
     basemap.import_layer("stations", tmp_path / "stops.gpkg", tmp_path / "own")
+    own = _own_layers(tmp_path)
+    for layer in ("districts", "rivers", "roads"):
+        done = basemap.import_layer(layer, own[layer], tmp_path / "own")
+        assert done["name_field"] in ("S_NAME", "W05_004", "名称")
     render.render_maps(tables, tmp_path / "maps", "FY2024Q1", 10, basemap_dir=tmp_path / "own")
-    page = (tmp_path / "maps" / "heatmap.html").read_text(encoding="utf-8")
-    own = json.loads((tmp_path / "maps" / "lib" / "basemap-stations.geojson").read_text(encoding="utf-8"))
-    assert [f["properties"]["name"] for f in own["features"]] == ["市役所前"]
-    assert '"name":"市役所前"' in page and '"name":"鶴崎駅"' not in page  # the city's layer, not ours
-    assert "Replaced by the city" in (tmp_path / "maps" / "lib" / "basemap-SOURCES.md").read_text()
+    lib = tmp_path / "maps" / "lib"
+    drawn = json.loads((lib / "basemap.js").read_text(encoding="utf-8").split("=", 1)[1].rstrip(";\n"))
+    assert [f["properties"]["name"] for f in drawn["stations"]["features"]] == ["市役所前"]
+    assert "鶴崎駅" not in (lib / "basemap.js").read_text(encoding="utf-8")  # the city's layer, not ours
+    districts = json.loads((lib / "basemap-districts.geojson").read_text(encoding="utf-8"))["features"]
+    assert "府内町" in {f["properties"]["name"] for f in districts}
+    centre = shape(next(f for f in districts if f["properties"]["name"] == "府内町")["geometry"])
+    assert 131.2 < centre.centroid.x < 131.9 and 33.0 < centre.centroid.y < 33.4  # back in WGS 84
+    assert "Replaced by the city" in (lib / "basemap-SOURCES.md").read_text(encoding="utf-8")
+    result = probe_map(tmp_path / "maps" / "heatmap.html", tmp_path)
+    assert result["base_paths"]["districts"] == own["n_districts"] == len(districts)
+    assert result["base_paths"]["rivers"] == 2 and result["base_paths"]["roads"] == 1
+    assert result["base_paths"]["coast"] >= 1 and result["base_paths"]["railways"] >= 1
+    assert {"町丁・地区", "河川", "主要道路", "鉄道", "海岸線"} <= set(result["base_control"])
+    assert "河川" in result["legend"] and "main roads" in result["legend_en"]
+    assert [r for r in result["resources"] if not r.startswith("file://")] == []

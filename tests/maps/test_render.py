@@ -33,6 +33,10 @@ def test_the_flow_map_draws_one_line_per_published_flow_offline(simulated_quarte
     published = sum(1 for r in od if not r["suppressed"])
     assert result["flow_lines"] == published > 30
     assert result["flow_lines_shown"] == 30  # the top-N filter opens on the 30 busiest
+    assert result["flow_lines_300"] == min(300, published)  # and reads with 300 as well
+    # every flow is a band wider at its origin than just before its arrow head at the destination
+    assert len(result["flow_shapes"]) == published
+    assert all(origin > before_tip and at_dest for origin, before_tip, at_dest in result["flow_shapes"])
     assert result["markers"] > result["flow_lines"]  # the sites are drawn too
     assert _only_local(result["resources"]) == []
     assert _errors(result["console"]) == []
@@ -65,11 +69,13 @@ def test_every_map_draws_the_offline_base_map_under_the_data(simulated_quarter, 
     stations = json.loads((release.path / "maps" / "lib" / "basemap-stations.geojson").read_text(
         encoding="utf-8"))["features"]
     assert result["base_city"] >= 1  # the city boundary, drawn from the vendored N03 polygon
+    assert result["base_paths"]["coast"] >= 1 and result["base_paths"]["railways"] >= 1
+    assert result["base_control"] == ["市域", "海岸線", "鉄道", "鉄道駅"]  # the layer control
     assert result["base_stations"] == len(stations) > 10
     assert "大分駅" in result["station_labels"] and "鶴崎駅" in result["station_labels"]
     assert result["base_under_data"] is True
     assert "端末/時" in result["legend"] or "トリップ" in result["legend"]  # real units, Japanese first
-    assert "大分市域" in result["legend"]
+    assert "大分市域" in result["legend"] and "鉄道" in result["legend"]
     assert "Oita City" in result["legend_en"] and "大分市域" not in result["legend_en"]
     assert _only_local(result["resources"]) == []
     assert _errors(result["console"]) == []
@@ -116,3 +122,30 @@ def test_the_change_map_colours_rises_falls_and_shows_hidden_sites(simulated_qua
     assert result["change"]["up"] > 0 and result["change"]["down"] > 0
     assert "前四半期比" in result["legend"] and "+50% 以上" in result["legend"]
     assert _errors(result["console"]) == [] and _only_local(result["resources"]) == []
+
+
+RELEASE_LIMIT = 10_000_000  # bytes: a release goes by e-mail and on a USB stick
+
+
+def _size(folder) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def test_a_release_stays_under_10_mb_even_with_every_pair_of_sites_published(simulated_quarter, tmp_path):
+    _, release, _ = simulated_quarter
+    assert _size(release.path) < RELEASE_LIMIT
+    # flows.html grows with the published pairs: publish every ordered pair of sites (the most a
+    # release can hold) and the release must still fit.
+    tables = {p.stem: pq.read_table(p) for p in (release.path / "tables").glob("*.parquet")}
+    sites = tables["sites"].to_pylist()
+    every = [{"origin_zone_id": a["site_id"], "origin_name": a["site_name"], "dest_zone_id": b["site_id"],
+              "dest_name": b["site_name"], "trips": 10 + (i * 7919) % 5000, "device_days": 10 + i % 900,
+              "median_travel_min": round(5 + i % 55 + 0.1, 1), "origin_lat": a["lat"], "origin_lon": a["lon"],
+              "dest_lat": b["lat"], "dest_lon": b["lon"], "suppressed": False}
+             for i, (a, b) in enumerate((a, b) for a in sites for b in sites if a is not b)]
+    tables["od_flows"] = pa.Table.from_pylist(every, schema=tables["od_flows"].schema)
+    page = tmp_path / "flows.html"
+    page.write_text(render.flowmap(tables, "FY2024Q1", 10).get_root().render(), encoding="utf-8")
+    published = (release.path / "maps" / "flows.html").stat().st_size
+    assert len(every) == len(sites) * (len(sites) - 1) > 1000
+    assert _size(release.path) - published + page.stat().st_size < RELEASE_LIMIT
