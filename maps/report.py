@@ -89,7 +89,8 @@ def build_report(path: Path, quarter, tables: dict, layers: dict, headline: dict
             "■ 注意\n一人が複数の端末を持つことや、Wi-Fiを切っている人がいるため、"
             "端末数は人数と一致しません。"
             "APが停止していた時間は欠測であり、0人ではありません。",
-            "■ 背景地図\n大分市域：国土数値情報（行政区域データ）（国土交通省）を加工して作成。"
+            "■ 背景地図\n大分市域・海岸線：国土数値情報（行政区域データ）（国土交通省）を加工して作成。"
+            "鉄道：国土数値情報（鉄道データ）（国土交通省）を加工して作成（station_database, CC BY 4.0）。"
             "鉄道駅：出典は release の maps/lib/basemap-SOURCES.md を参照。",
         ])
     return path

@@ -337,7 +337,7 @@ def publish(quarter: Annotated[str, typer.Option(help="Fiscal quarter, e.g. FY20
 
 @app.command()
 def basemap(
-    layer: Annotated[str, typer.Argument(help="The layer to replace: city, districts, coast, rivers, roads, railways or stations.")],
+    layer: Annotated[str, typer.Argument(help="city, districts, coast, rivers, roads, railways, stations.")],
     source: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage or Shapefile, any CRS.")],
 ) -> None:
     """Replace a base-map layer of the maps with the city's own GIS export (from the next release)."""

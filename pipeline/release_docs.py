@@ -91,15 +91,18 @@ day, 3 at most); nothing here identifies a person.
 
 - `heatmap.html`: 時間帯別の人流ヒートマップ（平日・土日祝）。地点をクリックすると時間別の値。
   Footfall heat (weekday and weekend/holiday layers); click a site for its hourly profile.
-- `flows.html`: 地点間の移動。線の太さがトリップ数。Flows between sites, width by trips.
+- `flows.html`: 地点間の移動。太さと色がトリップ数、出発地で太く到着地へ細く矢印で終わる。
+  Flows between sites: width and colour by trips, wide at the origin, an arrow at the destination.
 - `change.html`: 地点別1日平均端末数の前四半期比・前年同期比（秘匿は灰色の破線の円）。
   Change in devices a day against the previous quarter and last year (suppressed: grey dashed ring).
-- 背景地図：大分市域と鉄道駅（日本語名）をオフラインで表示。地理院タイルはオンライン時に選択可。
-  Base map offline: the city boundary and railway stations (Japanese names); GSI tiles when online.
-- 背景地図の出典 / base-map sources (`maps/lib/basemap-SOURCES.md`): 大分市域 = 国土数値情報
+- 背景地図：大分市域・海岸線・鉄道・鉄道駅（日本語名）をオフラインで表示（右上で切替）。
+  地理院タイルはオンライン時に選択可。Base map offline (switch layers top right): city boundary,
+  coastline, railway lines and stations (Japanese names); GSI tiles when online.
+- 背景地図の出典 / base-map sources (`maps/lib/basemap-SOURCES.md`): 大分市域・海岸線 = 国土数値情報
   （行政区域データ N03, 2021）（国土交通省）を加工して作成（政府標準利用規約 2.0, CC BY 4.0 互換;
-  simplified copy: github.com/smartnews-smri/japan-topography）。鉄道駅 = JR九州 各線の駅位置
-  （github.com/zaiyingzhao/Jinshin_Visualization, uedayou.net JR駅 LOD; 元は国土数値情報 N02）。
+  simplified copy: github.com/smartnews-smri/japan-topography）。鉄道 = 国土数値情報（鉄道データ N02）
+  を加工して作成（github.com/Seo-4d696b75/station_database, CC BY 4.0）。鉄道駅 = 同 station_database
+  （CC BY 4.0; 駅データ.jp の規約にも従う旨の記載あり。詳細は basemap-SOURCES.md）。
 - 色は色覚の違いに配慮した配色（viridis）。ボタンで日本語／English を切替。
   Colour-blind-safe scales (viridis); a button switches Japanese / English.
 
