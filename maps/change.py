@@ -18,15 +18,17 @@ COMPARISONS = {"previous": ("前四半期比", "vs previous quarter"),
 
 
 def previous_sites(published: Path, quarter) -> dict[str, pa.Table | None]:
-    """The sites table of the previous quarter's and last year's releases, where published."""
+    """The sites (key) and OD flows (key_od) of the previous quarter's and last year's releases,
+    where published."""
     from pipeline.calendar import FiscalQuarter
 
     before = {"previous": FiscalQuarter(quarter.year - (quarter.quarter == 1), (quarter.quarter - 2) % 4 + 1),
               "last_year": FiscalQuarter(quarter.year - 1, quarter.quarter)}
     out = {}
     for key, fq in before.items():
-        path = published / str(fq) / "tables" / "sites.parquet"
-        out[key] = pq.read_table(path) if path.exists() else None
+        for table, name in (("sites", key), ("od_flows", f"{key}_od")):
+            path = published / str(fq) / "tables" / f"{table}.parquet"
+            out[name] = pq.read_table(path) if path.exists() else None
     return out
 
 
@@ -69,4 +71,32 @@ def add_layers(fmap: folium.Map, now: pa.Table, before: dict[str, pa.Table | Non
                          f"{r['before']:,.1f} → {r['mean_daily_devices']:,.1f} 端末")).add_to(group)
         group.add_to(fmap)
         shown.append((key, ja, en, counts))
+    return shown
+
+
+OD_SHOWN = 30  # the pairs whose trips changed most (either way) among those published in both
+
+
+def add_od_layers(fmap: folium.Map, now: pa.Table, before: dict, escape) -> list:
+    """Per comparison, the OD pairs published in both quarters whose trips changed most, as
+    straight lines in the diverging colours (off until picked); returns (ja, drawn, hidden)."""
+    shown = []
+    current = {(r["origin_zone_id"], r["dest_zone_id"]): r for r in now.to_pylist() if not r["suppressed"]}
+    for key, (ja, _) in COMPARISONS.items():
+        if before.get(f"{key}_od") is None:
+            continue
+        old = {(r["origin_zone_id"], r["dest_zone_id"]): r["trips"] for r in before[f"{key}_od"].to_pylist()
+               if not r["suppressed"]}
+        both = [(pair, r, old[pair]) for pair, r in current.items() if old.get(pair)]
+        both.sort(key=lambda x: (-abs(x[1]["trips"] - x[2]), x[0]))
+        group = folium.FeatureGroup(name=f"移動（OD）の{ja}", show=False)
+        for _, r, was in both[:OD_SHOWN]:
+            change = (r["trips"] - was) / was
+            folium.PolyLine([(r["origin_lat"], r["origin_lon"]), (r["dest_lat"], r["dest_lon"])],
+                            color=colour(change), weight=3 + min(abs(change), 1) * 5, opacity=0.9,
+                            class_name=f"ff-odchange ff-{key}",
+                            tooltip=(f"{escape(r['origin_name'])} → {escape(r['dest_name'])}：{ja} "
+                                     f"{change:+.0%}<br>トリップ数 {was:,} → {r['trips']:,}")).add_to(group)
+        group.add_to(fmap)
+        shown.append((ja, min(len(both), OD_SHOWN), len(current) - len(both)))
     return shown

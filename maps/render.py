@@ -196,12 +196,13 @@ def changemap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | No
     """Devices a day per site against the previous quarter and last year (diverging PuOr)."""
     fmap = _base_map(f"{title} 前期比・前年同期比", layers)
     shown = change.add_layers(fmap, tables["sites"], before or {}, e)
+    od_shown = change.add_od_layers(fmap, tables["od_flows"], before or {}, e)
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
     bounds = [-0.5, -0.2, -0.05, 0.05, 0.2, 0.5]
     labels = ([f"{bounds[0]:+.0%} 未満"] + [f"{a:+.0%} 〜 {b:+.0%}" for a, b in zip(bounds, bounds[1:])]
               + [f"{bounds[-1]:+.0%} 以上"])
-    _panel(fmap, "change_legend.html", title=title, k=k, comparisons=shown,
+    _panel(fmap, "change_legend.html", title=title, k=k, comparisons=shown, od=od_shown,
            stops=list(zip(labels, [c for _, c in change.DIVERGING])))
     return fmap
 

@@ -112,7 +112,12 @@ def test_the_change_map_colours_rises_falls_and_shows_hidden_sites(simulated_qua
     # an earlier quarter of the same sites: the first third busier, the rest quieter, one hidden
     earlier = [{**s, "mean_daily_devices": None if i == 0 or s["mean_daily_devices"] is None else
                 s["mean_daily_devices"] * (2 if i < len(now) / 3 else 0.5)} for i, s in enumerate(now)]
-    before = {"previous": pa.Table.from_pylist(earlier, schema=tables["sites"].schema), "last_year": None}
+    od = [r for r in tables["od_flows"].to_pylist() if not r["suppressed"]]
+    # and its flows: every other pair had twice the trips, the rest a third fewer; one was hidden
+    earlier_od = [{**r, "trips": r["trips"] * 2 if i % 2 else r["trips"] * 2 // 3, "suppressed": i == 0}
+                  for i, r in enumerate(od)]
+    before = {"previous": pa.Table.from_pylist(earlier, schema=tables["sites"].schema), "last_year": None,
+              "previous_od": pa.Table.from_pylist(earlier_od, schema=tables["od_flows"].schema)}
     render.render_maps(tables, tmp_path / "maps", "FY2024Q1", 10, before=before)
     result = probe_map(tmp_path / "maps" / "change.html", tmp_path)
     published = [s for s in now if s["mean_daily_devices"] is not None]
@@ -121,6 +126,9 @@ def test_the_change_map_colours_rises_falls_and_shows_hidden_sites(simulated_qua
     assert result["change"]["up"] + result["change"]["down"] == len(now) - hidden
     assert result["change"]["up"] > 0 and result["change"]["down"] > 0
     assert "前四半期比" in result["legend"] and "+50% 以上" in result["legend"]
+    page = (tmp_path / "maps" / "change.html").read_text(encoding="utf-8")
+    assert page.count('"ff-odchange ff-previous"') == min(30, len(od) - 1)  # the OD change, drawn
+    assert "今期だけ公表の1組" in result["legend"]
     assert _errors(result["console"]) == [] and _only_local(result["resources"]) == []
 
 
