@@ -16,6 +16,16 @@ pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Debian's chromium is required: `make test` installs it (apt-get)")
 
 
+@pytest.fixture(scope="module")
+def probed(simulated_quarter, tmp_path_factory):
+    """Each map of the simulated release opened once (a browser start costs about a second); every
+    test below reads what it drew. The screenshots land in tests/artifacts/."""
+    _, release, _ = simulated_quarter
+    work = tmp_path_factory.mktemp("probe")
+    return {"flow_map": probe_map(release.flow_map, work, ARTIFACTS / "flows.png"),
+            "heat_map": probe_map(release.heat_map, work, ARTIFACTS / "heatmap.png")}
+
+
 def _only_local(resources):
     return [r for r in resources if not r.startswith("file://")]
 
@@ -25,9 +35,9 @@ def _errors(console):
     return [c for c in console if re.search(r'"(Uncaught|Failed to load)|Error|ERR_', c)]
 
 
-def test_the_flow_map_draws_one_line_per_published_flow_offline(simulated_quarter, tmp_path):
+def test_the_flow_map_draws_one_line_per_published_flow_offline(simulated_quarter, probed):
     _, release, _ = simulated_quarter
-    result = probe_map(release.flow_map, tmp_path, ARTIFACTS / "flows.png")
+    result = probed["flow_map"]
     od = pq.read_table(release.path / "tables" / "od_flows.parquet").to_pylist()
     assert result["leaflet"] == "1.9.4"
     published = sum(1 for r in od if not r["suppressed"])
@@ -43,9 +53,8 @@ def test_the_flow_map_draws_one_line_per_published_flow_offline(simulated_quarte
     assert (ARTIFACTS / "flows.png").stat().st_size > 10_000
 
 
-def test_the_heatmap_draws_heat_offline(simulated_quarter, tmp_path):
-    _, release, _ = simulated_quarter
-    result = probe_map(release.heat_map, tmp_path, ARTIFACTS / "heatmap.png")
+def test_the_heatmap_draws_heat_offline(probed):
+    result = probed["heat_map"]
     assert result["heat_pixels"] > 1000
     # the hour slider redraws the heat: 08:00-09:00 burns hotter than 03:00-04:00
     assert result["heat_pixels_8h"] > result["heat_pixels_3h"] >= 0
@@ -63,9 +72,9 @@ def test_no_map_asks_a_cdn_for_anything(simulated_quarter):
 
 
 @pytest.mark.parametrize("page", ["heat_map", "flow_map"])
-def test_every_map_draws_the_offline_base_map_under_the_data(simulated_quarter, tmp_path, page):
+def test_every_map_draws_the_offline_base_map_under_the_data(simulated_quarter, probed, page):
     _, release, _ = simulated_quarter
-    result = probe_map(getattr(release, page), tmp_path)
+    result = probed[page]
     stations = json.loads((release.path / "maps" / "lib" / "basemap-stations.geojson").read_text(
         encoding="utf-8"))["features"]
     assert result["base_city"] >= 1  # the city boundary, drawn from the vendored N03 polygon
@@ -81,17 +90,16 @@ def test_every_map_draws_the_offline_base_map_under_the_data(simulated_quarter, 
     assert _errors(result["console"]) == []
 
 
-def test_the_flow_map_filters_by_site(simulated_quarter, tmp_path):
-    _, release, _ = simulated_quarter
-    result = probe_map(release.flow_map, tmp_path)
+def test_the_flow_map_filters_by_site(probed):
+    result = probed["flow_map"]
     # one site picked: only its outgoing flows, every one of them, whatever the top-N says
     assert 0 < result["site_filter"]["shown"] == result["site_filter"]["from_site"]
     assert result["flow_lines_shown"] == 30  # and back to the top 30 when cleared
 
 
-def test_the_heatmap_legend_gives_real_units(simulated_quarter, tmp_path):
+def test_the_heatmap_legend_gives_real_units(simulated_quarter, probed):
     _, release, _ = simulated_quarter
-    result = probe_map(release.heat_map, tmp_path)
+    result = probed["heat_map"]
     profile = pq.read_table(release.path / "tables" / "footfall_profile.parquet").to_pylist()
     top = max(r["mean_devices"] for r in profile if r["mean_devices"] is not None)
     assert f"最大 {top:,.0f}" in result["legend"]
