@@ -1,10 +1,12 @@
 """Folium maps of a release that open offline: Leaflet and plugins are vendored next to them.
 
 heatmap.html: footfall heat with an hour-of-day slider, weekday and weekend/holiday layers, site
-popups of the hourly profile. flows.html: OD flows as curved lines with direction, width and colour
-by trips, a top-N filter, Japanese tooltips. On both, sites are coloured by AP health (uptime,
-hours without data), and GSI tiles are an overlay to switch on when online: closed, the map asks
-the network for nothing.
+popups of the hourly profile. flows.html: OD flows as tapered arrows (maps/flows.py), width and
+colour by trips, a top-N and a site filter. change.html: sites and OD pairs against earlier
+releases (maps/change.py). On every map, sites are coloured by AP health (uptime, hours without
+data), the offline base map (lib/basemap.js, written once) lies under the data with its own layer
+control, and GSI tiles are an overlay to switch on when online: closed, the map asks the network
+for nothing.
 """
 
 from __future__ import annotations
