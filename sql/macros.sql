@@ -123,12 +123,23 @@ create or replace macro syslog_ts(line, hint, tz) as
         timezone(tz, try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s', 1), '') as timestamp)),
         bsd_ts(bsd_stamp(line), hint, tz));
 
--- The same for a line whose stamp may carry a year before the time and a zone word (Cisco).
-create or replace macro zoned_syslog_ts(line, hint, tz) as
+-- Whether a line's first stamp may carry a year before the time or a zone word, given its BSD
+-- stamp (bsd_stamp): none found; found past the 19th character (a year-first stamp, 19 characters
+-- at least, would stand before it); or a zone word right after it. Only such lines pay
+-- zoned_stamp (twice bsd_stamp's cost: its optional groups); for the others both give one instant.
+create or replace macro needs_zoned(line, bsd) as
+    bsd.md = '' or strpos(line, bsd.md) > 19
+    or regexp_matches(substr(line, strpos(line, bsd.md) + length(bsd.md), 32),
+                      '^(?:\.\d+)?(?:\s+\d{4}\s)?\s*[A-Z]{2,5}:');
+
+-- The time of a line whose stamp may carry a year before the time and a zone word (Cisco), UTC:
+-- from its BSD stamp `bsd` (bsd_stamp), or its zoned stamp `zoned` (zoned_stamp) where
+-- needs_zoned (NULL elsewhere). Both stamps are columns computed once before this.
+create or replace macro zoned_syslog_ts(line, bsd, zoned, hint, tz) as
     coalesce(
         try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))', 1), '') as timestamptz),
         timezone(tz, try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s', 1), '') as timestamp)),
-        zoned_ts(zoned_stamp(line), hint, tz));
+        case when zoned is null then bsd_ts(bsd, hint, tz) else zoned_ts(zoned, hint, tz) end);
 
 -- The host field of a BSD syslog line (after the stamp), e.g. the AP's name when APs log directly;
 -- NULL when the first word is a tag (`hostapd:`): the line was forwarded without a host.

@@ -31,14 +31,20 @@ with fields as (
         coalesce(nullif(regexp_extract(line, 'AP [Nn]ame\s*:?\s*\(?([\w.\-]+)', 1), ''),
                  case when line like '%DOT11-6-%' then syslog_host(line) end) as ap_name,
         line like '%CLIENT_ORCH_LOG%' or line like '%APF-%' or line like '%DOT11-%'
-            or line like '%Client %:%' as is_wlc
+            or line like '%Client %:%' as is_wlc,
+        bsd_stamp(line) as bsd
     from raw_lines
+),
+stamped as (
+    -- the zoned stamp only where the BSD stamp may not say it all (9800's year and zone words)
+    select *, case when needs_zoned(line, bsd) then zoned_stamp(line) end as zoned
+    from fields
 ),
 typed as (
     select
         record,
         line,
-        zoned_syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
+        zoned_syslog_ts(line, bsd, zoned, getvariable('year_hint'), getvariable('tz')) as ts,
         ap_name,
         ap_mac,
         mac_hex(mac_text) as mac,
@@ -57,9 +63,9 @@ typed as (
              then coalesce(nullif(regexp_extract(line, '^(?:<\d+>)?(?:\d+: )?([A-Za-z][\w.\-]*): ', 1), ''),
                            syslog_host(line)) end as host,
         -- only a source with a clock of its own needs to know (a regex it would cost every line)
-        getvariable('clocks') and naive_stamp(line) and zone_of(zoned_stamp(line).zone) is null
+        getvariable('clocks') and naive_stamp(line) and zone_of(zoned.zone) is null
             as naive
-    from fields
+    from stamped
 ),
 judged as (
     select
