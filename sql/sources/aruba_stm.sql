@@ -9,8 +9,10 @@ with fields as (
         record,
         line,
         nullif(regexp_extract(line, 'stm\[\d+\]:\s*<(\d{6})>', 1), '') as code,
-        nullif(regexp_extract(line, '(?:success @ [\d:.]+|sta|from AP):?\s*([0-9A-Fa-f:.\-]{12,17})', 1), '')
-            as mac_text,
+        -- the word where the station's MAC stands, whatever it holds (a redacted MAC is bad_mac,
+        -- none missing_mac, whatever the message id): after "Assoc success @ <time>:", else after
+        -- "sta:" (every deauth and disassoc id)
+        nullif(regexp_extract(line, '(?:success @ [\d:.]+|sta):\s*(\S+)', 1), '') as mac_text,
         regexp_extract(line, '\sAP (\d{1,3}(?:\.\d{1,3}){3})-([0-9A-Fa-f:]{17})-(\S+)',
                        ['ip', 'bssid', 'name']) as ap
     from raw_lines
