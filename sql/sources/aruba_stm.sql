@@ -14,14 +14,20 @@ with fields as (
         -- "sta:" (every deauth and disassoc id)
         nullif(regexp_extract(line, '(?:success @ [\d:.]+|sta):\s*(\S+)', 1), '') as mac_text,
         regexp_extract(line, '\sAP (\d{1,3}(?:\.\d{1,3}){3})-([0-9A-Fa-f:]{17})-(\S+)',
-                       ['ip', 'bssid', 'name']) as ap
+                       ['ip', 'bssid', 'name']) as ap,
+        bsd_stamp(line) as bsd
     from raw_lines
+),
+stamped as (
+    -- the stamp's naive time as a column: bsd_instant uses it several times inside a CASE
+    select *, bsd_naive(bsd, getvariable('year_hint')) as local_time
+    from fields
 ),
 typed as (
     select
         record,
         line,
-        syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
+        syslog_ts(line, bsd, local_time, getvariable('year_hint'), getvariable('tz')) as ts,
         nullif(ap.name, '') as ap_name,
         nullif(ap.bssid, '') as ap_mac,
         mac_hex(mac_text) as mac,
@@ -38,7 +44,7 @@ typed as (
              then nullif(regexp_extract(line, '<NOTI> <([\w.\-]+)', 1), '') end as host,
         -- only a source with a clock of its own needs to know (a regex it would cost every line)
         getvariable('clocks') and naive_stamp(line) as naive
-    from fields
+    from stamped
 ),
 judged as (
     select

@@ -37,14 +37,15 @@ with fields as (
 ),
 stamped as (
     -- the zoned stamp only where the BSD stamp may not say it all (9800's year and zone words)
-    select *, case when needs_zoned(line, bsd) then zoned_stamp(line) end as zoned
+    select *, case when needs_zoned(line, bsd) then zoned_stamp(line) end as zoned,
+           bsd_naive(bsd, getvariable('year_hint')) as local_time
     from fields
 ),
 typed as (
     select
         record,
         line,
-        zoned_syslog_ts(line, bsd, zoned, getvariable('year_hint'), getvariable('tz')) as ts,
+        zoned_syslog_ts(line, bsd, local_time, zoned, getvariable('year_hint'), getvariable('tz')) as ts,
         ap_name,
         ap_mac,
         mac_hex(mac_text) as mac,

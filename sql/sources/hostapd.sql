@@ -16,16 +16,21 @@ with fields as (
              then regexp_extract(line, 'STA (\S+) IEEE 802\.11: (associated|disassociated)(?: |$)',
                                  ['sta', 'ieee'])
         end as ieee,
-        regexp_matches(line, '^\w{3} \w{3}\s+\d{1,2} \d{2}:\d{2}:\d{2} \d{4} ') as logread
+        regexp_matches(line, '^\w{3} \w{3}\s+\d{1,2} \d{2}:\d{2}:\d{2} \d{4} ') as logread,
+        bsd_stamp(line) as bsd
     from raw_lines
+),
+stamped as (
+    -- the stamp's naive time as a column: bsd_instant uses it several times inside a CASE
+    select *, bsd_naive(bsd, getvariable('year_hint')) as local_time
+    from fields
 ),
 typed as (
     select
         record,
         line,
-        -- logread's "Mon Apr  1 08:12:41 2024" is a BSD stamp with its year too; outside a CASE,
-        -- where DuckDB computes the macro's repeated parts once
-        syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
+        -- logread's "Mon Apr  1 08:12:41 2024" is a BSD stamp with its year too
+        syslog_ts(line, bsd, local_time, getvariable('year_hint'), getvariable('tz')) as ts,
         -- no host field (logread, or a forwarded line whose first word is the tag "hostapd:"):
         -- the file is named after its AP
         case when logread then getvariable('file_stem')
@@ -40,7 +45,7 @@ typed as (
         coalesce(nullif(ev.event, ''), nullif(ieee.ieee, '')) as event,
         -- only a source with a clock of its own needs to know (a regex it would cost every line)
         getvariable('clocks') and naive_stamp(line) as naive
-    from fields
+    from stamped
 ),
 judged as (
     select

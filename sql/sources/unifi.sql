@@ -23,14 +23,20 @@ events as (
     select
         *,
         coalesce(nullif(ev.event, ''), json_extract_string(tracker, '$.event_type')) as event,
-        coalesce(nullif(ev.mac_text, ''), json_extract_string(tracker, '$.mac')) as mac_text
+        coalesce(nullif(ev.mac_text, ''), json_extract_string(tracker, '$.mac')) as mac_text,
+        bsd_stamp(line) as bsd
     from fields
+),
+stamped as (
+    -- the stamp's naive time as a column: bsd_instant uses it several times inside a CASE
+    select *, bsd_naive(bsd, getvariable('year_hint')) as local_time
+    from events
 ),
 typed as (
     select
         record,
         line,
-        syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
+        syslog_ts(line, bsd, local_time, getvariable('year_hint'), getvariable('tz')) as ts,
         syslog_host(line) as ap_name,
         ap_mac,
         mac_hex(mac_text) as mac,
@@ -46,7 +52,7 @@ typed as (
         -- only a source with a clock of its own needs to know (a regex it would cost every line)
         getvariable('clocks') and naive_stamp(line) as naive,
         mac_text
-    from events
+    from stamped
 ),
 judged as (
     select
