@@ -55,6 +55,8 @@ judged as (
             when kind is null then 'ignored'
             when ts is null then 'bad_time'
             when mac_text is null then 'missing_mac'
+            -- the message's next word (no separator: no MAC was written there), not a redacted MAC
+            when mac is null and not regexp_matches(mac_text, '[:.\-]') then 'missing_mac'
             when mac is null then 'bad_mac'
         end as reason
     from typed

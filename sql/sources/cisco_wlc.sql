@@ -25,7 +25,14 @@ with fields as (
                 then nullif(regexp_extract(line, 'device with MAC:?\s*(\S+)', 1), '')
             when nullif(regexp_extract(line, 'Station\s+(?:\S+\s+)?([0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})', 1), '') is not null
                 then nullif(regexp_extract(line, 'Station\s+(?:\S+\s+)?([0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})', 1), '')
-            else nullif(regexp_extract(line, '\bMAC:?\s*([0-9A-Fa-f.:\-]{12,17})', 1), '')
+            -- an IOS AP's station written otherwise (redacted): the word before the verb, a bad MAC
+            when line like '%DOT11-%'
+                 and regexp_matches(line, 'Station\s+(?:\S+\s+)?\S+\s+(?:Associated|Reassociated|Disassociated|Roamed)')
+                then nullif(regexp_extract(line, 'Station\s+(?:\S+\s+)?(\S+)\s+(?:Associated|Reassociated|Disassociated|Roamed)', 1), '')
+            -- any other "MAC: <mac>", never the AP's "Base Radio MAC" (a client event without its
+            -- client's MAC is missing_mac, not the AP counted as a device)
+            else nullif(regexp_extract(replace(line, 'Base Radio MAC', 'Base Radio'),
+                                       '\bMAC:?\s*([0-9A-Fa-f.:\-]{12,17})', 1), '')
         end as mac_text,
         nullif(regexp_extract(line, 'Base Radio MAC\s*:\s*(\S+)', 1), '') as ap_mac,
         coalesce(nullif(regexp_extract(line, 'AP [Nn]ame\s*:?\s*\(?([\w.\-]+)', 1), ''),

@@ -10,7 +10,7 @@ with fields as (
         line,
         -- a string test first: the regex with its captures runs only on the lines that can match
         case when contains(line, 'AP-STA-')
-             then regexp_extract(line, 'AP-STA-(CONNECTED|DISCONNECTED)\s+(\S+)', ['event', 'after'])
+             then regexp_extract(line, 'AP-STA-(CONNECTED|DISCONNECTED)(?:\s+(\S+))?', ['event', 'after'])
         end as ev,
         case when contains(line, 'IEEE 802.11: ')
              then regexp_extract(line, 'STA (\S+) IEEE 802\.11: (associated|disassociated)(?: |$)',
@@ -37,6 +37,7 @@ typed as (
              else coalesce(syslog_host(line), getvariable('file_stem')) end as ap_name,
         cast(null as varchar) as ap_mac,
         mac_hex(coalesce(nullif(ev.after, ''), nullif(ieee.sta, ''))) as mac,
+        coalesce(nullif(ev.after, ''), nullif(ieee.sta, '')) as mac_text,
         case coalesce(nullif(ev.event, ''), nullif(ieee.ieee, ''))
             when 'CONNECTED' then 'assoc' when 'associated' then 'assoc'
             when 'DISCONNECTED' then 'disassoc' when 'disassociated' then 'disassoc' end as kind,
@@ -55,6 +56,8 @@ judged as (
             when kind is null and line like '%hostapd%' then 'ignored'
             when kind is null then 'not_hostapd'
             when ts is null then 'bad_time'
+            -- a station event with no word where the MAC stands: missing; one not a MAC: bad
+            when mac_text is null then 'missing_mac'
             when mac is null then 'bad_mac'
         end as reason
     from typed

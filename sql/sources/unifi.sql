@@ -10,7 +10,7 @@ with fields as (
     select
         record,
         line,
-        regexp_extract(line, 'EVENT_STA_(JOIN|LEAVE)\s+\S+:?\s+(\S+)', ['event', 'mac_text']) as ev,
+        regexp_extract(line, 'EVENT_STA_(JOIN|LEAVE)(?:\s+\S+:?\s+(\S+))?', ['event', 'mac_text']) as ev,
         case when contains(line, 'STA_ASSOC_TRACKER')
              then try(json(regexp_extract(line, '(\{.*\})', 1))) end as tracker,
         -- the newer spelling only where the older is absent (a CASE: coalesce() would compute both)
