@@ -9,8 +9,10 @@ with fields as (
         record,
         line,
         -- a string test first: the regex with its captures runs only on the lines that can match
+        -- read from the event's name on (a short text, the pattern anchored)
         case when contains(line, 'AP-STA-')
-             then regexp_extract(line, 'AP-STA-(CONNECTED|DISCONNECTED)(?:\s+(\S+))?', ['event', 'after'])
+             then regexp_extract(substr(line, strpos(line, 'AP-STA-'), 64),
+                                 '^AP-STA-(CONNECTED|DISCONNECTED)(?:\s+(\S+))?', ['event', 'after'])
         end as ev,
         case when contains(line, 'IEEE 802.11: ')
              then regexp_extract(line, 'STA (\S+) IEEE 802\.11: (associated|disassociated)(?: |$)',
