@@ -246,7 +246,9 @@ def _count_block(con, reasons: Counter, ignored_by: Counter) -> int:
     returns its number of records."""
     records = 0
     for reason, program, event, n in con.execute(
-            "select reason, program, event, count(*) from resolved group by all "
+            # usable records only counted: grouping them by program and type would cost every line
+            "select reason, program, event, count(*) from resolved where reason is not null "
+            "group by all union all select null, null, null, count(*) from resolved where reason is null "
             "union all select reason, program, null, n from ignored_lines").fetchall():
         records += n
         if reason == "opted_out":

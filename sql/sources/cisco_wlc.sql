@@ -25,20 +25,34 @@ with fields as (
                 then nullif(regexp_extract(line, 'device with MAC:?\s*(\S+)', 1), '')
             when nullif(regexp_extract(line, 'Station\s+(?:\S+\s+)?([0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})', 1), '') is not null
                 then nullif(regexp_extract(line, 'Station\s+(?:\S+\s+)?([0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})', 1), '')
-            else nullif(regexp_extract(line, '\bMAC:?\s*([0-9A-Fa-f.:\-]{12,17})', 1), '')
+            -- an IOS AP's station written otherwise (redacted): the word before the verb, a bad MAC
+            when line like '%DOT11-%'
+                 and regexp_matches(line, 'Station\s+(?:\S+\s+)?\S+\s+(?:Associated|Reassociated|Disassociated|Roamed)')
+                then nullif(regexp_extract(line, 'Station\s+(?:\S+\s+)?(\S+)\s+(?:Associated|Reassociated|Disassociated|Roamed)', 1), '')
+            -- any other "MAC: <mac>", never the AP's "Base Radio MAC" (a client event without its
+            -- client's MAC is missing_mac, not the AP counted as a device)
+            else nullif(regexp_extract(replace(line, 'Base Radio MAC', 'Base Radio'),
+                                       '\bMAC:?\s*([0-9A-Fa-f.:\-]{12,17})', 1), '')
         end as mac_text,
         nullif(regexp_extract(line, 'Base Radio MAC\s*:\s*(\S+)', 1), '') as ap_mac,
         coalesce(nullif(regexp_extract(line, 'AP [Nn]ame\s*:?\s*\(?([\w.\-]+)', 1), ''),
                  case when line like '%DOT11-6-%' then syslog_host(line) end) as ap_name,
         line like '%CLIENT_ORCH_LOG%' or line like '%APF-%' or line like '%DOT11-%'
-            or line like '%Client %:%' as is_wlc
+            or line like '%Client %:%' as is_wlc,
+        bsd_stamp(line) as bsd
     from raw_lines
+),
+stamped as (
+    -- the zoned stamp only where the BSD stamp may not say it all (9800's year and zone words)
+    select *, case when needs_zoned(line, bsd) then zoned_stamp(line) end as zoned,
+           bsd_naive(bsd, getvariable('year_hint')) as local_time
+    from fields
 ),
 typed as (
     select
         record,
         line,
-        zoned_syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
+        zoned_syslog_ts(line, bsd, local_time, zoned, getvariable('year_hint'), getvariable('tz')) as ts,
         ap_name,
         ap_mac,
         mac_hex(mac_text) as mac,
@@ -57,9 +71,9 @@ typed as (
              then coalesce(nullif(regexp_extract(line, '^(?:<\d+>)?(?:\d+: )?([A-Za-z][\w.\-]*): ', 1), ''),
                            syslog_host(line)) end as host,
         -- only a source with a clock of its own needs to know (a regex it would cost every line)
-        getvariable('clocks') and naive_stamp(line) and zone_of(zoned_stamp(line).zone) is null
+        getvariable('clocks') and naive_stamp(line) and zone_of(zoned.zone) is null
             as naive
-    from fields
+    from stamped
 ),
 judged as (
     select

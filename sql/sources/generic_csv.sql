@@ -32,6 +32,7 @@ judged as (
             when len(f) < 4 then 'too_few_fields'
             when kind not in ('start', 'stop', 'interim', 'assoc', 'disassoc', 'seen') then 'bad_kind'
             when ts is null then 'bad_time'
+            when nullif(trim(f[3]), '') is null then 'missing_mac'
             when mac is null then 'bad_mac'
         end as reason
     from typed

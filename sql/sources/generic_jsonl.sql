@@ -29,6 +29,7 @@ judged as (
             when kind is null or kind not in ('start', 'stop', 'interim', 'assoc', 'disassoc', 'seen')
                 then 'bad_kind'
             when ts is null then 'bad_time'
+            when nullif(trim(json_extract_string(doc, '$.client_mac')), '') is null then 'missing_mac'
             when mac is null then 'bad_mac'
         end as reason
     from typed

@@ -9,29 +9,37 @@ with fields as (
         record,
         line,
         -- a string test first: the regex with its captures runs only on the lines that can match
+        -- read from the event's name on (a short text, the pattern anchored)
         case when contains(line, 'AP-STA-')
-             then regexp_extract(line, 'AP-STA-(CONNECTED|DISCONNECTED)\s+(\S+)', ['event', 'after'])
+             then regexp_extract(substr(line, strpos(line, 'AP-STA-'), 64),
+                                 '^AP-STA-(CONNECTED|DISCONNECTED)(?:\s+(\S+))?', ['event', 'after'])
         end as ev,
         case when contains(line, 'IEEE 802.11: ')
              then regexp_extract(line, 'STA (\S+) IEEE 802\.11: (associated|disassociated)(?: |$)',
                                  ['sta', 'ieee'])
         end as ieee,
-        regexp_matches(line, '^\w{3} \w{3}\s+\d{1,2} \d{2}:\d{2}:\d{2} \d{4} ') as logread
+        regexp_matches(line, '^\w{3} \w{3}\s+\d{1,2} \d{2}:\d{2}:\d{2} \d{4} ') as logread,
+        bsd_stamp(line) as bsd
     from raw_lines
+),
+stamped as (
+    -- the stamp's naive time as a column: bsd_instant uses it several times inside a CASE
+    select *, bsd_naive(bsd, getvariable('year_hint')) as local_time
+    from fields
 ),
 typed as (
     select
         record,
         line,
-        -- logread's "Mon Apr  1 08:12:41 2024" is a BSD stamp with its year too; outside a CASE,
-        -- where DuckDB computes the macro's repeated parts once
-        syslog_ts(line, getvariable('year_hint'), getvariable('tz')) as ts,
+        -- logread's "Mon Apr  1 08:12:41 2024" is a BSD stamp with its year too
+        syslog_ts(line, bsd, local_time, getvariable('year_hint'), getvariable('tz')) as ts,
         -- no host field (logread, or a forwarded line whose first word is the tag "hostapd:"):
         -- the file is named after its AP
         case when logread then getvariable('file_stem')
              else coalesce(syslog_host(line), getvariable('file_stem')) end as ap_name,
         cast(null as varchar) as ap_mac,
         mac_hex(coalesce(nullif(ev.after, ''), nullif(ieee.sta, ''))) as mac,
+        coalesce(nullif(ev.after, ''), nullif(ieee.sta, '')) as mac_text,
         case coalesce(nullif(ev.event, ''), nullif(ieee.ieee, ''))
             when 'CONNECTED' then 'assoc' when 'associated' then 'assoc'
             when 'DISCONNECTED' then 'disassoc' when 'disassociated' then 'disassoc' end as kind,
@@ -40,7 +48,7 @@ typed as (
         coalesce(nullif(ev.event, ''), nullif(ieee.ieee, '')) as event,
         -- only a source with a clock of its own needs to know (a regex it would cost every line)
         getvariable('clocks') and naive_stamp(line) as naive
-    from fields
+    from stamped
 ),
 judged as (
     select
@@ -50,6 +58,8 @@ judged as (
             when kind is null and line like '%hostapd%' then 'ignored'
             when kind is null then 'not_hostapd'
             when ts is null then 'bad_time'
+            -- a station event with no word where the MAC stands: missing; one not a MAC: bad
+            when mac_text is null then 'missing_mac'
             when mac is null then 'bad_mac'
         end as reason
     from typed
