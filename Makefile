@@ -72,7 +72,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py --lines 10000000
 
 accuracy: $(STAMP)
-	$(BIN)/python -m pipeline.accuracy
+	$(BIN)/python -m pipeline.sim.accuracy
 
 # The long jobs of the reliability work, not part of `make test`: every parser against thousands of
 # mangled files, and a simulated year night by night with its four releases.

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from measure import HWM, run_child
 
-from pipeline.sources import FORMATS
+from pipeline.ingest.formats import FORMATS
 
 RESULTS = Path(__file__).parent / "results"
 DAY = date(2024, 4, 1)
@@ -52,13 +52,13 @@ INGEST = """
 import json, sys, time
 from datetime import date
 from pathlib import Path
-from pipeline import ingest
+from pipeline.ingest import landing
 from pipeline.config import load_settings
-from pipeline.registry import load_registry
+from pipeline.ingest.registry import load_registry
 settings = load_settings({"FOOTFALL_HOME": sys.argv[2], "FOOTFALL_KEYSTORE": sys.argv[3]})
 registry = load_registry(settings.registry)
 started, cpu = time.perf_counter(), time.process_time()
-out = ingest.ingest_file(settings, registry, "bench", Path(sys.argv[1]), fmt=sys.argv[4],
+out = landing.ingest_file(settings, registry, "bench", Path(sys.argv[1]), fmt=sys.argv[4],
                          hint=date(2024, 4, 1)).records
 print(json.dumps({"seconds": time.perf_counter() - started, "cpu_s": time.process_time() - cpu,
                   "out": out, "peak_mb": """ + HWM + """}))
@@ -67,9 +67,9 @@ print(json.dumps({"seconds": time.perf_counter() - started, "cpu_s": time.proces
 
 def build_file(tmp: Path, lines: int, fmt: str) -> Path:
     from pipeline.config import load_settings
-    from pipeline.registry import load_registry
-    from pipeline.sim_logs import Noise
-    from pipeline.simulate import simulate
+    from pipeline.ingest.registry import load_registry
+    from pipeline.sim.logs import Noise
+    from pipeline.sim.city import simulate
 
     settings = load_settings({"FOOTFALL_HOME": str(tmp / "sim"), "FOOTFALL_KEYSTORE": str(tmp / "k")})
     noise = Noise(radius=fmt == "radius_detail")  # RADIUS accounting is written only when asked

@@ -29,11 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from measure import HWM, floor_seconds, run_child  # noqa: E402
-from pipeline import stages  # noqa: E402
+from pipeline.ops import stages  # noqa: E402
 from pipeline.config import OITA_POPULATION, load_settings  # noqa: E402
-from pipeline.registry import load_registry  # noqa: E402
-from pipeline.sim_logs import SCENARIOS  # noqa: E402
-from pipeline.simulate import metro_registry, simulate  # noqa: E402
+from pipeline.ingest.registry import load_registry  # noqa: E402
+from pipeline.sim.logs import SCENARIOS  # noqa: E402
+from pipeline.sim.city import metro_registry, simulate  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 DAY = date(2024, 4, 2)  # a Tuesday: a working day
@@ -42,7 +42,7 @@ SCALES = {"oita": OITA_POPULATION, "metro": 4_300_000}  # population devices: ~2
 STAGE = """
 import json, sys, time
 from datetime import date
-from pipeline import stages
+from pipeline.ops import stages
 from pipeline.config import load_settings
 settings = load_settings()
 started = time.perf_counter()
@@ -54,7 +54,7 @@ PUBLISH = """
 import json, sys, time
 from pipeline.calendar import FiscalQuarter
 from pipeline.config import load_settings
-from pipeline.publish import publish
+from pipeline.release.publish import publish
 started = time.perf_counter()
 publish(load_settings(), FiscalQuarter.parse(sys.argv[1]))
 print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": """ + HWM + """}))
@@ -68,7 +68,7 @@ import pandas as pd
 import reference_pandas as ref
 from pipeline import lake
 from pipeline.config import load_settings
-from pipeline.registry import registry_for
+from pipeline.ingest.registry import registry_for
 settings, day = load_settings(), date.fromisoformat(sys.argv[1])
 aps = registry_for(settings, day).aps.to_pandas()
 started = time.perf_counter()

@@ -25,14 +25,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline import ledger, stages  # noqa: E402
+from pipeline.ops import stages  # noqa: E402
+from pipeline.release import ledger
 from pipeline.calendar import FiscalQuarter  # noqa: E402
 from pipeline.config import load_settings  # noqa: E402
-from pipeline.publish import publish  # noqa: E402
-from pipeline.quality import QualityGateError  # noqa: E402
-from pipeline.registry import load_registry  # noqa: E402
-from pipeline.sim_logs import SCENARIOS  # noqa: E402
-from pipeline.simulate import simulate  # noqa: E402
+from pipeline.release.publish import publish  # noqa: E402
+from pipeline.marts.quality_report import QualityGateError  # noqa: E402
+from pipeline.ingest.registry import load_registry  # noqa: E402
+from pipeline.sim.logs import SCENARIOS  # noqa: E402
+from pipeline.sim.city import simulate  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 AREAS = {"landing": "landing", "staged": "staged", "curated": "curated", "marts": "marts",

@@ -2,7 +2,7 @@
 arrive: land -> ingest (mapped over the landed files) -> has_data -> visits/trips -> marts ->
 quality gate -> retention.
 
-Thin on purpose: every task calls one function of pipeline.stages with (settings, day); heavy
+Thin on purpose: every task calls one function of pipeline.ops.stages with (settings, day); heavy
 imports happen inside the tasks. The schedule comes from the settings (FOOTFALL_TZ,
 FOOTFALL_DAY_START_HOUR, FOOTFALL_DELIVERY_GRACE_MINUTES), read from the environment when the
 file is parsed. A manual run takes the day as a Param.
@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
 
-from pipeline.alerts import log_failure  # logging only: light to parse
+from pipeline.ops.alerts import log_failure  # logging only: light to parse
 from pipeline.calendar import nightly_cron, nightly_run_time
 from pipeline.config import load_settings
 
@@ -68,7 +68,7 @@ def footfall_nightly():
 
             from airflow.sdk.exceptions import AirflowFailException
 
-            from pipeline import stages
+            from pipeline.ops import stages
 
             try:
                 return stages.run(load_settings(), name, date.fromisoformat(day))
@@ -81,7 +81,7 @@ def footfall_nightly():
     def pending(day: str) -> list[str]:
         from datetime import date
 
-        from pipeline import stages
+        from pipeline.ops import stages
 
         return stages.pending(load_settings(), date.fromisoformat(day))
 
@@ -92,7 +92,7 @@ def footfall_nightly():
 
         from airflow.sdk.exceptions import AirflowFailException
 
-        from pipeline import stages
+        from pipeline.ops import stages
 
         try:
             return stages.ingest_file(load_settings(), date.fromisoformat(day), file_id)
@@ -108,7 +108,7 @@ def footfall_nightly():
 
         from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-        from pipeline import stages
+        from pipeline.ops import stages
 
         try:
             return stages.data_check(load_settings(), date.fromisoformat(day))

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from airflow.sdk import Asset, CronTriggerTimetable, Param, PokeReturnValue, dag, task
 
-from pipeline.alerts import log_failure  # logging only: light to parse
+from pipeline.ops.alerts import log_failure  # logging only: light to parse
 from pipeline.config import load_settings
 
 RELEASE = Asset("footfall://published/quarterly")
@@ -91,7 +91,7 @@ def footfall_quarterly():
         from airflow.sdk.exceptions import AirflowFailException
 
         from pipeline.calendar import FiscalQuarter
-        from pipeline.publish import day_ranges, missing_days
+        from pipeline.release.publish import day_ranges, missing_days
 
         fq = FiscalQuarter.parse(name)
         missing = missing_days(load_settings(), fq)
@@ -116,8 +116,8 @@ def footfall_quarterly():
     @task(pool="duckdb", outlets=[RELEASE])
     def publish(name: str) -> dict:
         from pipeline.calendar import FiscalQuarter
-        from pipeline.publish import publish as build
-        from pipeline.recovery import preflight
+        from pipeline.release.publish import publish as build
+        from pipeline.ops.recovery import preflight
 
         settings = load_settings()
         preflight(settings)  # leftovers of killed runs cleared; a damaged catalog said in one line
@@ -127,14 +127,14 @@ def footfall_quarterly():
 
     @task
     def provide(name: str, to: list[str]) -> str:
-        from pipeline import ledger
+        from pipeline.release import ledger
 
         return ledger.provide(load_settings(), name, to)[1]
 
     @task
     def check_kpi(dag_run=None) -> str:
         """The KPI alert: the quarter that ended last saw no provision (once the ledger is in use)."""
-        from pipeline import ledger
+        from pipeline.release import ledger
 
         settings = load_settings()
         moment = dag_run.logical_date or dag_run.run_after

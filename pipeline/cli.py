@@ -53,21 +53,21 @@ def _write_rows(out, table) -> None:
 
 
 def _known_errors():
-    from pipeline.ingest import IngestError, MemoryLimitError
+    from pipeline.ingest.landing import IngestError, MemoryLimitError
     from pipeline.lake import DiskFullError
-    from pipeline.publish import NothingToPublishError
-    from pipeline.quality import QualityGateError
-    from pipeline.pseudonym import KeyDestroyedError
-    from pipeline.registry import RegistryError
-    from pipeline.sources import UnknownFormatError
-    from pipeline.stages import NoDataError
-    from pipeline.integrity import CorruptPartitionError
-    from pipeline.optout import OptOutKeyError
-    from pipeline.budget import BudgetLedgerError
-    from pipeline.catalog import CatalogError
-    from pipeline.locks import DayBusyError
-    from pipeline.pseudonym import KeyLostError
-    from pipeline.ledger import LedgerError
+    from pipeline.release.publish import NothingToPublishError
+    from pipeline.marts.quality_report import QualityGateError
+    from pipeline.ingest.pseudonym import KeyDestroyedError
+    from pipeline.ingest.registry import RegistryError
+    from pipeline.ingest.formats import UnknownFormatError
+    from pipeline.ops.stages import NoDataError
+    from pipeline.ops.integrity import CorruptPartitionError
+    from pipeline.ingest.optout import OptOutKeyError
+    from pipeline.release.budget import BudgetLedgerError
+    from pipeline.lake.catalog import CatalogError
+    from pipeline.lake.locks import DayBusyError
+    from pipeline.ingest.pseudonym import KeyLostError
+    from pipeline.release.ledger import LedgerError
     from maps.figures import FontMissing
     return (FontMissing, LedgerError, NothingToPublishError, KeyDestroyedError, RegistryError,
             UnknownFormatError, NoDataError, FileNotFoundError, IngestError, QualityGateError, DiskFullError,
@@ -79,7 +79,7 @@ def _run(func, *args, checked: bool = True):
     """Run a command's function, its known errors as one line; checked: after the start-of-run
     checks (leftovers of killed runs, the catalog and the keystore against the lake)."""
     from pipeline.lake import disk_guard
-    from pipeline.recovery import preflight
+    from pipeline.ops.recovery import preflight
 
     settings = load_settings()
     try:
@@ -98,7 +98,7 @@ def ingest(
                                                "YYYY-MM-DD (year for formats without one).")] = None,
 ) -> None:
     """Land log files (checksummed; a file seen before is skipped) and ingest them."""
-    from pipeline import stages
+    from pipeline.ops import stages
 
     settings = load_settings()
     missing = [str(p) for p in paths if not p.is_file()]
@@ -129,9 +129,9 @@ def parse(
     import csv
     import secrets
 
-    from pipeline.ingest import IngestError, parse_file
-    from pipeline.registry import RegistryError, load_registry
-    from pipeline.sources import FORMATS, UnknownFormatError
+    from pipeline.ingest.landing import IngestError, parse_file
+    from pipeline.ingest.registry import RegistryError, load_registry
+    from pipeline.ingest.formats import FORMATS, UnknownFormatError
 
     if format != "auto" and format not in FORMATS:
         raise typer.BadParameter(f"unknown format {format!r}; one of: auto, {', '.join(sorted(FORMATS))}")
@@ -162,8 +162,8 @@ def parse(
 
 def _file_figures(path: Path, events: int, counts: dict) -> str:
     """One file's figures: events, ignored by program / type, quarantined by reason."""
-    from pipeline.ingest import no_events_warning
-    from pipeline.privacy import safe_name
+    from pipeline.ingest.landing import no_events_warning
+    from pipeline.ingest.masking import safe_name
 
     def listed(figures: dict) -> str:
         return ", ".join(f"{k}={v}" for k, v in figures.items()) or "none"
@@ -190,7 +190,7 @@ def show(
     """
     import csv
 
-    from pipeline import stages
+    from pipeline.ops import stages
 
     if what not in ("visits", "trips"):
         raise typer.BadParameter(f"{what!r}: show visits or trips")
@@ -212,7 +212,7 @@ def registry_load(
     = "1970-01-01",
 ) -> None:
     """Validate a registry file and store it in the catalog, in force from --effective on."""
-    from pipeline.registry import store
+    from pipeline.ingest.registry import store
 
     registry = _run(store, load_settings(), path, _day(effective))
     typer.echo(f"registry {path.name}: {registry.aps.num_rows} access points at "
@@ -224,7 +224,7 @@ def registry_show(
     day: Annotated[str | None, typer.Option(help="Show the registry in force on this day.")] = None,
 ) -> None:
     """List the sites and access points in force (on a day, or the latest)."""
-    from pipeline.registry import registry_for
+    from pipeline.ingest.registry import registry_for
 
     registry = _run(registry_for, load_settings(), _day(day) if day else None)
     aps: dict[str, list[str]] = {}
@@ -251,7 +251,7 @@ def optout_add(
 ) -> None:
     """Add devices to the denylist: from the next ingestion on, their records are dropped unread
     and only counted. Only a keyed hash of each MAC is stored; the MACs are never echoed."""
-    from pipeline import optout
+    from pipeline.ingest import optout
 
     texts = [m for m in (macs or []) if m != "-"]
     if not texts:
@@ -270,7 +270,7 @@ def optout_add(
 @optout_app.command("count")
 def optout_count() -> None:
     """How many devices are on the denylist (nothing else can be read from it)."""
-    from pipeline import optout
+    from pipeline.ingest import optout
 
     typer.echo(f"{_run(optout.count, load_settings())} device(s) on the opt-out denylist")
 
@@ -278,7 +278,7 @@ def optout_count() -> None:
 @app.command()
 def nightly(day: Annotated[str, typer.Option(help="Service day to process, YYYY-MM-DD.")]) -> None:
     """Run the night of one service day: land the inbox -> ingest -> visits and trips -> marts."""
-    from pipeline import stages
+    from pipeline.ops import stages
 
     figures = _run(stages.nightly, load_settings(), _day(day), checked=False)  # it checks itself
     q = figures["quality"]
@@ -308,7 +308,7 @@ def check(
     (while retention keeps it) or its staged events; what cannot be rebuilt is set aside as
     *.parquet.corrupt, to restore from backup.
     """
-    from pipeline import checkup
+    from pipeline.ops import checkup
 
     settings = load_settings()
     first_day, last_day = _day(first) if first else date.min, _day(last) if last else date.max
@@ -324,7 +324,7 @@ def publish(quarter: Annotated[str, typer.Option(help="Fiscal quarter, e.g. FY20
                                                  "(FY starts in April).")]) -> None:
     """Build the quarterly release (maps, suppressed tables, manifest) in published/."""
     from pipeline.calendar import FiscalQuarter
-    from pipeline.publish import publish as build
+    from pipeline.release.publish import publish as build
 
     try:
         fq = FiscalQuarter.parse(quarter)
@@ -360,7 +360,7 @@ def provide(
     """Record that a release was provided to departments (counted for the KPI)."""
     from datetime import datetime, time as clock
 
-    from pipeline import ledger
+    from pipeline.release import ledger
 
     settings = load_settings()
     when = datetime.combine(_day(at), clock(12), tzinfo=settings.zone) if at else None
@@ -372,7 +372,7 @@ def provide(
 def kpi(fy: Annotated[int | None, typer.Option(help="Fiscal year (FY2024 = Apr 2024-Mar 2025).")]
         = None) -> None:
     """Provisions per fiscal year against the target of 4; exit 1 for a closed year below it."""
-    from pipeline import ledger
+    from pipeline.release import ledger
 
     settings = load_settings()
     years = _run(ledger.kpi, settings, date.today(), fy)
@@ -402,9 +402,9 @@ def simulate(
                                           "unfiltered, realistic.")] = "realistic",
 ) -> None:
     """Write a synthetic city's logs (Meraki, Aruba, hostapd, RADIUS) into the inbox; truth apart."""
-    from pipeline.registry import load_registry
-    from pipeline.sim_logs import SCENARIOS, sources_csv
-    from pipeline.simulate import simulate as run
+    from pipeline.ingest.registry import load_registry
+    from pipeline.sim.logs import SCENARIOS, sources_csv
+    from pipeline.sim.city import simulate as run
 
     if scenario not in SCENARIOS:
         raise typer.BadParameter(f"{scenario!r}: one of {', '.join(SCENARIOS)}")
@@ -436,12 +436,12 @@ def demo(
 ) -> None:
     """Simulate a fiscal quarter of the sample city (realistic logs of several vendors), run every
     night and publish the release."""
-    from pipeline import stages
+    from pipeline.ops import stages
     from pipeline.calendar import FiscalQuarter
-    from pipeline.publish import publish as build
-    from pipeline.registry import load_registry
-    from pipeline.sim_logs import SCENARIOS, sources_csv
-    from pipeline.simulate import simulate as run
+    from pipeline.release.publish import publish as build
+    from pipeline.ingest.registry import load_registry
+    from pipeline.sim.logs import SCENARIOS, sources_csv
+    from pipeline.sim.city import simulate as run
 
     started = time.monotonic()
     settings = load_settings()

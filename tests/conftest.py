@@ -11,13 +11,14 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import ingest, stages
+from pipeline.ingest import landing
+from pipeline.ops import stages
 from pipeline.calendar import FiscalQuarter
 from pipeline.config import load_settings
-from pipeline.pseudonym import day_key, pseudonym
-from pipeline.publish import publish
-from pipeline.registry import load_registry
-from pipeline.simulate import simulate
+from pipeline.ingest.pseudonym import day_key, pseudonym
+from pipeline.release.publish import publish
+from pipeline.ingest.registry import load_registry
+from pipeline.sim.city import simulate
 
 E2E_FIRST = date(2024, 4, 1)
 E2E_DAYS = 7
@@ -98,8 +99,8 @@ def parse(settings, registry):
         path.parent.mkdir(parents=True, exist_ok=True)
         data = ("\n".join(lines) + "\n").encode()
         path.write_bytes(gzip.compress(data) if compress else data)
-        (file_id,) = ingest.land(settings, [path], year_hint=hint)
-        result = ingest.ingest_file(settings, registry, file_id,
+        (file_id,) = landing.land(settings, [path], year_hint=hint)
+        result = landing.ingest_file(settings, registry, file_id,
                                     settings.landing / file_id / name, fmt=fmt, hint=hint)
         return Parsed(settings, result)
     return run

@@ -2,8 +2,8 @@
 
 import pytest
 
-from pipeline.accuracy import run_scenario
-from pipeline.sim_logs import SCENARIOS
+from pipeline.sim.accuracy import run_scenario
+from pipeline.sim.logs import SCENARIOS
 
 
 @pytest.mark.parametrize("name", ["clean", "lost_events", "realistic"])

@@ -11,9 +11,9 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import budget
+from pipeline.release import budget
 from pipeline.calendar import FiscalQuarter
-from pipeline.publish import publish
+from pipeline.release.publish import publish
 from tests.conftest import E2E_DAYS, E2E_FIRST
 
 QUARTER = FiscalQuarter.of(E2E_FIRST)

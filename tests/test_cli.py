@@ -98,7 +98,7 @@ def test_registry_versions_are_in_force_from_their_day(lake):
     import csv
 
     from pipeline.config import SAMPLE_REGISTRY, load_settings
-    from pipeline.registry import COLUMNS, registry_for
+    from pipeline.ingest.registry import COLUMNS, registry_for
 
     with open(SAMPLE_REGISTRY, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
@@ -129,9 +129,9 @@ def test_a_bad_registry_is_refused_with_the_row(lake):
 
 
 def test_show_visits_and_trips_of_a_processed_day(lake):
-    from pipeline import stages
+    from pipeline.ops import stages
     from pipeline.config import load_settings
-    from pipeline.pseudonym import day_key, pseudonym
+    from pipeline.ingest.pseudonym import day_key, pseudonym
 
     settings = load_settings()
     settings.inbox.mkdir(parents=True)

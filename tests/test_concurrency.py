@@ -8,8 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from pipeline import stages
-from pipeline.simulate import simulate
+from pipeline.ops import stages
+from pipeline.sim.city import simulate
 from tests.chaos import kit
 from tests.conftest import make_settings
 
@@ -63,7 +63,7 @@ def test_two_nights_at_once_end_with_the_same_bytes(tmp_path, two_days, first):
 STAGE_BY_STAGE = """
 import sys
 from datetime import date
-from pipeline import stages
+from pipeline.ops import stages
 from pipeline.config import load_settings
 settings, day = load_settings(), date.fromisoformat(sys.argv[1])
 for name in ("land", "ingest", "movement", "marts", "quality", "retention"):
@@ -90,7 +90,7 @@ LAND = """
 import sys, time
 from datetime import date
 from pathlib import Path
-from pipeline import stages
+from pipeline.ops import stages
 from pipeline.config import load_settings
 go = Path(sys.argv[2])
 while not go.exists():

@@ -14,9 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings
 from hypothesis import strategies as st
 
-from pipeline import lake, revision, suppression
+from pipeline import lake
+from pipeline.release import revision, suppression
 from pipeline.calendar import FiscalQuarter, day_type
-from pipeline.publish import publish
+from pipeline.release.publish import publish
 from tests.attacker import exposed, solve_daily
 from tests.conftest import make_settings
 from tests.marts import day_cells, write_day

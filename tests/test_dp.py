@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.calendar import FiscalQuarter
-from pipeline.publish import publish
+from pipeline.release.publish import publish
 from tests.conftest import E2E_FIRST
 
 EPSILON = 1.0

@@ -11,7 +11,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from pipeline.calendar import FiscalQuarter
-from pipeline.publish import publish
+from pipeline.release.publish import publish
 from tests.conftest import E2E_FIRST, texts_of
 
 HEX12 = re.compile(rb"[0-9a-f]{12}")
@@ -167,7 +167,7 @@ def test_the_zip_is_deterministic_and_its_sha256_is_in_the_ledger(simulated_quar
 def test_a_quarter_names_the_days_it_has_no_nights_for(simulated_quarter):
     from datetime import date
 
-    from pipeline.publish import day_ranges, missing_days
+    from pipeline.release.publish import day_ranges, missing_days
 
     settings, _, _ = simulated_quarter
     missing = missing_days(settings, FiscalQuarter.parse("FY2024Q1"))

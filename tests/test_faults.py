@@ -15,10 +15,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import integrity, stages
+from pipeline.ops import integrity, stages
 from pipeline.calendar import FiscalQuarter
-from pipeline.publish import publish
-from pipeline.simulate import simulate
+from pipeline.release.publish import publish
+from pipeline.sim.city import simulate
 from tests.conftest import make_settings
 
 FOOTFALL = str(Path(sys.executable).with_name("footfall"))
@@ -160,7 +160,7 @@ def test_a_corrupt_mart_past_retention_is_set_aside_and_reported(lake_copy):
     assert checked.returncode == 1
     assert "set aside, restore from a backup: marts/footfall_daily" in checked.stdout
     # the operator may release without the day: it then counts as a day without data
-    from pipeline.publish import NothingToPublishError
+    from pipeline.release.publish import NothingToPublishError
     with pytest.raises(NothingToPublishError):
         publish(settings, FiscalQuarter.of(DAY))
 
@@ -168,7 +168,7 @@ def test_a_corrupt_mart_past_retention_is_set_aside_and_reported(lake_copy):
 def test_a_file_beyond_the_memory_limit_stays_pending_and_says_what_to_do(tmp_path, registry):
     """Raw MACs are never spilled to disk: a file too big for FOOTFALL_MEMORY_LIMIT is the
     machine's problem, not the file's. It is not marked bad, and the message names the setting."""
-    from pipeline import ingest
+    from pipeline.ingest import landing
     from tests.sources.test_meraki_syslog import AP, ASSOC
 
     settings = make_settings(tmp_path, FOOTFALL_MEMORY_LIMIT="16MB")
@@ -176,13 +176,13 @@ def test_a_file_beyond_the_memory_limit_stays_pending_and_says_what_to_do(tmp_pa
              for n in range(300_000)]
     path = tmp_path / "meraki_20240401.log"
     path.write_text("\n".join(lines) + "\n")
-    ingest.land(settings, [path])
-    with pytest.raises(ingest.MemoryLimitError, match="FOOTFALL_MEMORY_LIMIT=16MB") as error:
-        ingest.ingest(settings)
+    landing.land(settings, [path])
+    with pytest.raises(landing.MemoryLimitError, match="FOOTFALL_MEMORY_LIMIT=16MB") as error:
+        landing.ingest(settings)
     assert "80:d6:05" not in str(error.value)
-    assert [p.name for _, p, _ in ingest.pending_files(settings)] == [path.name]
+    assert [p.name for _, p, _ in landing.pending_files(settings)] == [path.name]
     roomy = make_settings(tmp_path)  # with room, the same file goes through
-    assert ingest.ingest(roomy)["events"] == 300_000
+    assert landing.ingest(roomy)["events"] == 300_000
 
 
 # --- issue 20: faults that no command reported ------------------------------------------------
@@ -238,7 +238,7 @@ def _dead_owner() -> str:
 
 
 def test_a_dead_writers_temp_file_is_removed_at_the_start_of_the_next_task(lake_copy):
-    from pipeline import sweep
+    from pipeline.lake import sweep
 
     settings = lake_copy
     partial = _partial_copy(settings, f".tmp-{_dead_owner()}-00aa11bb-{{file}}.partial")

@@ -4,7 +4,7 @@ from datetime import date, datetime, UTC
 
 import pytest
 
-from pipeline import ledger
+from pipeline.release import ledger
 from pipeline.calendar import FiscalQuarter
 
 

@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from pipeline import sweep
-from pipeline.locks import DayBusyError, day_lock
+from pipeline.lake import sweep
+from pipeline.lake.locks import DayBusyError, day_lock
 
 DAY = date(2024, 4, 1)
 

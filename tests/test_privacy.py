@@ -17,11 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings
 from hypothesis import strategies as st
 
-from pipeline import lake, stages, suppression
+from pipeline import lake
+from pipeline.ops import stages
+from pipeline.release import suppression
 from pipeline.calendar import FiscalQuarter
-from pipeline.pseudonym import day_key, pseudonym
-from pipeline.publish import publish
-from pipeline.simulate import simulate
+from pipeline.ingest.pseudonym import day_key, pseudonym
+from pipeline.release.publish import publish
+from pipeline.sim.city import simulate
 from tests.conftest import E2E_FIRST, make_settings, texts_of
 from tests.sources.test_radius_detail import record
 

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from pipeline import lake
-from pipeline.pseudonym import (KeyDestroyedError, day_key, destroy_key, hmac_pads,
+from pipeline.ingest.pseudonym import (KeyDestroyedError, day_key, destroy_key, hmac_pads,
                                 pseudonym)
 
 DAY = date(2024, 4, 1)

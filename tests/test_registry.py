@@ -2,7 +2,7 @@ import csv
 
 import pytest
 
-from pipeline.registry import COLUMNS, STANDARD_COLUMNS, RegistryError, canonical_mac, load_registry
+from pipeline.ingest.registry import COLUMNS, STANDARD_COLUMNS, RegistryError, canonical_mac, load_registry
 from pipeline.config import SAMPLE_REGISTRY
 
 
@@ -91,7 +91,7 @@ def _zones_file(tmp_path):
 
 
 def test_sites_take_the_district_polygon_that_holds_them(tmp_path, registry, caplog):
-    from pipeline.registry import with_zones
+    from pipeline.ingest.registry import with_zones
 
     zoned = with_zones(registry, _zones_file(tmp_path))
     sites = {s["site_name"]: s for s in zoned.sites.to_pylist()}
@@ -109,12 +109,12 @@ def test_od_flows_run_between_zones_when_polygons_are_given(tmp_path):
 
     import duckdb
 
-    from pipeline import stages
+    from pipeline.ops import stages
     from tests.conftest import make_settings
     from tests.test_stages import DAY, aps_of, session, stage_events
 
     settings = make_settings(tmp_path, FOOTFALL_ZONES=str(_zones_file(tmp_path)))
-    from pipeline.registry import registry_for
+    from pipeline.ingest.registry import registry_for
 
     registry = registry_for(settings, DAY)
     station, arcade, east = (aps_of(registry, n)[0] for n in ("JR大分駅", "ガレリア竹町", "JR鶴崎駅"))

@@ -12,9 +12,11 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import catalog, ingest, pseudonym, retention, stages
-from pipeline.quality import QualityGateError
-from pipeline.simulate import simulate
+from pipeline.ingest import landing, pseudonym
+from pipeline.lake import catalog
+from pipeline.ops import retention_policy, stages
+from pipeline.marts.quality_report import QualityGateError
+from pipeline.sim.city import simulate
 from tests.conftest import make_settings
 
 FIRST = date(2024, 4, 1)
@@ -112,9 +114,9 @@ def test_keys_of_days_never_built_are_destroyed(settings):
         catalog.mark_days(con, [never_built])  # it got events, the pipeline never built it
     for day in (never_built, unknown):
         pseudonym.day_key(settings.keystore, day)  # `unknown`: a key the catalog never heard of
-    retention.retention(settings, FIRST + timedelta(days=settings.staged_retention_days - 1))
+    retention_policy.retention(settings, FIRST + timedelta(days=settings.staged_retention_days - 1))
     assert (settings.keystore / f"{never_built}.key").exists()  # not yet past the limit
-    figures = retention.retention(settings, FIRST + timedelta(days=settings.staged_retention_days + 1))
+    figures = retention_policy.retention(settings, FIRST + timedelta(days=settings.staged_retention_days + 1))
     assert figures["keys_destroyed"] == 2
     assert not list(settings.keystore.glob("2024-*.key"))
 
@@ -123,9 +125,9 @@ def test_a_key_file_past_the_wall_clock_limit_goes_whatever_the_pipeline_day(set
     day = date(2024, 6, 1)
     path = settings.keystore / f"{day}.key"
     pseudonym.day_key(settings.keystore, day)
-    old = time.time() - (settings.staged_retention_days + retention.WALL_SLACK_DAYS + 1) * 86400
+    old = time.time() - (settings.staged_retention_days + retention_policy.WALL_SLACK_DAYS + 1) * 86400
     os.utime(path, (old, old))
-    retention.retention(settings, date(2024, 4, 1))  # pipeline time lags far behind (a backfill)
+    retention_policy.retention(settings, date(2024, 4, 1))  # pipeline time lags far behind (a backfill)
     assert not path.exists() and (settings.keystore / f"{day}.destroyed").exists()
 
 
@@ -133,17 +135,17 @@ def test_the_quarantine_of_a_file_with_no_usable_record_is_deleted(settings, reg
     path = settings.home / "in" / "unknown-ap-20240401.log"
     path.parent.mkdir(parents=True)
     path.write_text("\n".join(hostapd(FIRST, f"80:d6:05:00:00:{i:02x}", ap="NOT-AN-AP") for i in range(5)))
-    (file_id,) = ingest.land(settings, [path], year_hint=FIRST)
-    result = ingest.ingest_file(settings, registry, file_id, settings.landing / file_id / path.name,
+    (file_id,) = landing.land(settings, [path], year_hint=FIRST)
+    result = landing.ingest_file(settings, registry, file_id, settings.landing / file_id / path.name,
                                 hint=FIRST)
     assert sum(result.quarantined.values()) == 5 and not result.events_by_day
     quarantine = settings.quarantine / f"{file_id}.parquet"
     assert quarantine.exists()
     orphan = settings.quarantine / "0123456789abcdef.parquet"  # a file the catalog never knew
     orphan.write_bytes(quarantine.read_bytes())
-    retention.retention(settings, FIRST)
+    retention_policy.retention(settings, FIRST)
     assert quarantine.exists() and not orphan.exists()
-    retention.retention(settings, FIRST + timedelta(days=settings.staged_retention_days))
+    retention_policy.retention(settings, FIRST + timedelta(days=settings.staged_retention_days))
     assert not quarantine.exists()
 
 
@@ -157,13 +159,13 @@ def test_raw_files_go_by_landing_date_and_wall_clock_too(settings, registry):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(hostapd(day, "80:d6:05:aa:bb:cc") + "\n")
         paths.append(path)
-    skewed, stuck = ingest.land(settings, paths)
-    ingest.ingest_one(settings, skewed, settings.landing / skewed / "skewed.log", future, registry)
-    retention.retention(settings, FIRST)
+    skewed, stuck = landing.land(settings, paths)
+    landing.ingest_one(settings, skewed, settings.landing / skewed / "skewed.log", future, registry)
+    retention_policy.retention(settings, FIRST)
     assert (settings.landing / skewed).exists() and (settings.landing / stuck).exists()
     with catalog.connect(settings) as con:
         con.execute("update files set landed_at = landed_at - interval 20 day")
-    retention.retention(settings, FIRST)
+    retention_policy.retention(settings, FIRST)
     assert not (settings.landing / skewed).exists() and not (settings.landing / stuck).exists()
     with catalog.connect(settings) as con:
         errors = dict(con.execute("select file_id, error from files").fetchall())
@@ -180,5 +182,5 @@ def test_temp_files_of_killed_writers_are_swept(settings):
         os.utime(path, (old, old))
     fresh = settings.keystore / ".2024-04-02.4243.cafebabe"  # a live writer's
     fresh.write_bytes(b"x")
-    assert retention.retention(settings, FIRST)["orphans_removed"] == 3
+    assert retention_policy.retention(settings, FIRST)["orphans_removed"] == 3
     assert not any(p.exists() for p in leftovers) and fresh.exists()

@@ -7,10 +7,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import ingest, sources
-from pipeline.registry import load_registry
-from pipeline.sim_logs import SCENARIOS
-from pipeline.simulate import STAFF_KINDS, event_of, metro_registry, simulate, site_kind
+from pipeline.ingest import formats, landing
+from pipeline.ingest.registry import load_registry
+from pipeline.sim.logs import SCENARIOS
+from pipeline.sim.city import STAFF_KINDS, event_of, metro_registry, simulate, site_kind
 from tests.conftest import make_settings
 
 FESTIVAL = date(2024, 8, 2)  # the first Friday of August: Tanabata
@@ -30,14 +30,14 @@ def _truth(settings, table, day):
 
 
 def test_every_supported_format_is_written_and_read(city, registry):
-    from pipeline.ingest import parse_file
+    from pipeline.ingest.landing import parse_file
 
     files = sorted(city.inbox.glob(f"*_{PLAIN:%Y%m%d}.*"))
     (central,) = [f for f in files if f.name.startswith("syslog_")]  # a central syslog server's file
-    assert {sources.detect(f) for f in files if f != central} == {
+    assert {formats.detect(f) for f in files if f != central} == {
         "radius_detail", "meraki_scanning", "generic_csv", "generic_jsonl"}
     events, counts = parse_file(city, registry, central, None, PLAIN, b"k" * 32)
-    assert set(events.column("source").to_pylist()) == set(sources.ROUTED)
+    assert set(events.column("source").to_pylist()) == set(formats.ROUTED)
     # an unfiltered feed: other programs' lines beside hostapd's, ignored and counted
     assert {"dnsmasq-dhcp", "netifd", "kernel", "odhcpd"} <= set(counts["ignored_by"])
     assert counts["quarantined"] == {}
@@ -84,7 +84,7 @@ def test_a_nas_restart_loses_the_stops_of_open_sessions_and_ingest_implies_them(
     assert status.count("Accounting-On") == 2 == len(resets)
     lost = status.count("Start") - status.count("Stop")
     assert lost > 20  # the sessions open at each restart
-    ingest.ingest_file(settings, registry, "radius", path, hint=PLAIN)
+    landing.ingest_file(settings, registry, "radius", path, hint=PLAIN)
     staged = duckdb.sql(f"select kind, record from '{settings.events}/*/radius.parquet'").fetchall()
     implied = [record for kind, record in staged if kind == "stop" and record in resets]
     assert len(implied) == lost and set(implied) == set(resets)

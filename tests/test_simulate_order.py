@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from pipeline import lake
-from pipeline.sim_logs import VENDORS
+from pipeline.sim.logs import VENDORS
 
 
 def _tied_events(reverse: bool) -> pa.Table:

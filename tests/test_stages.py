@@ -6,8 +6,9 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from pipeline import lake, stages
-from pipeline.ingest import EVENT_SCHEMA
+from pipeline import lake
+from pipeline.ops import stages
+from pipeline.ingest.landing import EVENT_SCHEMA
 
 DAY = date(2024, 4, 1)
 T0 = datetime(2024, 4, 1, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo
@@ -165,7 +166,7 @@ def test_flapping_between_nearby_sites_makes_no_trip(settings, sites):
 
 
 def test_the_quality_report_and_its_gate(settings, sites):
-    from pipeline.quality import QualityGateError
+    from pipeline.marts.quality_report import QualityGateError
 
     _, aps = sites["JR大分駅"]
     everyone = [(at(minute), a["ap_id"], 1000 + i * 20 + j, "seen", None)  # busy at 09 and 10
@@ -197,29 +198,29 @@ def test_the_quality_report_and_its_gate(settings, sites):
 
 
 def test_the_usual_weekday_needs_three_weeks_of_history(settings):
-    from pipeline import quality
+    from pipeline.marts import quality_report
 
     def report(weeks_back, events):
-        row = {name: 0 for name in quality.COMPARED} | {"events": events}
+        row = {name: 0 for name in quality_report.COMPARED} | {"events": events}
         lake.replace_partition(settings.marts / "quality", DAY - timedelta(weeks=weeks_back),
-                               {"part.parquet": pa.Table.from_pylist([row], quality.SCHEMA)})
+                               {"part.parquet": pa.Table.from_pylist([row], quality_report.SCHEMA)})
 
     report(2, 90_000)  # a New Year crowd
     report(1, 30_000)  # then an ordinary Monday
-    assert quality._weekday_medians(settings, DAY)["events_weekday_median"] is None
+    assert quality_report._weekday_medians(settings, DAY)["events_weekday_median"] is None
     report(3, 32_000)
-    assert quality._weekday_medians(settings, DAY)["events_weekday_median"] == 32_000
+    assert quality_report._weekday_medians(settings, DAY)["events_weekday_median"] == 32_000
 
 
 def test_a_day_without_data_is_skipped_unless_its_weekday_usually_has_events(settings):
-    from pipeline import quality
+    from pipeline.marts import quality_report
 
     with pytest.raises(stages.DayWithoutData, match=f"no data for service day {DAY}.*Skipped"):
         stages.data_check(settings, DAY)
     for weeks_back in (1, 2, 3):  # three earlier Mondays with events: data was expected
-        row = {name: 0 for name in quality.COMPARED} | {"events": 30_000}
+        row = {name: 0 for name in quality_report.COMPARED} | {"events": 30_000}
         lake.replace_partition(settings.marts / "quality", DAY - timedelta(weeks=weeks_back),
-                               {"part.parquet": pa.Table.from_pylist([row], quality.SCHEMA)})
+                               {"part.parquet": pa.Table.from_pylist([row], quality_report.SCHEMA)})
     with pytest.raises(stages.NoDataError, match="30000 are usual on its weekday") as raised:
         stages.data_check(settings, DAY)
     assert not isinstance(raised.value, stages.DayWithoutData)

@@ -4,7 +4,7 @@ undisturbed night wrote."""
 
 import shutil
 
-from pipeline import integrity, stages
+from pipeline.ops import integrity, stages
 from tests.chaos import kit
 from tests.chaos.conftest import DAY
 from tests.conftest import make_settings

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from pipeline import stages
-from pipeline.simulate import simulate
+from pipeline.ops import stages
+from pipeline.sim.city import simulate
 from tests.chaos import kit
 from tests.conftest import make_settings
 from tests.test_concurrency import STAGE_BY_STAGE

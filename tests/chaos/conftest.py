@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from pipeline import stages
-from pipeline.simulate import simulate
+from pipeline.ops import stages
+from pipeline.sim.city import simulate
 from tests.conftest import make_settings
 
 DAY = date(2024, 4, 1)

@@ -3,7 +3,7 @@ flipped bits, damaged catalogs. Shared by the fast subset (tests/test_faults.py)
 suite (`make chaos`, tests/chaos/chaos_*.py).
 
 Two ways to stop a night at an exact step, both a real SIGKILL of a real process:
-- FOOTFALL_FAULT=<point>@<n> (pipeline.faults): the n-th rename or key step of the night;
+- FOOTFALL_FAULT=<point>@<n> (pipeline.lake.faults): the n-th rename or key step of the night;
 - `replace_killer`: a sitecustomize on the child's path that kills it at the n-th os.replace onto
   a path matching a pattern. It needs no hook in the code under test, so the same test runs
   against an older version of the pipeline (to show that it failed there).

@@ -29,8 +29,8 @@ import pytest
 from pipeline.airflow_local import LocalAirflow, airflow_env, machine_sizes
 from pipeline.calendar import day_of_run
 from pipeline.config import load_settings
-from pipeline.registry import load_registry
-from pipeline.simulate import simulate
+from pipeline.ingest.registry import load_registry
+from pipeline.sim.city import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 DAYS = (date(2024, 4, 1), date(2024, 4, 2))

@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from pipeline import stages
+from pipeline.ops import stages
 from pipeline.calendar import FiscalQuarter
 from pipeline.config import SAMPLE_REGISTRY
-from pipeline.publish import publish
-from pipeline.registry import load_registry
-from pipeline.simulate import simulate
+from pipeline.release.publish import publish
+from pipeline.ingest.registry import load_registry
+from pipeline.sim.city import simulate
 from tests.conftest import make_settings
 from tests.maps.browser import CHROMIUM, probe_map
 

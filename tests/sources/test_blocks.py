@@ -8,10 +8,10 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from pipeline import ingest, sources
-from pipeline.sources import radius_detail
-from pipeline.sim_logs import SCENARIOS
-from pipeline.simulate import simulate
+from pipeline.ingest import formats, landing
+from pipeline.ingest.formats import radius_detail
+from pipeline.sim.logs import SCENARIOS
+from pipeline.sim.city import simulate
 from tests.conftest import make_settings
 from tests.sources.test_radius_detail import record
 
@@ -41,14 +41,14 @@ def day_files(tmp_path_factory, registry):
 def test_every_format_gives_the_same_result_in_tiny_blocks(day_files, registry, monkeypatch):
     settings, files = day_files
     # the syslog controllers' lines come in one central file (routed line by line), the others apart
-    assert {sources.detect(f) for f in files if not f.name.startswith("syslog_")} == {
+    assert {formats.detect(f) for f in files if not f.name.startswith("syslog_")} == {
         "radius_detail", "meraki_scanning", "generic_csv", "generic_jsonl"}
     assert any(f.name.startswith("syslog_") for f in files)
     for n, path in enumerate(files):
-        whole = ingest.ingest_file(settings, registry, f"whole{n}", path, hint=DAY)
+        whole = landing.ingest_file(settings, registry, f"whole{n}", path, hint=DAY)
         with monkeypatch.context() as patch:
-            patch.setattr(sources, "BLOCK_BYTES", 2048)  # hundreds of blocks a file
-            tiny = ingest.ingest_file(settings, registry, f"tiny{n}", path, hint=DAY)
+            patch.setattr(formats, "BLOCK_BYTES", 2048)  # hundreds of blocks a file
+            tiny = landing.ingest_file(settings, registry, f"tiny{n}", path, hint=DAY)
         assert (tiny.records, tiny.ignored, tiny.quarantined, tiny.events_by_day,
                 tiny.devices_by_day) == (whole.records, whole.ignored, whole.quarantined,
                                          whole.events_by_day, whole.devices_by_day), path.name
@@ -64,7 +64,7 @@ def test_a_nas_restart_closes_sessions_opened_blocks_before(parse, monkeypatch):
              + record("Stop", header="Mon Apr  1 09:00:00 2024", session="D", client="80-D6-05-12-34-58",
                       seconds=600)
              + record("Accounting-On", header="Mon Apr  1 09:12:41 2024", session="x", client=""))
-    monkeypatch.setattr(sources, "BLOCK_BYTES", 300)  # about one record a block
+    monkeypatch.setattr(formats, "BLOCK_BYTES", 300)  # about one record a block
     out = parse(lines)
     stops = [(e["ts"].isoformat(), e["duration_s"], e["record"]) for e in out.events
              if e["kind"] == "stop"]
@@ -87,7 +87,7 @@ def test_a_late_record_of_a_stopped_session_does_not_reopen_it(parse, monkeypatc
              + record("Accounting-On", header="Mon Apr  1 11:30:00 2024", session="x", client=""))
     headers = [n for n, line in enumerate(lines, 1) if line and not line.startswith("\t")]
     whole = parse(lines)
-    monkeypatch.setattr(sources, "BLOCK_BYTES", 300)  # about one record a block
+    monkeypatch.setattr(formats, "BLOCK_BYTES", 300)  # about one record a block
     blocked = parse(lines, compress=True)  # other bytes, the same lines: landed anew
     for out in (whole, blocked):
         stops = sorted((e["ts"].isoformat(), e["record"]) for e in out.events if e["kind"] == "stop")
@@ -100,11 +100,11 @@ def test_blocks_end_at_the_cut_and_lose_no_byte(tmp_path):
     data = b"".join(b"line %d\n" % i + (b"\n" if i % 3 == 0 else b"") for i in range(500))
     path = tmp_path / "f.log.gz"
     path.write_bytes(gzip.compress(data))
-    for cut in (sources.LINE_ENDS, radius_detail.CUT):
-        parts = list(sources.blocks(path, cut, size=64))
+    for cut in (formats.LINE_ENDS, radius_detail.CUT):
+        parts = list(formats.blocks(path, cut, size=64))
         assert b"".join(parts) == data and len(parts) > 10
         assert all(part.endswith(cut) for part in parts[:-1])
-    assert list(sources.blocks(path, None, size=64)) == [data]
+    assert list(formats.blocks(path, None, size=64)) == [data]
 
 
 def test_a_crlf_is_never_split_between_blocks(tmp_path):
@@ -112,14 +112,14 @@ def test_a_crlf_is_never_split_between_blocks(tmp_path):
     path = tmp_path / "crlf.log"
     path.write_bytes(data)
     for size in range(5, 40):  # block reads ending at every offset of a line
-        parts = list(sources.blocks(path, sources.LINE_ENDS, size=size))
+        parts = list(formats.blocks(path, formats.LINE_ENDS, size=size))
         assert b"".join(parts) == data and all(part.endswith(b"\r\n") for part in parts)
 
 
 def test_a_file_without_its_cut_is_still_read_in_bounded_blocks(tmp_path):
     path = tmp_path / "garbage.log"
     path.write_bytes(b"no blank line\n" * 1000 + b"x" * 5000)  # RADIUS cut never comes
-    parts = list(sources.blocks(path, radius_detail.CUT, size=256))
+    parts = list(formats.blocks(path, radius_detail.CUT, size=256))
     assert b"".join(parts) == path.read_bytes()
     assert max(map(len, parts)) <= 5 * 256 and len(parts) > 10
     # at a line end while there are lines; the overlong last "line" anywhere
@@ -127,9 +127,9 @@ def test_a_file_without_its_cut_is_still_read_in_bounded_blocks(tmp_path):
 
 
 def test_lines_are_numbered_across_blocks_even_where_the_fast_splitter_refuses(tmp_path):
-    fast = sources.numbered_lines(b"a\r\nb\n\nc", 10)
+    fast = formats.numbered_lines(b"a\r\nb\n\nc", 10)
     assert fast.to_pydict() == {"record": [10, 11, 12, 13], "bytes": [b"a", b"b", b"", b"c"]}
-    odd = sources.numbered_lines(b"a\x1fb\r\n\xff\rc\n", 5)  # a unit separator: the regex splitter
+    odd = formats.numbered_lines(b"a\x1fb\r\n\xff\rc\n", 5)  # a unit separator: the regex splitter
     assert odd.to_pydict() == {"record": [5, 6, 7], "bytes": [b"a\x1fb", b"\xff", b"c"]}
     assert odd.schema == fast.schema == pa.schema([("record", pa.int64()), ("bytes", pa.large_binary())])
 
@@ -141,8 +141,8 @@ def test_files_ingested_two_at_once_stage_what_one_at_a_time_does(day_files, tmp
     for at_once in ("1", "2"):
         settings = make_settings(tmp_path / at_once, FOOTFALL_INGEST_FILES=at_once,
                                  FOOTFALL_KEYSTORE=keystore)
-        ids = ingest.land(settings, files, year_hint=DAY)
-        totals = ingest.ingest(settings)
+        ids = landing.land(settings, files, year_hint=DAY)
+        totals = landing.ingest(settings)
         assert totals["files"] == len(files) == len(ids)
         staged.append((totals, {file_id: _staged(settings, file_id) for file_id in ids}))
     assert staged[0] == staged[1]
@@ -163,9 +163,9 @@ def test_blocks_read_straight_and_routed_give_what_the_whole_file_gives(settings
     path = settings.home / "hostapd_20240401.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(client[:50] + others + client[50:]) + "\n")
-    whole = ingest.ingest_file(settings, registry, "whole", path, hint=DAY)
-    monkeypatch.setattr(sources, "BLOCK_BYTES", 256)  # 3 lines a block
-    tiny = ingest.ingest_file(settings, registry, "tiny", path, hint=DAY)
+    whole = landing.ingest_file(settings, registry, "whole", path, hint=DAY)
+    monkeypatch.setattr(formats, "BLOCK_BYTES", 256)  # 3 lines a block
+    tiny = landing.ingest_file(settings, registry, "tiny", path, hint=DAY)
     assert whole.fmt == tiny.fmt == "hostapd"
     assert (tiny.records, tiny.ignored, tiny.ignored_by, tiny.quarantined, tiny.events_by_day,
             tiny.devices_by_day) == (whole.records, whole.ignored, whole.ignored_by,

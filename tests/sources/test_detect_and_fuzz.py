@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings
 from hypothesis import strategies as st
 
-from pipeline import ingest, sources
-from pipeline.sources import FORMATS, UnknownFormatError
+from pipeline.ingest import formats, landing
+from pipeline.ingest.formats import FORMATS, UnknownFormatError
 from tests.conftest import make_settings, texts_of
 from tests.sources.test_json_and_generic import POST
 from tests.sources.test_meraki_syslog import AP, ASSOC
@@ -41,14 +41,14 @@ def test_every_format_has_a_sample():
 def test_each_format_is_detected_from_its_first_lines(tmp_path, name):
     path = tmp_path / "file"
     path.write_text("\n".join(SAMPLES[name]) + "\n")
-    assert sources.detect(path) == name
+    assert formats.detect(path) == name
 
 
 def test_an_unknown_format_lists_the_supported_ones(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("dear diary\n")
     with pytest.raises(UnknownFormatError) as error:
-        sources.detect(path)
+        formats.detect(path)
     for name in FORMATS:
         assert name in str(error.value)
 
@@ -84,11 +84,11 @@ def test_garbage_and_truncation_never_crash_a_parser_nor_leak_a_mac(tmp_path_fac
     path = settings.home / "fuzz.log"
     path.parent.mkdir(parents=True)
     path.write_bytes(payload)
-    (file_id,) = ingest.land(settings, [path])
+    (file_id,) = landing.land(settings, [path])
     try:
-        result = ingest.ingest_file(settings, registry, file_id,
+        result = landing.ingest_file(settings, registry, file_id,
                                     settings.landing / file_id / "fuzz.log", fmt=fmt)
-    except ingest.IngestError as error:  # a file the format cannot read at all: said, masked
+    except landing.IngestError as error:  # a file the format cannot read at all: said, masked
         assert CANARY.replace(":", "")[6:] not in str(error).lower().replace(":", "")
     else:
         assert result.records >= 1

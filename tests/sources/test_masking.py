@@ -1,4 +1,4 @@
-"""One masking rule for every MAC spelling the parsers read (pipeline/privacy.py, the SQL macro
+"""One masking rule for every MAC spelling the parsers read (pipeline/ingest/masking.py, the SQL macro
 mask_macs): whatever mac_hex accepts as a MAC is masked, in Python and in DuckDB alike."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import given, settings as hsettings
 from hypothesis import strategies as st
 
 from pipeline import lake
-from pipeline.privacy import mask_macs
+from pipeline.ingest.masking import mask_macs
 
 SEPARATORS = ":-. "
 
@@ -69,7 +69,7 @@ def test_a_mac_after_an_underscore_is_masked_in_python_and_sql():
     import duckdb
 
     from pipeline import lake
-    from pipeline.privacy import mask_macs, safe_name
+    from pipeline.ingest.masking import mask_macs, safe_name
 
     name = "client_3c22fbe600d3.log"
     assert "3c22fbe600d3" not in safe_name(name) and safe_name(name).startswith("client_")

@@ -5,8 +5,8 @@ import re
 
 import duckdb
 import pytest
-from pipeline import ingest
-from pipeline.pseudonym import day_key, pseudonym
+from pipeline.ingest import landing
+from pipeline.ingest.pseudonym import day_key, pseudonym
 
 AP = "OITA-001-AP01"  # an AP名 of the sample registry
 ASSOC = ("Apr  1 08:12:41 10.20.0.5 1 1711926761.758479505 {ap} events type=association radio='1' "
@@ -24,8 +24,8 @@ def run(settings, registry, lines, name="meraki.log", opener=open):
     path.parent.mkdir(parents=True, exist_ok=True)
     with opener(path, "wt") as handle:
         handle.write("\n".join(lines) + "\n")
-    (file_id,) = ingest.land(settings, [path])
-    result = ingest.ingest_file(settings, registry, file_id, settings.landing / file_id / name)
+    (file_id,) = landing.land(settings, [path])
+    result = landing.ingest_file(settings, registry, file_id, settings.landing / file_id / name)
     con = duckdb.connect()
     events = con.sql(f"select * from read_parquet('{settings.events}/*/*.parquet') order by record") \
         if result.events_by_day else None
@@ -92,8 +92,8 @@ def test_unreadable_lines_keep_their_line_number_and_do_not_stop_the_file(settin
     path.parent.mkdir(parents=True)
     path.write_bytes(b"\n".join([good.encode(), b"bad \xff\xfe client_mac='80:d6:05:ca:fe:02'",
                                  b"\xc3", good.replace("34:56", "34:57").encode()]) + b"\n")
-    (file_id,) = ingest.land(settings, [path])
-    result = ingest.ingest_file(settings, registry, file_id, settings.landing / file_id / "mixed.log")
+    (file_id,) = landing.land(settings, [path])
+    result = landing.ingest_file(settings, registry, file_id, settings.landing / file_id / "mixed.log")
     assert result.records == 4 and result.quarantined == {"invalid_encoding": 2}
     events = duckdb.sql(f"select record from read_parquet('{settings.events}/*/*.parquet') "
                         "order by record").fetchall()
@@ -106,7 +106,7 @@ def test_unreadable_lines_keep_their_line_number_and_do_not_stop_the_file(settin
 def test_staged_events_follow_the_data_contract(parse):
     import pyarrow.parquet as pq
 
-    from pipeline.ingest import EVENT_SCHEMA
+    from pipeline.ingest.landing import EVENT_SCHEMA
 
     out = parse([ASSOC.format(ap=AP, mac="80:d6:05:12:34:56")])
     (path,) = out.settings.events.glob("*/*.parquet")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest import parse_file
-from pipeline.registry import load_registry
-from pipeline.sources import UnknownFormatError
+from pipeline.ingest.landing import parse_file
+from pipeline.ingest.registry import load_registry
+from pipeline.ingest.formats import UnknownFormatError
 
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
 DAY = date(2024, 4, 1)

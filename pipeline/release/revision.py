@@ -22,7 +22,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from pipeline.config import Settings
-from pipeline.suppression import GROUPS, KEYS, PUBLISHED
+from pipeline.release.suppression import GROUPS, KEYS, PUBLISHED
 
 HISTORY = "release_history"
 KEPT = (*PUBLISHED.values(), "sites")

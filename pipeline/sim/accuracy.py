@@ -1,8 +1,8 @@
 """Accuracy of the movement model against the simulator's ground truth, per noise scenario.
 
-    .venv/bin/python -m pipeline.accuracy [--days 3] [--devices 6000]
+    .venv/bin/python -m pipeline.sim.accuracy [--days 3] [--devices 6000]
 
-runs every scenario of pipeline.sim_logs.SCENARIOS on the sample city and rewrites the table in
+runs every scenario of pipeline.sim.logs.SCENARIOS on the sample city and rewrites the table in
 docs/accuracy.md. The tests run a few scenarios at a smaller size and hold the same thresholds.
 """
 
@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline import lake, stages
+from pipeline import lake
+from pipeline.ops import stages
 from pipeline.config import load_settings
-from pipeline.pseudonym import day_key, pseudonym
-from pipeline.registry import load_registry
-from pipeline.sim_logs import SCENARIOS, Noise, sources_csv
-from pipeline.simulate import SimulationResult, simulate
+from pipeline.ingest.pseudonym import day_key, pseudonym
+from pipeline.ingest.registry import load_registry
+from pipeline.sim.logs import SCENARIOS, Noise, sources_csv
+from pipeline.sim.city import SimulationResult, simulate
 
 FIRST = date(2024, 4, 1)
 DOC = Path(__file__).resolve().parent.parent / "docs" / "accuracy.md"
@@ -96,7 +97,7 @@ def main() -> None:
         print(name, {k: round(v, 3) for k, v in results[name].items()}, flush=True)
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
     marker = "<!-- results -->"
-    body = (f"{marker}\nMeasured with `python -m pipeline.accuracy --days {args.days} "
+    body = (f"{marker}\nMeasured with `python -m pipeline.sim.accuracy --days {args.days} "
             f"--devices {args.devices}` (sample city, FY2024Q1 from {FIRST}):\n\n{_table(results)}")
     DOC.write_text(text.split(marker)[0] + body if marker in text else text + body, encoding="utf-8")
 

@@ -7,7 +7,7 @@ keystore checked against the lake. Nights of different days may run at once: lan
 inbox file for one night; ingest holds the lake's "ingest" lock (landing shares it), and a day's
 movement first waits for every landing and ingest under way and ingests what is left, so that a
 day's events are whole whichever night landed them; later days built on a day's old figures are
-rebuilt after the run (pipeline.dependents).
+rebuilt after the run (pipeline.marts.dependents).
 """
 
 from __future__ import annotations
@@ -19,13 +19,17 @@ from datetime import date, timedelta
 
 import pyarrow as pa
 
-from pipeline import catalog, dependents, integrity, lake, locks, pseudonym, recovery
+from pipeline import lake
+from pipeline.ingest import pseudonym
+from pipeline.lake import catalog, locks
+from pipeline.marts import dependents
+from pipeline.ops import integrity, recovery
 from pipeline.calendar import day_type
-from pipeline import ingest as ingestion
-from pipeline import quality as quality_report
-from pipeline import retention as retention_policy
+from pipeline.ingest import landing
+from pipeline.marts import quality_report
+from pipeline.ops import retention_policy
 from pipeline.config import Settings
-from pipeline.registry import registry_for
+from pipeline.ingest.registry import registry_for
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +49,7 @@ class DayWithoutData(NoDataError):
 
 # Failures that a retry cannot mend: the input or the figures are wrong, not the machine; a lost
 # or damaged catalog or keystore waits for the operator (`footfall check --repair`).
-BAD_INPUT = (NoDataError, ingestion.IngestError, quality_report.QualityGateError,
+BAD_INPUT = (NoDataError, landing.IngestError, quality_report.QualityGateError,
              locks.DayBusyError, catalog.CatalogError, pseudonym.KeyLostError)
 
 def _timed(settings: Settings, day: date, stage: str, started: float, figures: dict) -> dict:
@@ -60,14 +64,14 @@ def land(settings: Settings, day: date) -> dict:
     started = time.monotonic()
     with locks.named_lock(settings, INGEST_LOCK, shared=True):
         inbox = sorted(p for p in settings.inbox.glob("*") if p.is_file() and not p.name.startswith("."))
-        landed = ingestion.land(settings, inbox, move=True, night=day)
+        landed = landing.land(settings, inbox, move=True, night=day)
     return _timed(settings, day, "land", started, {"seen": len(inbox), "landed": len(landed)})
 
 
 def pending(settings: Settings, day: date) -> list[str]:
     """The ids of the landed files still to ingest (for an Airflow task mapped over files)."""
     recovery.preflight(settings)
-    return [file_id for file_id, _, _ in ingestion.pending_files(settings)]
+    return [file_id for file_id, _, _ in landing.pending_files(settings)]
 
 
 def ingest_file(settings: Settings, day: date, file_id: str) -> dict:
@@ -76,19 +80,19 @@ def ingest_file(settings: Settings, day: date, file_id: str) -> dict:
     started = time.monotonic()
     with locks.named_lock(settings, INGEST_LOCK, shared=True), \
             locks.named_lock(settings, f"file={file_id}"):
-        todo = {f: (p, h) for f, p, h in ingestion.pending_files(settings)}
+        todo = {f: (p, h) for f, p, h in landing.pending_files(settings)}
         if file_id not in todo:
             return _timed(settings, day, "ingest_file", started, {"file_id": file_id, "done": True})
         path, hint = todo[file_id]
         return _timed(settings, day, "ingest_file", started,
-                      ingestion.ingest_one(settings, file_id, path, hint))
+                      landing.ingest_one(settings, file_id, path, hint))
 
 
 def ingest(settings: Settings, day: date) -> dict:
     """Ingest every landed file not ingested yet (files may hold events of several days)."""
     started = time.monotonic()
     with locks.named_lock(settings, INGEST_LOCK):
-        figures = ingestion.ingest(settings)
+        figures = landing.ingest(settings)
     return _timed(settings, day, "ingest", started, figures)
 
 
@@ -115,17 +119,17 @@ def ingest_paths(settings: Settings, paths: list, day: date | None = None) -> tu
     """`footfall ingest`: land the given files (left where they are; `day`: the year hint of
     formats without one) and ingest every pending file; the new ids and the totals."""
     with locks.named_lock(settings, INGEST_LOCK):
-        return ingestion.land(settings, paths, year_hint=day), ingestion.ingest(settings)
+        return landing.land(settings, paths, year_hint=day), landing.ingest(settings)
 
 
 def _settle(settings: Settings) -> None:
     """Wait for every landing and ingest under way (another night's file may hold events of this
     day), then ingest what is still pending; another night's bad file is left to that night."""
     with locks.named_lock(settings, INGEST_LOCK):
-        if ingestion.pending_files(settings):
+        if landing.pending_files(settings):
             try:
-                ingestion.ingest(settings)
-            except ingestion.IngestError as error:
+                landing.ingest(settings)
+            except landing.IngestError as error:
                 log.warning("a file landed by another run needs attention: %s", error)
 
 

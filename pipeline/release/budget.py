@@ -19,7 +19,7 @@ import os
 import uuid
 from pathlib import Path
 
-from pipeline import catalog
+from pipeline.lake import catalog
 from pipeline.calendar import FiscalQuarter
 from pipeline.config import Settings
 

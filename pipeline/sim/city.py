@@ -4,7 +4,7 @@ write real logs.
 People, not devices: some carry two devices, some have Wi-Fi off; staff devices sit all day at one
 AP of their site; event days (the Tanabata festival in early August, New Year) bring several times
 the usual crowd to the arcades and the station. Vectorised (numpy + DuckDB), deterministic for a
-seed. Each day's logs go into the inbox in the formats of the city's controllers (pipeline.sim_logs:
+seed. Each day's logs go into the inbox in the formats of the city's controllers (pipeline.sim.logs:
 every supported format, RADIUS beside them, the noise of real logs if asked) and the ground truth
 (device and person indices, site, start, end: never a MAC) apart from the lake, so tests hold the
 pipeline's numbers against what happened.
@@ -22,8 +22,8 @@ import pyarrow as pa
 from pipeline import lake
 from pipeline.calendar import is_holiday
 from pipeline.config import Settings
-from pipeline.registry import Registry
-from pipeline.sim_logs import Noise, write_day
+from pipeline.ingest.registry import Registry
+from pipeline.sim.logs import Noise, write_day
 
 # Routines: share of the population, chance to be out on a working day / a rest day, stops a day,
 # the local hour the day starts (mean, sd), and the kinds of site they go to (weights).

@@ -1,7 +1,7 @@
 """What every run checks first, and the catalog rebuilt from the lake.
 
 `preflight`, at the start of every command and every Airflow task: the leftovers of killed runs
-are cleared (pipeline.sweep); the whole catalog is read (a lost, zeroed, truncated or WAL-damaged
+are cleared (pipeline.lake.sweep); the whole catalog is read (a lost, zeroed, truncated or WAL-damaged
 file is a CatalogError); the catalog is compared with the lake (landed files, staged events and
 built days it does not know mean it was lost or rolled back: a night would otherwise say "0 events
 from 0 file(s)", and retention would never destroy the keys or delete the raw files of the days it
@@ -25,8 +25,10 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline import catalog, lake, locks, pseudonym, sources, sweep
-from pipeline.privacy import safe_name
+from pipeline import lake
+from pipeline.ingest import formats, pseudonym
+from pipeline.lake import catalog, locks, sweep
+from pipeline.ingest.masking import safe_name
 from pipeline.config import Settings
 
 log = logging.getLogger(__name__)
@@ -213,7 +215,7 @@ def _file_row(settings: Settings, con, file_id: str, raw: Path | None, events: d
                                         "matches its id (damaged): restore it or delete it")
             return False
         row = [file_id, sha, safe_name(raw.name), raw.stat().st_size,
-               sources.year_hint(raw, None, settings.zone),
+               formats.year_hint(raw, None, settings.zone),
                datetime.fromtimestamp(raw.stat().st_mtime, UTC), None]
     else:
         first = min(events) if events else None

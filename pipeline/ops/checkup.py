@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from pipeline import catalog, integrity, pseudonym, recovery, sweep
+from pipeline.ingest import pseudonym
+from pipeline.lake import catalog, sweep
+from pipeline.ops import integrity, recovery
 from pipeline.config import Settings
 
 

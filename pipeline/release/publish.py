@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline import dp, integrity, ledger, lake, package, release_docs, revision, suppression
+from pipeline import lake
+from pipeline.ops import integrity
+from pipeline.release import docs, dp, ledger, package, revision, suppression
 from pipeline.calendar import FiscalQuarter, day_type
 from pipeline.config import Settings
-from pipeline.registry import registry_for
+from pipeline.ingest.registry import registry_for
 
 TABLES = ("footfall_daily", "footfall_profile", "od_flows", "sites")
 CELLS = ("daily", "profile", "od")  # sql/release/cells/: the true counts before disclosure control
@@ -262,7 +264,7 @@ def _write_package(settings: Settings, quarter: FiscalQuarter, tables: dict, dp_
         lake.write_bytes(data, staging / "geo" / name)
     render.render_maps(tables, staging / "maps", title=str(quarter), k=settings.k,
                        basemap_dir=settings.basemap, before=previous_sites(settings.published, quarter))
-    figures = release_docs.headline(tables, quarter, _coverage(settings, quarter, tables))
+    figures = docs.headline(tables, quarter, _coverage(settings, quarter, tables))
     previous = _previous_headline(settings, FiscalQuarter(quarter.year - (quarter.quarter == 1),
                                                           (quarter.quarter - 2) % 4 + 1))
     last_year = _previous_headline(settings, FiscalQuarter(quarter.year - 1, quarter.quarter))
@@ -270,9 +272,9 @@ def _write_package(settings: Settings, quarter: FiscalQuarter, tables: dict, dp_
     links = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")
                    if p.suffix in (".html", ".csv", ".geojson", ".pdf", ".png")
                    and "lib" not in p.parts)
-    lake.write_bytes(release_docs.index_html(quarter, figures, previous, last_year, links,
+    lake.write_bytes(docs.index_html(quarter, figures, previous, last_year, links,
                                              settings.k).encode("utf-8"), staging / "index.html")
-    lake.write_bytes(release_docs.readme(quarter, figures, settings.k).encode("utf-8"),
+    lake.write_bytes(docs.readme(quarter, figures, settings.k).encode("utf-8"),
                      staging / "README.md")
     rows = {name: t.num_rows for name, t in {**tables, **extra}.items()}
     manifest = _manifest(settings, quarter, staging, rows, figures, dp_report)

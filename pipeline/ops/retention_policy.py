@@ -28,9 +28,10 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from pipeline import catalog, pseudonym
+from pipeline.ingest import pseudonym
+from pipeline.lake import catalog
 from pipeline.config import Settings
-from pipeline.sweep import sweep as sweep_lake
+from pipeline.lake.sweep import sweep as sweep_lake
 
 log = logging.getLogger(__name__)
 

@@ -182,7 +182,7 @@ def _from_catalog(con, effective: date) -> Registry:
 
 def store(settings, path: Path, effective: date) -> Registry:
     """Validate a registry file and keep it in the catalog, in force from `effective` on."""
-    from pipeline import catalog
+    from pipeline.lake import catalog
 
     registry = load_registry(path)
     sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -203,7 +203,7 @@ def store(settings, path: Path, effective: date) -> Registry:
 def registry_for(settings, day: date | None = None) -> Registry:
     """The registry in force on a day: the latest one loaded from that day on or before, else
     the file of the settings (the sample registry by default)."""
-    from pipeline import catalog
+    from pipeline.lake import catalog
 
     registry = None
     if settings.catalog.exists():

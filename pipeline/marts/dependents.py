@@ -19,7 +19,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import catalog, lake, locks
+from pipeline import lake
+from pipeline.lake import catalog, locks
 from pipeline.config import Settings
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def rebuild_stale(settings: Settings) -> list[date]:
     """Rebuild the marts and quality report of every day marked stale, each under its own lock;
     a day whose night runs now is waited for; a closed day (pseudonymised data past retention)
     keeps its aggregates. The days rebuilt."""
-    from pipeline import stages
+    from pipeline.ops import stages
 
     done, seen = [], set()
     while days := [d for d in _marked(settings) if d not in seen]:
@@ -92,7 +93,7 @@ def _marked(settings: Settings) -> list[date]:
 
 def _rebuild(settings: Settings, day: date, marts, quality) -> bool:
     """The marts and quality report of one marked day, if it is built and not closed."""
-    from pipeline.quality import QualityGateError
+    from pipeline.marts.quality_report import QualityGateError
 
     if not (lake.day_files(settings.visits, day) and
             lake.day_files(settings.marts / "footfall_daily", day)):

@@ -15,8 +15,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import faults, sweep
-from pipeline.atomic import (commit, exchange, record_sha256, recorded_sha256,  # noqa: F401
+from pipeline.lake import faults, sweep
+from pipeline.lake.atomic import (commit, exchange, record_sha256, recorded_sha256,  # noqa: F401
                              sha256_file, sidecar)
 from pipeline.config import SQL_DIR, Settings
 

@@ -17,7 +17,7 @@ import secrets
 from datetime import date
 from pathlib import Path
 
-from pipeline import faults
+from pipeline.lake import faults
 
 KEY_BYTES = 32
 
@@ -107,7 +107,7 @@ def destroy_key(keystore: Path, day: date) -> bool:
 
 def remove_strays(keystore: Path) -> list[str]:
     """Remove the half-made keys (.<day>.<pid>.<random>) of processes that are gone."""
-    from pipeline import sweep
+    from pipeline.lake import sweep
 
     removed = []
     for stray in keystore.glob(".*.*.*") if keystore.is_dir() else []:

@@ -8,8 +8,8 @@ import errno
 import os
 from pathlib import Path
 
-from pipeline import faults, sweep
-from pipeline.sweep import sha256_file
+from pipeline.lake import faults, sweep
+from pipeline.lake.sweep import sha256_file
 
 
 def _in_partition(path: Path) -> bool:

@@ -15,7 +15,9 @@ from datetime import date, timedelta
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import catalog, dependents, lake
+from pipeline import lake
+from pipeline.lake import catalog
+from pipeline.marts import dependents
 from pipeline.config import Settings
 
 WEEKS = dependents.WEEKS

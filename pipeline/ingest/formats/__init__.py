@@ -31,9 +31,9 @@ import pyarrow.csv as pacsv
 
 from pipeline import lake
 from pipeline.config import Settings
-from pipeline.privacy import safe_name
-from pipeline.registry import Registry
-from pipeline.sources import (aruba_stm, cisco_wlc, generic_csv, generic_jsonl, hostapd,
+from pipeline.ingest.masking import safe_name
+from pipeline.ingest.registry import Registry
+from pipeline.ingest.formats import (aruba_stm, cisco_wlc, generic_csv, generic_jsonl, hostapd,
                               meraki_scanning, meraki_syslog, radius_detail, syslog, unifi)
 
 # Most specific first: detection takes the first format that recognises a file.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from pipeline import catalog
+from pipeline.lake import catalog
 from pipeline.calendar import FiscalQuarter
 from pipeline.config import Settings
 

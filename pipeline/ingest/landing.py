@@ -25,10 +25,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline import catalog, faults, lake, locks, optout, pseudonym, sources, sweep
-from pipeline.privacy import mask_macs, safe_name
+from pipeline import lake
+from pipeline.ingest import formats, optout, pseudonym
+from pipeline.lake import catalog, faults, locks, sweep
+from pipeline.ingest.masking import mask_macs, safe_name
 from pipeline.config import Settings
-from pipeline.registry import Registry, registry_for
+from pipeline.ingest.registry import Registry, registry_for
 
 log = logging.getLogger(__name__)
 _RECORDING = threading.Lock()  # files ingested at once record in the catalog one at a time
@@ -85,7 +87,7 @@ def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
     """
     landed = []
     for path in map(Path, paths):
-        hint = year_hint or sources.day_in_name(path.name) or night
+        hint = year_hint or formats.day_in_name(path.name) or night
         source = _claim(path) if move else path
         if source is None:
             log.info("skip %s: another run is landing it", safe_name(path.name))
@@ -147,7 +149,7 @@ def _record_landing(settings: Settings, con, tmp: Path, source: Path, name: str,
     if row is None:
         con.execute("insert into files (file_id, sha256, name, bytes, year_hint, landed_at) "
                     "values (?, ?, ?, ?, ?, ?)",
-                    [file_id, sha, safe_name(name), size, sources.year_hint(source, hint, settings.zone),
+                    [file_id, sha, safe_name(name), size, formats.year_hint(source, hint, settings.zone),
                      catalog.now()])
     target = settings.landing / file_id / name
     if row is None or (row[2] is None and lake.landed(settings, file_id) is None):
@@ -189,7 +191,7 @@ def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: 
     keys, reasons, ignored_by, records, opted_out = {}, Counter(), Counter(), 0, 0
     if optout:
         con.register("optout_hashes", optout[0])
-    for _ in sources.resolve_blocks(con, settings, registry, path, fmt, hint):
+    for _ in formats.resolve_blocks(con, settings, registry, path, fmt, hint):
         days = [d for (d,) in con.execute(
             "select distinct day from resolved where reason is null order by day").fetchall()]
         for day in days:
@@ -297,8 +299,8 @@ def _reading(settings: Settings, label: str, fmt: str):
 def ingest_file(settings: Settings, registry: Registry, file_id: str, path: Path,
                 fmt: str | None = None, hint: date | None = None) -> FileResult:
     """Parse one landed file into staged events (one Parquet per service day it touches)."""
-    fmt = fmt or sources.detect(path)
-    hint = sources.year_hint(path, hint, settings.zone)
+    fmt = fmt or formats.detect(path)
+    hint = formats.year_hint(path, hint, settings.zone)
     with _reading(settings, f"{safe_name(path.name)} (file {file_id})", fmt) as con:
         return _ingest_file(con, settings, registry, file_id, path, fmt, hint)
 
@@ -340,11 +342,11 @@ def parse_file(settings: Settings, registry: Registry, path: Path, fmt: str | No
                hint: date | None, key: bytes) -> tuple[pa.Table, dict]:
     """Parse one file without landing it: its events (pseudonyms under `key`) and its counts
     (records, quarantined by reason, ignored by program / type). Nothing is written anywhere."""
-    fmt = fmt or sources.detect(path)
+    fmt = fmt or formats.detect(path)
     parts = []
     with _reading(settings, safe_name(path.name), fmt) as con:
         counts = _stage_blocks(con, settings, registry, path, fmt,
-                               sources.year_hint(path, hint, settings.zone), lambda day: key,
+                               formats.year_hint(path, hint, settings.zone), lambda day: key,
                                "staging/parse_output", {},
                                lambda day, table: parts.append(table))
         if not parts:  # nothing usable: no rows, the same columns
@@ -399,7 +401,7 @@ def ingest_one(settings: Settings, file_id: str, path: Path, hint: date,
     try:
         registry = registry or registry_for(settings, hint)
         result = ingest_file(settings, registry, file_id, path, hint=hint)
-    except (IngestError, sources.UnknownFormatError) as error:
+    except (IngestError, formats.UnknownFormatError) as error:
         with _RECORDING, catalog.connect(settings) as con:
             con.execute("update files set error = ? where file_id = ?", [str(error), file_id])
         raise IngestError(str(error)) from None

@@ -19,9 +19,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import catalog, lake, locks, pseudonym, sweep
+from pipeline import lake
+from pipeline.ingest import pseudonym
+from pipeline.lake import catalog, locks, sweep
 from pipeline.config import Settings
-from pipeline.privacy import mask_macs
+from pipeline.ingest.masking import mask_macs
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +118,7 @@ def _raw_and_key(settings: Settings, file_id: str, day: date) -> str | None:
 
 
 def _repair_day(settings: Settings, day: date, damaged: list[Damage], outcome: Outcome) -> None:
-    from pipeline import stages
+    from pipeline.ops import stages
 
     events = [d for d in damaged if d.table == "events"]
     why = {d: _raw_and_key(settings, d.path.stem, day) for d in events}

@@ -11,7 +11,7 @@ The noise drawn for a quarter is kept (dp/<quarter>.json, beside the marts that 
 counts anyway): a rebuild over unchanged cells gives the same release and spends nothing; a
 rebuild over changed cells draws anew and the quarter's spent budget grows by epsilon.
 
-Every draw is charged to the budget ledger (pipeline/budget.py): what a quarter has spent is the
+Every draw is charged to the budget ledger (pipeline/release/budget.py): what a quarter has spent is the
 sum of its draws, and the manifest states what that means for one device over the quarter and over
 the fiscal year.
 
@@ -31,7 +31,8 @@ from datetime import date
 
 import pyarrow as pa
 
-from pipeline import budget, lake
+from pipeline import lake
+from pipeline.release import budget
 from pipeline.config import Settings
 
 ALPHA = 0.05  # accuracy is reported as the half-width of a 95% interval

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import lake
-from pipeline.registry import Registry
+from pipeline.ingest.registry import Registry
 
 # The controller of each site, in turn: every supported format appears, Meraki and Aruba most.
 VENDOR_CYCLE = ("meraki_syslog", "aruba_stm", "meraki_syslog", "hostapd", "cisco_wlc",

@@ -4,7 +4,7 @@ so that parallel tasks take turns on the single-writer file instead of failing.
 Never a silent single point of failure: a lost catalog (the file gone while the lake it was made
 for holds data: a marker beside it says it existed) and a damaged one (not a database, truncated,
 a corrupt write-ahead log) stop every command with one line that says to run
-`footfall check --repair`, which rebuilds it from the lake (pipeline.recovery)."""
+`footfall check --repair`, which rebuilds it from the lake (pipeline.ops.recovery)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from datetime import date, datetime, UTC
 
 import duckdb
 
-from pipeline import lake, locks, sweep
+from pipeline import lake
+from pipeline.lake import locks, sweep
 from pipeline.config import Settings
 
 LOCK_WAIT_S = 120

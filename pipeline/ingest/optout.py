@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline import catalog, pseudonym
+from pipeline.ingest import pseudonym
+from pipeline.lake import catalog
 from pipeline.config import Settings
 
 KEY_NAME = "optout.key"
