@@ -1,6 +1,6 @@
 """The movement model written the way an analyst would in pandas, for the benchmark's comparison.
 
-The same rules as sql/curated/visits.sql and trips.sql (sessions to intervals, presences closer
+The same rules as sql/movement/visits.sql and trips.sql (sessions to intervals, presences closer
 than the gap merged per device and site, flaps marked, legs between consecutive steady visits
 within the maximum transit time), on the same staged events, in idiomatic vectorised pandas:
 sort, groupby, shift, cumsum, cummax, with no Python per group or row. Not used by the pipeline:

@@ -37,9 +37,9 @@ def test_a_log_is_written_in_the_same_order_whatever_the_order_of_its_rows(tmp_p
         con.execute("set variable tz = 'Asia/Tokyo'")
         con.execute("set variable foreign_lines = 3")  # other programs' lines among hostapd's
         con.register("events_raw", _tied_events(reverse))
-        con.execute(lake.sql_text("simulate/sim_events"))
+        con.execute(lake.sql_text("sim/logs/sim_events"))
         path = tmp_path / f"{fmt}-{reverse}.log"
-        con.execute(lake.sql_text(f"simulate/{fmt}"), {"path": str(path)})
+        con.execute(lake.sql_text(f"sim/logs/{fmt}"), {"path": str(path)})
         con.close()
         outputs.append(path.read_bytes())
     assert outputs[0] == outputs[1]

@@ -212,7 +212,7 @@ def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: 
                 "on p.day = r.day and p.mac = r.mac where r.reason is null").fetchall()[0][0]
             opted_out += _drop_opted_out(con, optout[1])
         if quarantine is not None:
-            rows = lake.query(con, "staging/quarantine", params)
+            rows = lake.query(con, "ingest/staging/quarantine", params)
             if rows.num_rows:
                 quarantine(rows)
         records += _count_block(con, reasons, ignored_by)
@@ -325,7 +325,7 @@ def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path
     with _RECORDING:  # files ingested at once read the catalog one at a time, too
         denylist = optout.denylist(settings)
     try:
-        counts = _stage_blocks(con, settings, registry, path, fmt, hint, key_for, "staging/events",
+        counts = _stage_blocks(con, settings, registry, path, fmt, hint, key_for, "ingest/staging/events",
                                {"file_id": file_id}, emit, quarantine.write, denylist)
         by_day = {day: out.close() for day, out in sorted(events.items())}
         quarantine.close()
@@ -347,10 +347,10 @@ def parse_file(settings: Settings, registry: Registry, path: Path, fmt: str | No
     with _reading(settings, safe_name(path.name), fmt) as con:
         counts = _stage_blocks(con, settings, registry, path, fmt,
                                formats.year_hint(path, hint, settings.zone), lambda day: key,
-                               "staging/parse_output", {},
+                               "ingest/staging/parse_output", {},
                                lambda day, table: parts.append(table))
         if not parts:  # nothing usable: no rows, the same columns
-            parts.append(lake.query(con, "staging/parse_output", {"day": None}))
+            parts.append(lake.query(con, "ingest/staging/parse_output", {"day": None}))
     events = pa.concat_tables(parts).combine_chunks()
     return events.sort_by([("record", "ascending"), ("ts", "ascending"), ("device", "ascending")]), \
         {**counts, "format": fmt}

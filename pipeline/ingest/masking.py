@@ -1,7 +1,7 @@
 """Masking of MAC addresses in any text that must be shown to an operator (errors, logs).
 
 One rule, shared with the parsers' MAC reader: the parsers read a MAC as 12 hex digits once the
-separators MAC_SEPARATORS are removed (sql/macros.sql mac_digits), so any run of hex digit pairs
+separators MAC_SEPARATORS are removed (sql/lake/macros.sql mac_digits), so any run of hex digit pairs
 with any of those separators between them is masked here: `80:d6:05:a1:b2:c3`,
 `80-D6-05-A1-B2-C3`, `80d6.05a1.b2c3`, `80d605-a1b2c3`, `80d6-05a1-b2c3`, `80d6:05a1:b2c3`,
 `80 d6 05 a1 b2 c3`, `80d605a1b2c3`. Partial MACs count too (4 or more octets: a truncated line

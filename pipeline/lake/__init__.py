@@ -99,7 +99,7 @@ def _start(settings: Settings, spill: bool) -> duckdb.DuckDBPyConnection:
         database.execute("set temp_directory = ?", [str(settings.spill)])
     else:
         database.execute("set temp_directory = ''")
-    database.execute(sql_text("macros"))
+    database.execute(sql_text("lake/macros"))
     return database
 
 

@@ -139,7 +139,7 @@ def open_catalog(settings: Settings, rebuild: bool = False) -> duckdb.DuckDBPyCo
     try:
         con.execute("set enable_progress_bar = false")
         con.execute("set TimeZone = 'UTC'")
-        con.execute(lake.sql_text("catalog/schema"))
+        con.execute(lake.sql_text("lake/catalog"))
     except duckdb.Error as error:
         con.close()
         if lake.is_disk_full(error):
@@ -157,7 +157,7 @@ def _create(settings: Settings) -> None:
     try:
         con = duckdb.connect(str(tmp), config={"threads": 1, "autoinstall_known_extensions": False})
         try:
-            con.execute(lake.sql_text("catalog/schema"))
+            con.execute(lake.sql_text("lake/catalog"))
         finally:
             con.close()
         os.link(tmp, settings.catalog)

@@ -153,10 +153,10 @@ def movement(settings: Settings, day: date) -> dict:
     con = lake.connect(settings)
     try:
         con.register("aps", registry.aps)
-        visits = lake.query(con, "curated/visits", {"events": events, "gap_s": settings.gap_s,
+        visits = lake.query(con, "movement/visits", {"events": events, "gap_s": settings.gap_s,
                                                     "flap_s": settings.flap_s})
         lake.replace_partition(settings.visits, day, {"part.parquet": visits})
-        trips = lake.query(con, "curated/trips", {
+        trips = lake.query(con, "movement/trips", {
             "visits": lake.day_files(settings.visits, day),
             "max_transit_s": settings.max_transit_s,
             "flap_s": settings.flap_s,
@@ -245,7 +245,7 @@ def report(settings: Settings, day: date, what: str) -> pa.Table:
     con = lake.connect(settings)
     try:
         con.register("sites", registry_for(settings, day).sites)
-        return lake.query(con, f"reports/{what}", {what: files})
+        return lake.query(con, f"movement/reports/{what}", {what: files})
     finally:
         con.close()
 

@@ -50,7 +50,7 @@ def evaluate_day(settings, result: SimulationResult, day: date) -> dict:
                   "gap_s": settings.gap_s, "max_transit_s": settings.max_transit_s}
         out = {}
         for name in ("visits", "trips", "footfall"):
-            row = lake.query(con, f"evaluation/{name}", params).to_pylist()[0]
+            row = lake.query(con, f"sim/accuracy/{name}", params).to_pylist()[0]
             out.update({f"{name}_{k}": v for k, v in row.items()})
         return out
     finally:

@@ -267,8 +267,8 @@ def write_day(con, rng, registry: Registry, visits: pa.Table, macs, day: date, t
         suffix = {"generic_csv": "csv", "generic_jsonl": "jsonl", "meraki_scanning": "jsonl"}.get(name, "log")
         path = outdir / f"{name}_{day:%Y%m%d}.{suffix}"
         con.register("events_raw", events)
-        con.execute(lake.sql_text("simulate/sim_events"))
-        con.execute(lake.sql_text(f"simulate/{name}"), {"path": str(path)})
+        con.execute(lake.sql_text("sim/logs/sim_events"))
+        con.execute(lake.sql_text(f"sim/logs/{name}"), {"path": str(path)})
         con.unregister("events_raw")
         files.append(path)
         total += events.num_rows

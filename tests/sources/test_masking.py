@@ -19,7 +19,7 @@ SEPARATORS = ":-. "
 @pytest.fixture(scope="module")
 def con():
     con = duckdb.connect()
-    con.execute(lake.sql_text("macros"))
+    con.execute(lake.sql_text("lake/macros"))
     yield con
     con.close()
 
@@ -74,5 +74,5 @@ def test_a_mac_after_an_underscore_is_masked_in_python_and_sql():
     name = "client_3c22fbe600d3.log"
     assert "3c22fbe600d3" not in safe_name(name) and safe_name(name).startswith("client_")
     con = duckdb.connect()
-    con.execute(lake.sql_text("macros"))
+    con.execute(lake.sql_text("lake/macros"))
     assert con.execute("select mask_macs(?)", [name]).fetchone()[0] == mask_macs(name)

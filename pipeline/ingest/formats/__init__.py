@@ -1,4 +1,4 @@
-"""Log formats: each module recognises one format; sql/sources/<NAME>.sql parses it.
+"""Log formats: each module recognises one format; sql/ingest/formats/<NAME>.sql parses it.
 
 A format module has NAME, `sniff(first_lines) -> bool` and optionally `variables(first_lines)`
 (extra SQL variables). Its SQL builds the view `parsed` (record, line, ts, ap_name, ap_mac, mac,
@@ -10,9 +10,9 @@ of the file. Lines are numbered from 1 across the file.
 A format whose records span lines, or that needs state across the file, says so:
 - `CUT`: what a block must end with (default a line end; RADIUS: a blank line, so that a record
   never spans two blocks); `cut(first_lines)` may decide per file (None: one block);
-- sql/sources/<NAME>_carry.sql runs after each block (it keeps what the file's end needs);
+- sql/ingest/formats/<NAME>_carry.sql runs after each block (it keeps what the file's end needs);
   when the module's `replay_needed(con)` says so, the file is read again with
-  sql/sources/<NAME>_replay.sql after each block; sql/sources/<NAME>_finish.sql builds a last
+  sql/ingest/formats/<NAME>_replay.sql after each block; sql/ingest/formats/<NAME>_finish.sql builds a last
   `parsed` from what was kept (RADIUS: the resets of a NAS are kept; only a file with one is read
   again, for the sessions of that NAS, and the finish adds the stops the resets implied).
 """
@@ -40,7 +40,7 @@ from pipeline.ingest.formats import (aruba_stm, cisco_wlc, generic_csv, generic_
 FORMATS = {module.NAME: module for module in (
     radius_detail, meraki_scanning, generic_jsonl, generic_csv, meraki_syslog, aruba_stm,
     cisco_wlc, unifi, hostapd, syslog)}
-# Syslog formats: a file of any of them is routed line by line (sql/staging/routed.sql), so one
+# Syslog formats: a file of any of them is routed line by line (sql/ingest/staging/routed.sql), so one
 # file may hold several formats and other programs' lines (ignored, counted by program).
 ROUTED = ("meraki_syslog", "aruba_stm", "cisco_wlc", "unifi", "hostapd")
 SOURCES_SCHEMA = pa.schema([("source", pa.string()), ("tz", pa.string()), ("ap", pa.string())])
@@ -55,8 +55,8 @@ _SPLIT = dict(  # pyarrow's CSV reader as a parallel line splitter: one binary c
                                          strings_can_be_null=False, quoted_strings_can_be_null=False),
 )
 OLDEST = datetime(2000, 1, 1)
-RAW_LINES = lake.sql_text("staging/raw_lines")
-ROUTED_LINES = lake.sql_text("staging/routed")
+RAW_LINES = lake.sql_text("ingest/staging/raw_lines")
+ROUTED_LINES = lake.sql_text("ingest/staging/routed")
 _CANONICAL = ("create or replace temp view {view} as select cast(getvariable('fmt') as varchar) "
               "as source, record, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, program, "
               "event, host, naive from parsed")
@@ -212,7 +212,7 @@ def resolve_blocks(con, settings: Settings, registry: Registry, path: Path, fmt:
     con.execute("create or replace temp view source_aps as select s.source, s.tz, a.ap_id "
                 "from sources_file as s left join aps as a on a.ap_id = s.ap or a.ap_name = s.ap")
     cut = module.cut(first) if hasattr(module, "cut") else getattr(module, "CUT", LINE_ENDS)
-    resolved = lake.sql_text("staging/resolved")
+    resolved = lake.sql_text("ingest/staging/resolved")
     con.execute("create or replace temp table ignored_lines "
                 "(reason varchar, program varchar, n bigint)")  # a routed block's other programs
     if fmt in ROUTED or fmt == "syslog":
@@ -222,7 +222,7 @@ def resolve_blocks(con, settings: Settings, registry: Registry, path: Path, fmt:
             yield number
         return
     parse, carry, replay, finish = (
-        _optional_sql(f"sources/{fmt}{step}") for step in ("", "_carry", "_replay", "_finish"))
+        _optional_sql(f"ingest/formats/{fmt}{step}") for step in ("", "_carry", "_replay", "_finish"))
     number = -1
     for number, lines in enumerate(_numbered_blocks(path, cut)):
         _run_block(con, lines, parse, _AS_CANONICAL, resolved, carry)
@@ -301,7 +301,7 @@ def _optional_sql(name: str) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
-FORMAT_SQL = {name: _optional_sql(f"sources/{name}") for name in ROUTED}
+FORMAT_SQL = {name: _optional_sql(f"ingest/formats/{name}") for name in ROUTED}
 
 
 def _numbered_blocks(path: Path, cut: tuple[bytes, ...] | None) -> Iterator[pa.Table]:

@@ -2,7 +2,7 @@
 
 A city forwards everything its devices log to one server, so a file holds client events of
 several formats among lines of programs we do not read (dnsmasq, netifd, kernel, authmgr, MX
-flows ...). Every syslog file is routed line by line (sql/staging/routed.sql) to the format that
+flows ...). Every syslog file is routed line by line (sql/ingest/staging/routed.sql) to the format that
 reads it; other programs' lines are ignored and counted by program. This module recognises a
 syslog file whose first lines show no client event at all (1 in 50 lines may be one).
 """

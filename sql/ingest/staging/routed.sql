@@ -1,7 +1,7 @@
 -- The lines of a block of a syslog feed, each routed to the format that reads it by its program
 -- tag or shape (fmt), or to none (NULL: another program's line, ignored and counted by `program`,
 -- its text dropped).
--- The tests are the macro syslog_route (sql/macros.sql): in an unfiltered feed most lines belong to
+-- The tests are the macro syslog_route (sql/lake/macros.sql): in an unfiltered feed most lines belong to
 -- other programs, and a line of another program costs only these tests and its label.
 create or replace temp table routed as
 with lines as (

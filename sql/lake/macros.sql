@@ -19,7 +19,7 @@ create or replace macro blank_line(txt) as txt is null or regexp_full_match(txt,
 -- The syslog format a line of a syslog feed is routed to by its program tag or shape, or NULL
 -- (another program's line); `own` is the file's format, whose tests come first (the others' fold
 -- away: a file of one format pays one string test a line). Plain string tests, cheapest and most
--- frequent first. Used by sql/staging/routed.sql, and by pipeline/sources to see that a block's
+-- frequent first. Used by sql/ingest/staging/routed.sql, and by pipeline/ingest/formats to see that a block's
 -- lines all route to the file's own format (then read straight, with nothing routed).
 create or replace macro syslog_route(line, own) as
     case
