@@ -79,12 +79,12 @@ accuracy: $(STAMP)
 FUZZ_EXAMPLES ?= 3000
 fuzz: $(STAMP)
 	FOOTFALL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider \
-	  tests/sources/test_detect_and_fuzz.py -k never_crash
+	  tests/ingest/formats/test_detect_and_fuzz.py -k never_crash
 
 soak: $(STAMP)
 	$(BIN)/python benchmarks/soak.py
 
-# The fault-injection suite (not part of `make test`, whose tests/test_faults.py, test_recovery.py
+# The fault-injection suite (not part of `make test`, whose tests/ops/test_faults.py, test_recovery.py
 # and test_concurrency.py hold a fast sample): a night killed at every rename and key step and at
 # random moments, pairs of nights at once both ways, a small filesystem that fills (a tmpfs when
 # run as root, else a file-size limit), every bit of a footer flipped, the catalog damaged and lost.

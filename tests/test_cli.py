@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from tests.sources.test_meraki_syslog import AP, ASSOC
+from tests.ingest.formats.test_meraki_syslog import AP, ASSOC
 
 runner = CliRunner()
 

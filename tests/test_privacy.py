@@ -25,7 +25,7 @@ from pipeline.ingest.pseudonym import day_key, pseudonym
 from pipeline.release.publish import publish
 from pipeline.sim.city import simulate
 from tests.conftest import E2E_FIRST, make_settings, texts_of
-from tests.sources.test_radius_detail import record
+from tests.ingest.formats.test_radius_detail import record
 
 FIRST = date(2024, 4, 1)
 NIGHTS = 10  # past the 7-day staged retention of the canaries' day

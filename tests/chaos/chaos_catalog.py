@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from tests.chaos import kit
-from tests.test_recovery import DAYS, POLICY, _state, three_days, two_nights  # noqa: F401
+from tests.ops.test_recovery import DAYS, POLICY, _state, three_days, two_nights  # noqa: F401
 
 COMMANDS = (["nightly", "--day", DAYS[2]], ["kpi"], ["show", "trips", "--day", DAYS[1]],
             ["registry", "show"], ["publish", "--quarter", "FY2024Q1"],

@@ -13,7 +13,7 @@ from pipeline.ops import stages
 from pipeline.sim.city import simulate
 from tests.chaos import kit
 from tests.conftest import make_settings
-from tests.test_concurrency import STAGE_BY_STAGE
+from tests.ops.test_concurrency import STAGE_BY_STAGE
 
 FIRST = date(2024, 4, 1)
 DAYS = [FIRST + timedelta(days=n) for n in range(9)]

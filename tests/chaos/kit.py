@@ -1,5 +1,5 @@
 """The fault-injection kit: real `footfall` processes stopped at exact steps, full filesystems,
-flipped bits, damaged catalogs. Shared by the fast subset (tests/test_faults.py) and the long
+flipped bits, damaged catalogs. Shared by the fast subset (tests/ops/test_faults.py) and the long
 suite (`make chaos`, tests/chaos/chaos_*.py).
 
 Two ways to stop a night at an exact step, both a real SIGKILL of a real process:

@@ -18,9 +18,9 @@ from pipeline import lake
 from pipeline.release import revision, suppression
 from pipeline.calendar import FiscalQuarter, day_type
 from pipeline.release.publish import publish
-from tests.attacker import exposed, solve_daily
+from tests.release.attacker import exposed, solve_daily
 from tests.conftest import make_settings
-from tests.marts import day_cells, write_day
+from tests.release.marts import day_cells, write_day
 
 FIRST = date(2024, 4, 1)
 QUARTER = FiscalQuarter.of(FIRST)

@@ -18,7 +18,7 @@ from pipeline.ingest.landing import parse_file
 from pipeline.ingest.registry import load_registry
 from pipeline.ingest.formats import UnknownFormatError
 
-REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
+REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real"
 DAY = date(2024, 4, 1)
 
 EXPECTED = {

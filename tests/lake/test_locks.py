@@ -67,7 +67,7 @@ def test_a_killed_run_leaves_no_stale_lock(settings):
 
 
 def _owner_of_an_ended_process() -> str:
-    done = subprocess.run([sys.executable, "-c", "from pipeline import sweep; print(sweep.owner())"],
+    done = subprocess.run([sys.executable, "-c", "from pipeline.lake import sweep; print(sweep.owner())"],
                           capture_output=True, text=True, check=True)
     return done.stdout.strip()
 

@@ -13,7 +13,7 @@ from pipeline.ingest.formats import radius_detail
 from pipeline.sim.logs import SCENARIOS
 from pipeline.sim.city import simulate
 from tests.conftest import make_settings
-from tests.sources.test_radius_detail import record
+from tests.ingest.formats.test_radius_detail import record
 
 DAY = date(2024, 4, 1)
 

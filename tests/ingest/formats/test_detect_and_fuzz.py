@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from pipeline.ingest import formats, landing
 from pipeline.ingest.formats import FORMATS, UnknownFormatError
 from tests.conftest import make_settings, texts_of
-from tests.sources.test_json_and_generic import POST
-from tests.sources.test_meraki_syslog import AP, ASSOC
-from tests.sources.test_radius_detail import record
-from tests.sources.test_syslog_formats import ARUBA, HOSTAPD_SYSLOG, UNIFI, WLC
+from tests.ingest.formats.test_json_and_generic import POST
+from tests.ingest.formats.test_meraki_syslog import AP, ASSOC
+from tests.ingest.formats.test_radius_detail import record
+from tests.ingest.formats.test_syslog_formats import ARUBA, HOSTAPD_SYSLOG, UNIFI, WLC
 
 CANARY = "80:d6:05:ca:fe:01"
 SAMPLES = {

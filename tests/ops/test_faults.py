@@ -169,7 +169,7 @@ def test_a_file_beyond_the_memory_limit_stays_pending_and_says_what_to_do(tmp_pa
     """Raw MACs are never spilled to disk: a file too big for FOOTFALL_MEMORY_LIMIT is the
     machine's problem, not the file's. It is not marked bad, and the message names the setting."""
     from pipeline.ingest import landing
-    from tests.sources.test_meraki_syslog import AP, ASSOC
+    from tests.ingest.formats.test_meraki_syslog import AP, ASSOC
 
     settings = make_settings(tmp_path, FOOTFALL_MEMORY_LIMIT="16MB")
     lines = [ASSOC.format(ap=AP, mac=f"80:d6:05:{n >> 16 & 255:02x}:{n >> 8 & 255:02x}:{n & 255:02x}")
@@ -232,7 +232,7 @@ def test_a_killed_nights_partial_temp_file_is_not_taken_for_damage(lake_copy, te
 
 def _dead_owner() -> str:
     """The owner part of temp names written by a process that has ended."""
-    done = subprocess.run([sys.executable, "-c", "from pipeline import sweep; print(sweep.owner())"],
+    done = subprocess.run([sys.executable, "-c", "from pipeline.lake import sweep; print(sweep.owner())"],
                           capture_output=True, text=True, check=True)
     return done.stdout.strip()
 

@@ -111,7 +111,7 @@ def test_od_flows_run_between_zones_when_polygons_are_given(tmp_path):
 
     from pipeline.ops import stages
     from tests.conftest import make_settings
-    from tests.test_stages import DAY, aps_of, session, stage_events
+    from tests.ops.test_stages import DAY, aps_of, session, stage_events
 
     settings = make_settings(tmp_path, FOOTFALL_ZONES=str(_zones_file(tmp_path)))
     from pipeline.ingest.registry import registry_for
