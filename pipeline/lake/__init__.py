@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import shutil
 import threading
 from contextlib import contextmanager
@@ -15,15 +14,17 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.config import Settings
 from pipeline.lake import faults, sweep
 from pipeline.lake.atomic import (commit, exchange, record_sha256, recorded_sha256,  # noqa: F401
-                             sha256_file, sidecar)
-from pipeline.config import SQL_DIR, Settings
+                                  sha256_file, sidecar)
+from pipeline.lake.sql import query, run, sql_path, sql_text  # noqa: F401  (the SQL loader, as lake.query)
 
 # Fixed writer settings (a rerun writes the same bytes); page checksums let a corrupt page be found,
 # and each file of a day partition has its whole-file sha256 beside it (<name>.sha256, written
 # before the file is renamed into place), so that damage anywhere, footer included, is found.
-PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, row_group_size=256_000,
+ROW_GROUP_ROWS = 256_000
+PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, row_group_size=ROW_GROUP_ROWS,
                        write_page_checksum=True)
 
 # No space on the device, a quota, a file-size limit: the machine refused a write, not the data.
@@ -103,28 +104,6 @@ def _start(settings: Settings, spill: bool) -> duckdb.DuckDBPyConnection:
     return database
 
 
-def sql_path(name: str) -> Path:
-    """The file sql/<name>.sql (it may not exist: optional steps)."""
-    return SQL_DIR / f"{name}.sql"
-
-
-def sql_text(name: str) -> str:
-    """The text of sql/<name>.sql."""
-    return sql_path(name).read_text(encoding="utf-8")
-
-
-def _bound(sql: str, params: dict) -> dict:
-    """The parameters an SQL text names ($day, not also $day_start_hour's prefix)."""
-    named = set(re.findall(r"\$(\w+)", sql))
-    return {key: value for key, value in params.items() if key in named}
-
-
-def query(con, name: str, params: dict) -> pa.Table:
-    """Run sql/<name>.sql with the parameters it names ($name) and return Arrow."""
-    sql = sql_text(name)
-    return con.sql(sql, params=_bound(sql, params)).to_arrow_table()
-
-
 class ParquetStream:
     """A Parquet file written as its rows arrive (tables or record batches, in order), in row
     groups of exactly PARQUET_OPTIONS["row_group_size"] rows: the bytes depend on the rows only,
@@ -134,8 +113,11 @@ class ParquetStream:
 
     def __init__(self, path: Path, checksum: bool | None = None):
         self.path, self.rows, self.checksum = path, 0, checksum
-        self._tmp, self._writer, self._pending, self._held = None, None, [], 0
-        self._size = PARQUET_OPTIONS["row_group_size"]
+        self._tmp: Path | None = None
+        self._writer: pq.ParquetWriter | None = None
+        self._pending: list[pa.RecordBatch] = []
+        self._held = 0
+        self._size = ROW_GROUP_ROWS
 
     def write(self, data: pa.Table | pa.RecordBatch) -> None:
         batches = data.to_batches() if isinstance(data, pa.Table) else [data]
@@ -153,6 +135,7 @@ class ParquetStream:
             self._tmp = sweep.temp_name(self.path)
             options = {k: v for k, v in PARQUET_OPTIONS.items() if k != "row_group_size"}
             self._writer = pq.ParquetWriter(self._tmp, table.schema, **options)
+        assert self._writer is not None  # opened just above on the first group
         self._writer.write_table(table.combine_chunks(), row_group_size=self._size)
         self.rows += table.num_rows
 
@@ -165,6 +148,7 @@ class ParquetStream:
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None
+                assert self._tmp is not None  # named when the writer was opened
                 commit(self._tmp, self.path, self.checksum)
         finally:
             self.abort()  # after the rename: nothing left to remove
@@ -271,7 +255,7 @@ def read_days(con, root: Path, first: date, last: date, schema: pa.Schema) -> pa
 
 def range_files(root: Path, first: date, last: date) -> list[str]:
     """The Parquet files of the day partitions first..last, sorted."""
-    out = []
+    out: list[str] = []
     for part in sorted(root.glob("day=*")):
         if first.isoformat() <= part.name[4:] <= last.isoformat():
             out.extend(str(p) for p in committed(part))

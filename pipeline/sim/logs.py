@@ -68,7 +68,7 @@ SYSLOG_FILES = ("meraki_syslog", "aruba_stm", "cisco_wlc", "unifi", "hostapd")
 def _ap_table(registry: Registry) -> dict:
     """The APs as arrays: per site (sorted ids) its first AP's row and count, per AP name, BSSID."""
     aps = sorted(registry.aps.to_pylist(), key=lambda a: (a["site_id"], a["ap_id"]))
-    first_mac = {}
+    first_mac: dict[str, str] = {}
     for row in registry.ap_macs.to_pylist():
         first_mac.setdefault(row["ap_id"], row["mac"])
     sites = sorted({a["site_id"] for a in aps})
@@ -259,16 +259,14 @@ def write_day(con, rng, registry: Registry, visits: pa.Table, macs, day: date, t
         restarts = _restart_times(rng, day, tz, noise.nas_restarts)
         outputs.append(("radius_detail", _radius_sessions(seg, restarts, windows, aps)))
     files, total = [], 0
-    con.execute("set variable tz = ?", [str(tz)])
-    con.execute("set variable foreign_lines = ?", [noise.foreign])
     for name, events in outputs:
         if not events.num_rows:
             continue
         suffix = {"generic_csv": "csv", "generic_jsonl": "jsonl", "meraki_scanning": "jsonl"}.get(name, "log")
         path = outdir / f"{name}_{day:%Y%m%d}.{suffix}"
         con.register("events_raw", events)
-        con.execute(lake.sql_text("sim/logs/sim_events"))
-        con.execute(lake.sql_text(f"sim/logs/{name}"), {"path": str(path)})
+        lake.run(con, "sim/logs/sim_events", {"tz": str(tz)})
+        lake.run(con, f"sim/logs/{name}", {"path": str(path), "foreign_lines": noise.foreign})
         con.unregister("events_raw")
         files.append(path)
         total += events.num_rows

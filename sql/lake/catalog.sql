@@ -1,4 +1,6 @@
 -- The catalog: what was landed and ingested, what each night did. No identifiers of any device.
+-- reads: nothing
+-- params: none
 create table if not exists files (
     file_id varchar primary key,      -- first 16 hex digits of the sha256: same content, same file
     sha256 varchar not null,

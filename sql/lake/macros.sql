@@ -1,4 +1,6 @@
 -- Shared scalar macros. A MAC is handled as 12 lower-case hex digits ("canonical").
+-- reads: nothing
+-- params: none
 create or replace macro mac_digits(txt) as
     lower(replace(replace(replace(replace(txt, ':', ''), '-', ''), '.', ''), ' ', ''));
 create or replace macro mac_hex(txt) as

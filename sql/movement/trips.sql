@@ -2,8 +2,10 @@
 -- time (departure = end of the origin visit, arrival = start of the next). Legs that follow each
 -- other through a site (A -> B -> C) are one journey, numbered per device, legs in order.
 -- Flaps (short visits at a nearby site's AP, marked in curated/visits) make no trip.
+-- reads: nothing
+-- params: max_transit_s, visits
 with steady as (
-    select device, site_id, start, "end" from read_parquet($visits) where not flap
+    select device, site_id, start, "end" from read_parquet(getvariable('visits')) where not flap
 ),
 pairs as (
     select
@@ -20,7 +22,7 @@ judged as (
     select
         *,
         coalesce(next_site <> site_id
-                 and epoch(next_start) - epoch("end") between 0 and $max_transit_s, false) as is_leg
+                 and epoch(next_start) - epoch("end") between 0 and getvariable('max_transit_s'), false) as is_leg
     from pairs
 ),
 journeys as (

@@ -5,9 +5,11 @@
 -- closer than the gap threshold merge into one visit, so roaming between the APs of a site and
 -- one session seen by two sources are one visit. Flaps (see below) are kept, marked: they make
 -- no trip and count in no footfall.
+-- reads: aps
+-- params: events, flap_s, gap_s
 with events as (
     select e.device, e.ap_id, a.site_id, e.ts, e.kind, e.duration_s, e.file_id, e.record
-    from read_parquet($events) as e
+    from read_parquet(getvariable('events')) as e
     join aps as a using (ap_id)
 ),
 sessions as (
@@ -54,7 +56,7 @@ gaps as (
 numbered as (
     select
         *,
-        sum(case when open_until is null or t0 > open_until + to_seconds($gap_s) then 1 else 0 end)
+        sum(case when open_until is null or t0 > open_until + to_seconds(getvariable('gap_s')) then 1 else 0 end)
             over (partition by device, site_id order by t0, t1 rows unbounded preceding)::bigint as visit_no
     from gaps
 ),
@@ -85,11 +87,11 @@ visits as (
     -- with gaps under flap_s on both sides; the device was seen by a nearby site's AP, not there
     select
         device, site_id, start, "end", dwell_s, events,
-        dwell_s < $flap_s
+        dwell_s < getvariable('flap_s')
         and (coalesce(covered_until >= "end", false)
              or coalesce(prev_site <> site_id and next_site <> site_id
-                         and epoch(start) - epoch(prev_end) < $flap_s
-                         and epoch(next_start) - epoch("end") < $flap_s, false)) as flap
+                         and epoch(start) - epoch(prev_end) < getvariable('flap_s')
+                         and epoch(next_start) - epoch("end") < getvariable('flap_s'), false)) as flap
     from neighbours
 )
 select * from visits order by device, start, site_id, "end"

@@ -7,6 +7,8 @@
 -- A day whose APs were silent while usually active is no_data: NULL counts, not suppressed, not 0
 -- (NULL itself in a differentially private release). Sensitive sites are left out.
 -- Reads daily_cells (cells/daily.sql, noised first when the release is differentially private).
+-- reads: daily_cells, sites
+-- params: none
 with daily as (
     select day, site_id, devices, visits, visitors, passers_by, median_dwell_s, no_data,
            hidden_devices, hidden_visitors, hidden_visits

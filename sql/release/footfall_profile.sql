@@ -5,6 +5,8 @@
 -- Hours without data (silent APs) are counted in no_data_days and left out of the mean; in a
 -- differentially private release no_data_days is NULL (not published) and the mean is over all days.
 -- Reads profile_cells (cells/profile.sql, noised first when the release is differentially private).
+-- reads: calendar, profile_cells, sites
+-- params: none
 with ruled as (
     select *, not hidden_device_hours as shown from profile_cells
 ),

@@ -4,6 +4,8 @@
 -- (repeat trips) between 1 and k - 1, or hidden in an earlier version (pipeline/suppression.py).
 -- A zone made only of sensitive sites is left out.
 -- Reads od_cells (cells/od.sql, noised first when the release is differentially private).
+-- reads: od_cells, zones
+-- params: none
 with ruled as (
     select *, not hidden_device_days as shown from od_cells
 ),

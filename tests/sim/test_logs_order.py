@@ -34,12 +34,11 @@ def test_a_log_is_written_in_the_same_order_whatever_the_order_of_its_rows(tmp_p
     outputs = []
     for reverse in (False, True):
         con = lake.connect(settings, spill=False)
-        con.execute("set variable tz = 'Asia/Tokyo'")
-        con.execute("set variable foreign_lines = 3")  # other programs' lines among hostapd's
         con.register("events_raw", _tied_events(reverse))
-        con.execute(lake.sql_text("sim/logs/sim_events"))
+        lake.run(con, "sim/logs/sim_events", {"tz": "Asia/Tokyo"})
         path = tmp_path / f"{fmt}-{reverse}.log"
-        con.execute(lake.sql_text(f"sim/logs/{fmt}"), {"path": str(path)})
+        # foreign_lines: other programs' lines among hostapd's
+        lake.run(con, f"sim/logs/{fmt}", {"path": str(path), "foreign_lines": 3})
         con.close()
         outputs.append(path.read_bytes())
     assert outputs[0] == outputs[1]

@@ -296,9 +296,8 @@ def _parse_routed(con) -> None:
 
 
 def _optional_sql(name: str) -> str | None:
-    """The text of sql/<name>.sql, or None where the format has no such step."""
-    path = lake.sql_path(name)
-    return path.read_text(encoding="utf-8") if path.exists() else None
+    """The checked text of sql/<name>.sql, or None where the format has no such step."""
+    return lake.sql_text(name) if lake.sql_path(name).exists() else None
 
 
 FORMAT_SQL = {name: _optional_sql(f"ingest/formats/{name}") for name in ROUTED}

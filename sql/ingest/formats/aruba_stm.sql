@@ -3,6 +3,8 @@
 -- <ip>-<bssid>-<ap name>, so it is found by BSSID, else by name:
 --   Apr  1 08:12:41 2024 10.20.0.2 stm[3345]: <501100> <NOTI> |AP OITA-001-AP01@10.20.1.11 stm|
 --   Assoc success @ 08:12:41.123456: 80:d6:05:12:34:56: AP 10.20.1.11-0c:8d:db:a0:8c:03-OITA-001-AP01
+-- reads: raw_lines
+-- params: clocks, tz, year_hint
 create or replace temp view parsed as
 with fields as (
     select

@@ -5,6 +5,8 @@
 --              80d6.0512.3456 ... AP Name: OITA-001-AP01 ... (and %CLIENT_ORCH_LOG-6-CLIENT_DELETED)
 -- IOS APs:      ... %DOT11-6-ASSOC / %DOT11-6-DISASSOC: Interface Dot11Radio0, Station ... 80d6.0512.3456
 --              (the AP is the syslog host)
+-- reads: raw_lines
+-- params: clocks, tz, year_hint
 create or replace temp view parsed as
 with fields as (
     select

@@ -4,6 +4,8 @@
 -- ts: ISO-8601 (no zone: the city's zone) or epoch seconds; ap: AP_ID, AP名 or a BSSID;
 -- kind: start, stop, interim, assoc, disassoc or seen; rssi and duration_s may be empty.
 -- No field is quoted; the header line is required and skipped.
+-- reads: raw_lines
+-- params: tz
 create or replace temp view parsed as
 with fields as (
     select record, line, string_split(line, ',') as f from raw_lines

@@ -2,6 +2,8 @@
 --   {"ts": "2024-04-01T08:12:41+09:00", "ap": "OITA-001-AP01", "client_mac": "80:d6:05:12:34:56",
 --    "kind": "assoc", "rssi": -52, "duration_s": null}
 -- Same fields and rules as generic_csv.
+-- reads: raw_lines
+-- params: tz
 create or replace temp view parsed as
 with docs as (
     select record, line, try(json(line)) as doc from raw_lines

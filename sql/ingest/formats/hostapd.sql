@@ -3,6 +3,8 @@
 --   Apr  1 08:12:41 OITA-001-AP01 hostapd: phy0-ap0: AP-STA-CONNECTED 80:d6:05:12:34:56 auth_alg=open
 -- OpenWrt `logread` lines carry no host, so the file is named after the AP (<AP名>.log):
 --   Mon Apr  1 08:12:41 2024 daemon.info hostapd: phy0-ap0: AP-STA-DISCONNECTED 80:d6:05:12:34:56
+-- reads: raw_lines
+-- params: clocks, file_stem, tz, year_hint
 create or replace temp view parsed as
 with fields as (
     select

@@ -5,6 +5,8 @@
 -- beacons, not Wi-Fi devices: ignored and counted, never devices. Posts a receiver dumped back to
 -- back on one line (`}}{"version"`) are split; a JSON document that is no post is ignored (counted
 -- by its type), one that is no JSON is quarantined.
+-- reads: raw_lines
+-- params: json_whole, tz
 create or replace temp view parsed as
 with docs as (
     select record, line, try(json(line)) as doc

@@ -5,6 +5,8 @@
 -- Sessions: association opens, disassociation closes with duration='<seconds>';
 -- wpa_auth / 8021x_auth / splash_auth show the client is there (kind 'seen').
 -- String functions, not regexes, find the fields: this is the hot path of every night.
+-- reads: raw_lines
+-- params: none
 create or replace temp view parsed as
 with located as (
     select

@@ -10,6 +10,8 @@
 --       Called-Station-Id = "0C-8D-DB-A0-8C-03:OITA_CITY_FREE_Wi-Fi"
 --       NAS-IP-Address = 10.20.0.1
 --       Timestamp = 1711926761
+-- reads: raw_lines
+-- params: tz, year_hint
 create or replace temp table radius_typed as
 with lines as (
     select record as line_no, line, coalesce(regexp_matches(line, '^\S'), false) as is_header

@@ -1,6 +1,8 @@
 -- At the end of a RADIUS detail file: the stops an Accounting-On / -Off implies. A NAS that
 -- restarts ends every session it still had open: each session not stopped by its last record is
 -- closed by the first reset of its NAS after it was last heard (record: the reset's line).
+-- reads: radius_resets
+-- params: none
 create temp table if not exists radius_sessions (
     nas varchar, session varchar, ap_mac varchar, mac varchar, started timestamptz,
     last_ts timestamptz, last_record bigint, last_kind varchar

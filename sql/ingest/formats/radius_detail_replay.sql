@@ -6,6 +6,8 @@
 -- hour before the block's latest time is dropped, and only its key and the time of its stop are
 -- kept (radius_closed): a record of it that arrives later still, with an earlier time (a NAS's
 -- retransmission), cannot reopen it. The state holds the open sessions and the keys of the closed.
+-- reads: radius_resets, radius_typed
+-- params: newest_ts, oldest_ts, radius_closing
 create temp table if not exists radius_sessions (
     nas varchar, session varchar, ap_mac varchar, mac varchar, started timestamptz,
     last_ts timestamptz, last_record bigint, last_kind varchar

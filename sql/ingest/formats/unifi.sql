@@ -5,6 +5,8 @@
 --   wevent.ubnt_custom_event(): EVENT_STA_JOIN ath0: 80:d6:05:12:34:56 / 1
 --   Dec 12 15:15:20 host ("U7LT,802aa843ac1d,v3.7.21.5389 libubnt[1441]: ...   (older firmware)
 --   Aug 20 09:11:17 APU7ProOH31 9041b214d6bb,U7-Pro-Outdoor-8.6.11+18870: stahtd[8523]: ...  (newer)
+-- reads: raw_lines
+-- params: clocks, tz, year_hint
 create or replace temp view parsed as
 with fields as (
     select

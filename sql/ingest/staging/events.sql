@@ -1,8 +1,10 @@
 -- Canonical events of one block of a file and one service day: the MAC replaced by the day's
 -- pseudonym (table pseudonyms: day, mac, device). One row per usable record, in a total order:
 -- the file's order first (records arrive nearly sorted, which keeps the sort cheap).
+-- reads: pseudonyms, resolved
+-- params: day, file_id
 with usable as (
-    select * from resolved where reason is null and day = $day
+    select * from resolved where reason is null and day = getvariable('day')
 ),
 events as (
     select
@@ -13,7 +15,7 @@ events as (
         u.rssi,
         u.duration_s,
         u.source,
-        cast($file_id as varchar) as file_id,
+        cast(getvariable('file_id') as varchar) as file_id,
         u.record
     from usable as u
     join pseudonyms as p on p.day = u.day and p.mac = u.mac

@@ -1,8 +1,10 @@
 -- `footfall parse`: the usable records of one block and service day as canonical events, for
 -- operators and acceptance tests. One row per event; device is the pseudonym under a throwaway
 -- key (16 hex).
+-- reads: pseudonyms, resolved
+-- params: day
 with usable as (
-    select * from resolved where reason is null and day = $day
+    select * from resolved where reason is null and day = getvariable('day')
 ),
 events as (
     select

@@ -1,6 +1,8 @@
 -- The lines of the block being read (the registered Arrow table raw_block: record, bytes), numbered
 -- across the file. Lines that are not UTF-8, or longer than 1 MB, are not parsed: they are the
 -- view raw_rejects, quarantined by reason only (no text of them is kept).
+-- reads: raw_block
+-- params: none
 create or replace temp view raw_decoded as
 select
     record,

@@ -6,6 +6,8 @@
 -- The AP is found by BSSID / radio MAC first, then by the name the controller logs (AP名), then
 -- by AP_ID (the generic layouts), then by the source (syslog host, controller) when the registry's
 -- sources serve one site; a client event that names no AP at all is `no_ap_in_message`.
+-- reads: ap_macs, aps, parsed_out, raw_rejects, source_aps
+-- params: day_start_hour, newest_ts, oldest_ts, tz
 create or replace temp table resolved as
 with parsed as (
     select * from parsed_out

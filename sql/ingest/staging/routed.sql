@@ -3,6 +3,8 @@
 -- its text dropped).
 -- The tests are the macro syslog_route (sql/lake/macros.sql): in an unfiltered feed most lines belong to
 -- other programs, and a line of another program costs only these tests and its label.
+-- reads: raw_lines
+-- params: file_fmt, routes
 create or replace temp table routed as
 with lines as (
     select record, line from raw_lines

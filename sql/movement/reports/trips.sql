@@ -1,6 +1,8 @@
 -- `footfall show trips`: the trips (legs) of one service day for operators, one row per leg.
+-- reads: sites
+-- params: trips
 with trips as (
-    select device, origin_site_id, dest_site_id, depart, arrive, travel_s from read_parquet($trips)
+    select device, origin_site_id, dest_site_id, depart, arrive, travel_s from read_parquet(getvariable('trips'))
 ),
 named as (
     select

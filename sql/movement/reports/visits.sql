@@ -1,6 +1,8 @@
 -- `footfall show visits`: the visits of one service day for operators, one row per visit.
+-- reads: sites
+-- params: visits
 with visits as (
-    select device, site_id, start, "end", dwell_s from read_parquet($visits) where not flap
+    select device, site_id, start, "end", dwell_s from read_parquet(getvariable('visits')) where not flap
 ),
 named as (
     select

@@ -1,5 +1,7 @@
 -- Hourly footfall against the truth on site-hours with at least 20 true devices (and data):
 -- the share of those cells within 5 % of the truth and the median relative error.
+-- reads: truth_visits
+-- params: footfall_hourly
 with truth as (
     select site_id, hour, count(distinct device) as devices
     from (
@@ -11,7 +13,7 @@ with truth as (
     group by site_id, hour
 ),
 found as (
-    select site_id, hour, devices from read_parquet($footfall_hourly) where not no_data
+    select site_id, hour, devices from read_parquet(getvariable('footfall_hourly')) where not no_data
 ),
 cells as (
     select t.devices as truth, coalesce(f.devices, 0) as found,

@@ -1,9 +1,11 @@
 -- Visit precision and recall of one day against the truth (truth_visits, with the day's
 -- pseudonyms). A visit matches when device and site agree and the intervals overlap by more than
 -- half of their union.
+-- reads: truth_visits
+-- params: visits
 with found as (
     select row_number() over () as id, device, site_id, start, "end"
-    from read_parquet($visits)
+    from read_parquet(getvariable('visits'))
     where not flap
 ),
 truth as (

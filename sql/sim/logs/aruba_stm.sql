@@ -1,4 +1,6 @@
 -- The simulator's events (view sim_events) as Aruba controller `stm` syslog lines.
+-- reads: sim_events
+-- params: path
 copy (
     select
         strftime(local_ts, '%b %d %H:%M:%S %Y') || ' 10.20.0.2 stm[3345]: <'
@@ -11,4 +13,4 @@ copy (
                      || ' Reason 8' end
     from sim_events
     order by ts, kind, mac, ap_name, bssid, duration  -- a total order: the same logs on every run
-) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')
+) to (getvariable('path')) (format csv, header false, quote '', escape '', delimiter E'\x1f')

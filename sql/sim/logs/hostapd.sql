@@ -2,6 +2,8 @@
 -- with getvariable('foreign_lines') lines of other programs after each (an unfiltered feed: dnsmasq,
 -- netifd, kernel, odhcpd and hostapd's own chatter, as an OpenWrt AP forwards them). In one
 -- second a device's DISCONNECTED comes before its CONNECTED (band steering to the other radio).
+-- reads: sim_events
+-- params: foreign_lines, path
 copy (
     with client as (
         select
@@ -28,4 +30,4 @@ copy (
     )
     select line from (select * from client union all select * from other)
     order by ts, mac, kind desc, n, line  -- a total order: the same logs on every run
-) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')
+) to (getvariable('path')) (format csv, header false, quote '', escape '', delimiter E'\x1f')

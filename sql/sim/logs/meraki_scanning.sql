@@ -1,5 +1,7 @@
 -- The simulator's presence points (view sim_events, kind 'seen') as Meraki Scanning API v3 posts,
 -- one JSON line per post: a network posts the observations of each minute.
+-- reads: sim_events
+-- params: path
 copy (
     with observations as (
         select
@@ -19,4 +21,4 @@ copy (
     from observations
     group by minute
     order by minute
-) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')
+) to (getvariable('path')) (format csv, header false, quote '', escape '', delimiter E'\x1f')

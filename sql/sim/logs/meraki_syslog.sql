@@ -1,4 +1,6 @@
 -- The simulator's events (view sim_events) as Cisco Meraki MR syslog `events` lines.
+-- reads: sim_events
+-- params: path
 copy (
     select
         strftime(local_ts, '%b %d %H:%M:%S') || ' 10.20.0.5 1 '
@@ -9,4 +11,4 @@ copy (
                 else ' instigator=''2'' duration=''' || printf('%.3f', duration) || '''' end
     from sim_events
     order by ts, kind, mac, ap_name, bssid, duration  -- a total order: the same logs on every run
-) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')
+) to (getvariable('path')) (format csv, header false, quote '', escape '', delimiter E'\x1f')

@@ -2,6 +2,8 @@
 -- Stop with Acct-Session-Time at disassociation, the Timestamp attribute, a blank line after each;
 -- an Accounting-On of the NAS after it restarted (kind nas_reset).
 -- One value per record, its lines joined by one concat (a chain of || copies the text each time).
+-- reads: sim_events
+-- params: path
 copy (
     select
         concat(
@@ -21,4 +23,4 @@ copy (
         ) as record
     from sim_events
     order by ts, kind, mac, ap_name, bssid, duration  -- a total order: the same logs on every run
-) to $path (format csv, header false, quote '', escape '', delimiter E'\x1f')
+) to (getvariable('path')) (format csv, header false, quote '', escape '', delimiter E'\x1f')

@@ -2,6 +2,8 @@
 -- local time of the city (UTC for an AP whose clock runs on it), a session id per (device, AP,
 -- start) for RADIUS: the same in a session's Start and Stop (an association's duration is NaN,
 -- not NULL).
+-- reads: events_raw
+-- params: tz
 create or replace temp view sim_events as
 select
     ts,
