@@ -41,13 +41,14 @@ SCALES = {"oita": OITA_POPULATION, "metro": 4_300_000}  # population devices: ~2
 
 STAGE = """
 import json, sys, time
+from dataclasses import asdict
 from datetime import date
-from pipeline.ops import stages
+from pipeline.ops import nightly
 from pipeline.config import load_settings
 settings = load_settings()
 started = time.perf_counter()
-figures = stages.run(settings, sys.argv[1], date.fromisoformat(sys.argv[2]))
-print(json.dumps({"seconds": time.perf_counter() - started, "figures": figures,
+figures = nightly.stage(settings, sys.argv[1], date.fromisoformat(sys.argv[2]))
+print(json.dumps({"seconds": time.perf_counter() - started, "figures": asdict(figures),
                   "peak_mb": """ + HWM + """}, default=str))
 """
 PUBLISH = """

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.ops import stages  # noqa: E402
+from pipeline.ops import nightly  # noqa: E402
 from pipeline.release import ledger
 from pipeline.calendar import FiscalQuarter  # noqa: E402
 from pipeline.config import load_settings  # noqa: E402
@@ -91,7 +91,7 @@ def main() -> int:
             truth.rmdir()
         t0 = time.monotonic()
         try:
-            stages.nightly(settings, day)
+            nightly.run(settings, day)
         except QualityGateError as error:  # the night's data is built; the DAG would alert
             gate_failures.append({"day": str(day), "why": str(error)[:200]})
         nights.append(time.monotonic() - t0)

@@ -64,14 +64,15 @@ def footfall_nightly():
     def stage(name: str, **task_kwargs):
         @task(task_id=name, pool="duckdb", **task_kwargs)
         def run(day: str) -> dict:
+            from dataclasses import asdict
             from datetime import date
 
             from airflow.sdk.exceptions import AirflowFailException
 
-            from pipeline.ops import stages
+            from pipeline.ops import nightly, stages
 
             try:
-                return stages.run(load_settings(), name, date.fromisoformat(day))
+                return asdict(nightly.stage(load_settings(), name, date.fromisoformat(day)))
             except stages.BAD_INPUT as error:  # retrying cannot fix bad input: fail at once
                 raise AirflowFailException(str(error)) from None
 
@@ -88,6 +89,7 @@ def footfall_nightly():
     @task(pool="duckdb", max_active_tis_per_dagrun=4)
     def ingest(day: str, file_id: str) -> dict:
         """One landed file; the files of a night fan out over the workers (duckdb pool)."""
+        from dataclasses import asdict
         from datetime import date
 
         from airflow.sdk.exceptions import AirflowFailException
@@ -95,7 +97,7 @@ def footfall_nightly():
         from pipeline.ops import stages
 
         try:
-            return stages.ingest_file(load_settings(), date.fromisoformat(day), file_id)
+            return asdict(stages.ingest_file(load_settings(), date.fromisoformat(day), file_id))
         except stages.BAD_INPUT as error:  # a bad file, a damaged catalog: a retry cannot mend it
             raise AirflowFailException(str(error)) from None
 
@@ -104,6 +106,7 @@ def footfall_nightly():
     def has_data(day: str) -> dict:
         """Skip the rest of a night without data, unless data was expected (then fail)."""
         import logging
+        from dataclasses import asdict
         from datetime import date
 
         from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
@@ -111,7 +114,7 @@ def footfall_nightly():
         from pipeline.ops import stages
 
         try:
-            return stages.data_check(load_settings(), date.fromisoformat(day))
+            return asdict(stages.data_check(load_settings(), date.fromisoformat(day)))
         except stages.DayWithoutData as reason:
             logging.getLogger("footfall.nightly").warning("%s", reason)
             raise AirflowSkipException(str(reason)) from None

@@ -13,7 +13,7 @@ import threading
 import time
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -105,9 +105,9 @@ def ingest(
     if missing:
         _fail(f"no such file: {', '.join(missing)}")
     landed, totals = _run(stages.ingest_paths, settings, paths, _day(day) if day else None)
-    typer.echo(f"landed {len(landed)} new file(s); ingested {totals['files']}: "
-               f"{totals['events']:,} events, {totals['quarantined']:,} quarantined, "
-               f"days {', '.join(totals['days']) or '-'}")
+    typer.echo(f"landed {len(landed)} new file(s); ingested {totals.files}: "
+               f"{totals.events:,} events, {totals.quarantined:,} quarantined, "
+               f"days {', '.join(totals.days) or '-'}")
 
 
 @app.command()
@@ -278,19 +278,19 @@ def optout_count() -> None:
 @app.command()
 def nightly(day: Annotated[str, typer.Option(help="Service day to process, YYYY-MM-DD.")]) -> None:
     """Run the night of one service day: land the inbox -> ingest -> visits and trips -> marts."""
-    from pipeline.ops import stages
+    from pipeline.ops import nightly
+    from pipeline.ops.stages import Closed
 
-    figures = _run(stages.nightly, load_settings(), _day(day), checked=False)  # it checks itself
-    q = figures["quality"]
-    if q.get("closed"):
+    q = _run(nightly.run, load_settings(), _day(day), checked=False).quality  # it checks itself
+    if isinstance(q, Closed):
         typer.echo(f"{day}: closed (its pseudonymised data is past retention); aggregates kept")
         return
-    share = "-" if q["randomised_share"] is None else f"{q['randomised_share']:.0%}"
-    typer.echo(f"{day}: {q['events']:,} events from {q['files']} file(s), {q['quarantined']:,} "
-               f"quarantined {q['quarantined_by_reason']}, {q['ignored']:,} ignored (other programs' "
-               f"lines and event types), {q['devices']:,} devices "
-               f"({share} randomised MACs), {q['visits']:,} visits, {q['trips']:,} trips, "
-               f"{q['silent_aps']} silent / {q['degraded_aps']} degraded of {q['aps']} APs")
+    share = "-" if q.randomised_share is None else f"{q.randomised_share:.0%}"
+    typer.echo(f"{day}: {q.events:,} events from {q.files} file(s), {q.quarantined:,} "
+               f"quarantined {q.quarantined_by_reason}, {q.ignored:,} ignored (other programs' "
+               f"lines and event types), {q.devices:,} devices "
+               f"({share} randomised MACs), {q.visits:,} visits, {q.trips:,} trips, "
+               f"{q.silent_aps} silent / {q.degraded_aps} degraded of {q.aps} APs")
 
 
 @app.command()
@@ -324,13 +324,13 @@ def publish(quarter: Annotated[str, typer.Option(help="Fiscal quarter, e.g. FY20
                                                  "(FY starts in April).")]) -> None:
     """Build the quarterly release (maps, suppressed tables, manifest) in published/."""
     from pipeline.calendar import FiscalQuarter
-    from pipeline.release.publish import publish as build
+    from pipeline.release import publish
 
     try:
         fq = FiscalQuarter.parse(quarter)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
-    release = _run(build, load_settings(), fq)
+    release = _run(publish.publish, load_settings(), fq)
     typer.echo(f"{release.quarter}: {release.days_with_data} days, rows {release.rows}, "
                f"suppressed {release.suppressed}\nflow map: {release.flow_map}")
 
@@ -358,12 +358,13 @@ def provide(
     at: Annotated[str | None, typer.Option(help="Day it was provided, if not today.")] = None,
 ) -> None:
     """Record that a release was provided to departments (counted for the KPI)."""
-    from datetime import datetime, time as clock
+    from datetime import datetime
 
     from pipeline.release import ledger
 
     settings = load_settings()
-    when = datetime.combine(_day(at), clock(12), tzinfo=settings.zone) if at else None
+    when = datetime.combine(_day(at), datetime.min.time().replace(hour=12),
+                                tzinfo=settings.zone) if at else None
     row = _run(ledger.provide, settings, release, to, when)
     typer.echo(f"provided {row[0]} to {row[1]} (package sha256 {row[3][:16]}…)")
 
@@ -404,13 +405,14 @@ def simulate(
     """Write a synthetic city's logs (Meraki, Aruba, hostapd, RADIUS) into the inbox; truth apart."""
     from pipeline.ingest.registry import load_registry
     from pipeline.sim.logs import SCENARIOS, sources_csv
-    from pipeline.sim.city import simulate as run
+    from pipeline.sim import city
 
     if scenario not in SCENARIOS:
         raise typer.BadParameter(f"{scenario!r}: one of {', '.join(SCENARIOS)}")
     settings = load_settings()
     registry = load_registry(settings.registry)
-    result = run(settings, registry, _day(first), _day(last), devices, seed, noise=SCENARIOS[scenario])
+    result = city.simulate(settings, registry, _day(first), _day(last), devices, seed,
+                           noise=SCENARIOS[scenario])
     typer.echo(f"wrote {len(result.files)} file(s), {result.events:,} events to {settings.inbox}")
     if SCENARIOS[scenario].utc_clock:
         path = sources_csv(registry, settings.home / "simulation" / "sources.csv")
@@ -436,12 +438,13 @@ def demo(
 ) -> None:
     """Simulate a fiscal quarter of the sample city (realistic logs of several vendors), run every
     night and publish the release."""
-    from pipeline.ops import stages
+    from pipeline.ops import nightly
+    from pipeline.ops.stages import Movement
     from pipeline.calendar import FiscalQuarter
-    from pipeline.release.publish import publish as build
+    from pipeline.release import publish
     from pipeline.ingest.registry import load_registry
     from pipeline.sim.logs import SCENARIOS, sources_csv
-    from pipeline.sim.city import simulate as run
+    from pipeline.sim import city
 
     started = time.monotonic()
     settings = load_settings()
@@ -452,13 +455,15 @@ def demo(
         settings = settings.with_(sources=sources_csv(registry, settings.home / "simulation" / "sources.csv"))
     # The city's controllers write a day's logs while earlier nights run: the simulator works
     # ahead in a thread, and each day's logs arrive in the inbox whole when its night starts.
-    outbox, days = settings.home / "simulation" / "logs", queue.Queue()
+    outbox = settings.home / "simulation" / "logs"
+    days: queue.Queue[tuple[date | None, Any]] = queue.Queue()
     settings.inbox.mkdir(parents=True, exist_ok=True)
 
     def simulate_quarter():
         try:
-            run(settings, registry, fq.first_day, fq.last_day, devices, noise=SCENARIOS["realistic"],
-                outdir=outbox, on_day=lambda day, files: days.put((day, files)))
+            city.simulate(settings, registry, fq.first_day, fq.last_day, devices,
+                          noise=SCENARIOS["realistic"], outdir=outbox,
+                          on_day=lambda day, files: days.put((day, files)))
         except BaseException as error:  # the night loop reports it
             days.put((None, error))
 
@@ -470,11 +475,13 @@ def demo(
             raise files if simulated is None else RuntimeError(f"simulated {simulated}, not {day}")
         for path in files:
             path.replace(settings.inbox / path.name)
-        night = _run(stages.nightly, settings, day, checked=False)
-        totals["events"] += night["ingest"]["events"]
-        for key in ("devices", "visits", "trips"):
-            totals[key] += night["movement"][key]
-    release = _run(build, settings, fq)
+        night = _run(nightly.run, settings, day, checked=False)
+        totals["events"] += night.ingest.events
+        if isinstance(night.movement, Movement):
+            totals["devices"] += night.movement.devices
+            totals["visits"] += night.movement.visits
+            totals["trips"] += night.movement.trips
+    release = _run(publish.publish, settings, fq)
     typer.echo(
         f"demo {fq}: {len(fq.days())} days, {totals['events']:,} events, "
         f"{totals['devices']:,} device-days, {totals['visits']:,} visits, {totals['trips']:,} trips\n"

@@ -190,7 +190,7 @@ def fault_plan(env: dict | None = None) -> tuple[str, int] | None:
 
 def load_settings(env: dict | None = None) -> Settings:
     """Build the settings from FOOTFALL_* environment variables (defaults: ./var, ./keystore)."""
-    env = os.environ if env is None else env
+    env = dict(os.environ) if env is None else env
     home = Path(env.get("FOOTFALL_HOME") or "var").resolve()
     keystore = Path(env.get("FOOTFALL_KEYSTORE") or home.parent / "keystore").resolve()
     return Settings(

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
-
-import gzip
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
 from pipeline.ingest import landing
-from pipeline.ops import stages
+from pipeline.ops import nightly
 from pipeline.calendar import FiscalQuarter
 from pipeline.config import load_settings
 from pipeline.ingest.pseudonym import day_key, pseudonym
@@ -36,6 +36,35 @@ def settings(tmp_path):
     return make_settings(tmp_path)
 
 
+@pytest.fixture
+def lake(tmp_path, monkeypatch):
+    """FOOTFALL_HOME and FOOTFALL_KEYSTORE under tmp_path, for commands that read the environment."""
+    monkeypatch.setenv("FOOTFALL_HOME", str(tmp_path / "var"))
+    monkeypatch.setenv("FOOTFALL_KEYSTORE", str(tmp_path / "keys"))
+    return tmp_path
+
+
+def undisturbed_nights(root: Path, registry, first: date, last: date, devices: int, seed: int):
+    """Simulated logs of first..last kept aside (root/logs, to give fresh lakes), and the settings
+    of a lake whose nights ran over them undisturbed, in day order: the reference of a fault test."""
+    settings = make_settings(root)
+    simulate(settings, registry, first, last, devices=devices, seed=seed)
+    logs = root / "logs"
+    shutil.copytree(settings.inbox, logs)
+    day = first
+    while day <= last:
+        nightly.run(settings, day)
+        day += timedelta(days=1)
+    return logs, settings
+
+
+def fresh_lake(root: Path, logs: Path):
+    """A new lake with the given logs in its inbox."""
+    settings = make_settings(root)
+    shutil.copytree(logs, settings.inbox)
+    return settings
+
+
 @pytest.fixture(scope="session")
 def registry():
     return load_registry(load_settings({}).registry)
@@ -53,7 +82,7 @@ def simulated_quarter(tmp_path_factory, registry):
     raw_macs = {f"{int(m):012x}" for macs in result.macs_by_day.values() for m in macs}
     day = E2E_FIRST
     while day <= last:
-        stages.nightly(settings, day)
+        nightly.run(settings, day)
         day += timedelta(days=1)
     release = publish(settings, FiscalQuarter.of(E2E_FIRST))
     return settings, release, raw_macs

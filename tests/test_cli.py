@@ -11,13 +11,6 @@ from tests.ingest.formats.test_meraki_syslog import AP, ASSOC
 runner = CliRunner()
 
 
-@pytest.fixture
-def lake(tmp_path, monkeypatch):
-    monkeypatch.setenv("FOOTFALL_HOME", str(tmp_path / "var"))
-    monkeypatch.setenv("FOOTFALL_KEYSTORE", str(tmp_path / "keys"))
-    return tmp_path
-
-
 def test_help_explains_each_command():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
@@ -129,7 +122,7 @@ def test_a_bad_registry_is_refused_with_the_row(lake):
 
 
 def test_show_visits_and_trips_of_a_processed_day(lake):
-    from pipeline.ops import stages
+    from pipeline.ops import nightly
     from pipeline.config import load_settings
     from pipeline.ingest.pseudonym import day_key, pseudonym
 
@@ -140,7 +133,7 @@ def test_show_visits_and_trips_of_a_processed_day(lake):
         "Apr  1 08:42:41 OITA-001-AP01 hostapd: wlan0: AP-STA-DISCONNECTED 80:d6:05:12:34:56",
         "Apr  1 08:55:00 OITA-006-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56",
         "Apr  1 09:30:00 OITA-006-AP01 hostapd: wlan0: AP-STA-DISCONNECTED 80:d6:05:12:34:56"]) + "\n")
-    stages.nightly(settings, date(2024, 4, 1))
+    nightly.run(settings, date(2024, 4, 1))
     device = f"{pseudonym(day_key(settings.keystore, date(2024, 4, 1)), 0x80D605123456):016x}"
     visits = runner.invoke(app, ["show", "visits", "--day", "2024-04-01"])
     assert visits.exit_code == 0, visits.output

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings as hsettings
 from hypothesis import strategies as st
 
 from pipeline import lake
-from pipeline.ops import stages
+from pipeline.ops import nightly, stages
 from pipeline.release import suppression
 from pipeline.calendar import FiscalQuarter
 from pipeline.ingest.pseudonym import day_key, pseudonym
@@ -72,7 +72,7 @@ def canary_run(tmp_path_factory, registry):
     logging.getLogger().setLevel(logging.DEBUG)
     try:
         for n in range(NIGHTS):
-            stages.nightly(settings, FIRST + timedelta(days=n))
+            nightly.run(settings, FIRST + timedelta(days=n))
         release = publish(settings, FiscalQuarter.of(FIRST))
     finally:
         logging.getLogger().removeHandler(handler)
@@ -129,7 +129,7 @@ def test_a_closed_day_says_so_and_keeps_its_aggregates(canary_run, caplog):
     settings, _, _, _ = canary_run
     before = (settings.marts / "footfall_daily" / f"day={FIRST}" / "part.parquet").read_bytes()
     with caplog.at_level(logging.WARNING):
-        assert stages.movement(settings, FIRST) == {"closed": True}
+        assert stages.movement(settings, FIRST) == stages.Closed()
     assert "closed" in caplog.text
     assert (settings.marts / "footfall_daily" / f"day={FIRST}" / "part.parquet").read_bytes() == before
 
@@ -142,7 +142,7 @@ def test_a_late_file_for_a_day_whose_key_is_gone_is_quarantined_not_repseudonymi
         * 30)
     stages.land(settings, FIRST + timedelta(days=NIGHTS - 1))
     figures = stages.ingest(settings, FIRST + timedelta(days=NIGHTS - 1))
-    assert figures["quarantined"] == 3 and not (settings.keystore / f"{FIRST}.key").exists()
+    assert figures.quarantined == 3 and not (settings.keystore / f"{FIRST}.key").exists()
 
 
 def test_plain_sha256_is_inverted_by_brute_force_and_the_hmac_pseudonym_is_not(tmp_path):

@@ -75,6 +75,29 @@ class FileResult:
     ignored_by: dict = field(default_factory=dict)  # "program" or "program type" -> records
 
 
+@dataclass(frozen=True)
+class IngestedFile:
+    """What ingesting one landed file staged (done: it had been ingested before: nothing to do)."""
+
+    file_id: str
+    records: int = 0
+    events: int = 0
+    quarantined: int = 0
+    days: list[str] = field(default_factory=list)  # service days it held events of, ISO
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What ingesting every pending landed file staged, in total."""
+
+    files: int = 0
+    records: int = 0
+    events: int = 0
+    quarantined: int = 0
+    days: list[str] = field(default_factory=list)
+
+
 def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
          move: bool = False, night: date | None = None) -> list[str]:
     """Copy files into landing/ under their content hash; a file seen before is skipped.
@@ -188,7 +211,10 @@ def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: 
     devices on the opt-out denylist (optout.denylist) are dropped and counted.
     Returns the file's counts: records, ignored, quarantined by reason, devices by day, opted out."""
     con.execute("create temp table pseudonyms (day date, mac ubigint, device ubigint)")
-    keys, reasons, ignored_by, records, opted_out = {}, Counter(), Counter(), 0, 0
+    keys: dict[date, bytes] = {}
+    reasons: Counter[str] = Counter()
+    ignored_by: Counter[str] = Counter()
+    records, opted_out = 0, 0
     if optout:
         con.register("optout_hashes", optout[0])
     for _ in formats.resolve_blocks(con, settings, registry, path, fmt, hint):
@@ -392,7 +418,7 @@ def _record(settings: Settings, result: FileResult) -> None:
 
 
 def ingest_one(settings: Settings, file_id: str, path: Path, hint: date,
-               registry: Registry | None = None) -> dict:
+               registry: Registry | None = None) -> IngestedFile:
     """Ingest one pending landed file with the registry in force on its day and record it.
 
     Raises IngestError when it cannot be read (recorded, retried when landed again) or when its
@@ -419,9 +445,8 @@ def ingest_one(settings: Settings, file_id: str, path: Path, hint: date,
                           f"{settings.max_quarantine_rate:.0%} (FOOTFALL_MAX_QUARANTINE_RATE); its "
                           "good records are staged, the quarantined ones (line numbers, reasons) are "
                           f"in {settings.quarantine}")
-    return {"file_id": file_id, "records": result.records, "events": events,
-            "quarantined": sum(result.quarantined.values()),
-            "days": sorted(d.isoformat() for d in result.events_by_day)}
+    return IngestedFile(file_id, result.records, events, sum(result.quarantined.values()),
+                        sorted(d.isoformat() for d in result.events_by_day))
 
 
 def no_events_warning(name: str, recognised: int, ignored: int) -> str:
@@ -433,11 +458,11 @@ def no_events_warning(name: str, recognised: int, ignored: int) -> str:
             "event types; check that the controller forwards its client events")
 
 
-def ingest(settings: Settings) -> dict:
+def ingest_pending(settings: Settings) -> Ingested:
     """Ingest every pending landed file, FOOTFALL_INGEST_FILES at a time (a night's big RADIUS
     file alongside the small ones); files that need attention fail the run together, after every
     other file was ingested, each named with what to do."""
-    totals = {"files": 0, "records": 0, "events": 0, "quarantined": 0, "days": set()}
+    done: list[IngestedFile] = []
     problems = []
     pending = pending_files(settings)
     registries: dict[date, Registry] = {}  # files of one day share the registry in force on it
@@ -450,18 +475,13 @@ def ingest(settings: Settings) -> dict:
                 for file_id, path, hint in pending]
         for run in runs:  # in landing order; a machine error (disk, memory) stops the rest
             try:
-                figures = run.result()
+                done.append(run.result())
             except IngestError as error:
                 problems.append(str(error))
-                continue
-            totals["files"] += 1
-            for key in ("records", "events", "quarantined"):
-                totals[key] += figures[key]
-            totals["days"] |= set(figures["days"])
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # files not started stay pending
-    totals["days"] = sorted(totals["days"])
     if problems:
         raise IngestError(f"{len(problems)} file(s) need attention: " + " | ".join(problems)
                           + ". Fix the source or the registry, then land the file again.")
-    return totals
+    return Ingested(len(done), sum(f.records for f in done), sum(f.events for f in done),
+                    sum(f.quarantined for f in done), sorted({d for f in done for d in f.days}))

@@ -97,6 +97,7 @@ def _append(settings: Settings, hashes: list[int]) -> None:
 def add(settings: Settings, macs: list[int]) -> int:
     """Add devices to the denylist (their keyed hashes); the number newly added."""
     key = _key(settings, create=True)
+    assert key is not None  # created by _key when missing
     hashes = {pseudonym.pseudonym(key, mac) for mac in macs}
     with catalog.connect(settings) as con:
         before = set(_synced(settings, con))

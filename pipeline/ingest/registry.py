@@ -93,8 +93,12 @@ def _check_header(header: list[str], path: Path) -> None:
         )
 
 
-def _parse_rows(rows: list[dict], path: Path):
-    aps, macs, seen_macs, seen_ids, seen_names = [], [], {}, {}, {}
+def _parse_rows(rows: list[tuple[int, dict[str, str]]], path: Path) -> tuple[list, list]:
+    aps: list = []
+    macs: list = []
+    seen_macs: dict[str, int] = {}
+    seen_ids: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
     for line, row in rows:
         where = f"{path}, row {line}"
         ap_id, ap_name = row["AP_ID"].strip(), row["AP名"].strip()
@@ -126,7 +130,7 @@ def _parse_rows(rows: list[dict], path: Path):
 
 def _site_ids(aps) -> dict[str, str]:
     """A site's id comes from the smallest NO among its rows, so it survives reordering."""
-    first = {}
+    first: dict[str, int] = {}
     for ap in aps:
         first[ap[2]] = min(first.get(ap[2], ap[7]), ap[7])
     return {name: f"S{no:04d}" for name, no in first.items()}

@@ -12,6 +12,8 @@ import json
 import os
 import random
 import time
+from dataclasses import asdict
+from typing import Any
 from contextlib import contextmanager
 from datetime import date, datetime, UTC
 
@@ -25,7 +27,7 @@ LOCK_WAIT_S = 120
 MARKER = ".catalog-made"  # in the lake: a catalog was made for it (its loss is then an error)
 REPAIR = ("run `footfall check --repair`: it rebuilds the catalog from the lake and says what it "
           "could not restore")
-_HELD: dict[str, duckdb.DuckDBPyConnection] = {}
+_HELD: dict[str, tuple[Settings, duckdb.DuckDBPyConnection]] = {}
 
 
 class CatalogError(RuntimeError):
@@ -184,11 +186,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def record_run(settings: Settings, day: date, stage: str, seconds: float, figures: dict) -> None:
-    """Log one stage of one day (counts only)."""
+def record_run(settings: Settings, day: date, stage: str, seconds: float, result: Any) -> None:
+    """Log one stage of one day: its result (a dataclass of counts) as JSON."""
     with connect(settings) as con:
         con.execute("insert into runs values (?, ?, ?, ?, ?)",
-                    [day, stage, now(), seconds, json.dumps(figures, sort_keys=True)])
+                    [day, stage, now(), seconds, json.dumps(asdict(result), sort_keys=True)])
 
 
 def mark_days(con, days: list[date]) -> None:

@@ -5,9 +5,9 @@ HISTORY_DAYS before it; its quality report compares it with the same weekday ove
 So when a day is built again with different figures (a backfill that builds a later day first, a
 late file, a repair), the later days that read it are stale. Before its new figures are written,
 those later days are marked in the catalog (stale_days); after the run, each is rebuilt under its
-own lock (`rebuild_stale`), holding no other lock, so that two nights never wait for each other in
-a circle. A mark outlives a killed run: any later run's rebuild takes it up. Two nights of
-different days therefore end with the same bytes in either order, or at once.
+own lock (pipeline.ops.nightly.rebuild_stale), holding no other lock, so that two nights never wait
+for each other in a circle. A mark outlives a killed run: any later run's rebuild takes it up. Two
+nights of different days therefore end with the same bytes in either order, or at once.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import lake
-from pipeline.lake import catalog, locks
+from pipeline.lake import catalog
 from pipeline.config import Settings
 
 log = logging.getLogger(__name__)
@@ -65,42 +65,13 @@ def mark(settings: Settings, day: date, what: str) -> list[date]:
     return days
 
 
-def rebuild_stale(settings: Settings) -> list[date]:
-    """Rebuild the marts and quality report of every day marked stale, each under its own lock;
-    a day whose night runs now is waited for; a closed day (pseudonymised data past retention)
-    keeps its aggregates. The days rebuilt."""
-    from pipeline.ops import stages
-
-    done, seen = [], set()
-    while days := [d for d in _marked(settings) if d not in seen]:
-        for day in days:
-            seen.add(day)
-            try:
-                with locks.day_lock(settings, day):
-                    if _rebuild(settings, day, stages.marts, stages.quality):
-                        done.append(day)
-                    with catalog.connect(settings) as con:
-                        con.execute("delete from stale_days where day = ?", [day])
-            except locks.DayBusyError as error:
-                log.warning("%s stays marked for a rebuild: %s", day, error)
-    return done
-
-
-def _marked(settings: Settings) -> list[date]:
+def marked(settings: Settings) -> list[date]:
+    """The days marked stale, oldest first (pipeline.ops.nightly rebuilds them)."""
     with catalog.connect(settings) as con:
         return [r[0] for r in con.execute("select day from stale_days order by day").fetchall()]
 
 
-def _rebuild(settings: Settings, day: date, marts, quality) -> bool:
-    """The marts and quality report of one marked day, if it is built and not closed."""
-    from pipeline.marts.quality_report import QualityGateError
-
-    if not (lake.day_files(settings.visits, day) and
-            lake.day_files(settings.marts / "footfall_daily", day)):
-        return False
-    marts(settings, day)
-    try:
-        quality(settings, day)
-    except QualityGateError as error:  # the day's own night reported it
-        log.warning("rebuilt %s; its quality gate says: %s", day, error)
-    return True
+def unmark(settings: Settings, day: date) -> None:
+    """Take a day's stale mark away (it was rebuilt, or needs no rebuild)."""
+    with catalog.connect(settings) as con:
+        con.execute("delete from stale_days where day = ?", [day])

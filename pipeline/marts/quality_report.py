@@ -9,6 +9,7 @@ is written first, so the failure can be read.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 import statistics
 from datetime import date, timedelta
 
@@ -34,6 +35,32 @@ SCHEMA = pa.schema([
     ("visitors", pa.int64()), ("trips", pa.int64()),
     *[(f"{name}_weekday_median", pa.float64()) for name in COMPARED],
 ])
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """The night's quality report: one row of marts/quality (SCHEMA), JSON columns as text."""
+
+    events: int
+    files: int
+    quarantined: int
+    quarantined_by_reason: str
+    ignored: int
+    ignored_by_program: str
+    per_file: str
+    devices: int
+    randomised_share: float | None
+    aps: int
+    silent_aps: int
+    degraded_aps: int
+    outage_aps: int
+    visits: int
+    visitors: int
+    trips: int
+    events_weekday_median: float | None
+    devices_weekday_median: float | None
+    visits_weekday_median: float | None
+    trips_weekday_median: float | None
 
 
 class QualityGateError(RuntimeError):
@@ -115,7 +142,7 @@ def usual_events(settings: Settings, day: date) -> float | None:
     return _weekday_medians(settings, day)["events_weekday_median"]
 
 
-def report(settings: Settings, day: date) -> dict:
+def report(settings: Settings, day: date) -> QualityReport:
     """Build, store and check the quality report of a processed day."""
     figures = {**_ingest_figures(settings, day), **_model_figures(settings, day),
                **_weekday_medians(settings, day)}
@@ -136,4 +163,4 @@ def report(settings: Settings, day: date) -> dict:
         raise QualityGateError(f"service day {day} failed the quality gate: {'; '.join(problems)}. "
                                f"The report is in {settings.marts / 'quality'}; check the "
                                "controllers' delivery, then rerun the day.")
-    return figures
+    return QualityReport(**figures)

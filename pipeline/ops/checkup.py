@@ -14,7 +14,7 @@ from datetime import date
 
 from pipeline.ingest import pseudonym
 from pipeline.lake import catalog, sweep
-from pipeline.ops import integrity, recovery
+from pipeline.ops import integrity, nightly, recovery
 from pipeline.config import Settings
 
 
@@ -52,7 +52,7 @@ def _catalog(settings: Settings, repair: bool, out: Checkup) -> bool:
 
 def _partitions(settings: Settings, first: date, last: date, repair: bool, out: Checkup) -> None:
     if repair:
-        outcome = integrity.repair(settings, first, last)
+        outcome = nightly.repair(settings, first, last)
     else:
         outcome = integrity.Outcome(found=integrity.scan(settings, first, last))
     for damage in outcome.found:

@@ -12,6 +12,7 @@ only be restored from a backup, and the report says which file.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -117,9 +118,12 @@ def _raw_and_key(settings: Settings, file_id: str, day: date) -> str | None:
     return None
 
 
-def _repair_day(settings: Settings, day: date, damaged: list[Damage], outcome: Outcome) -> None:
-    from pipeline.ops import stages
+# Builds the given steps of a day again (pipeline.ops.nightly passes the stages)
+Rebuild = Callable[[Settings, date, list[str]], None]
 
+
+def _repair_day(settings: Settings, day: date, damaged: list[Damage], outcome: Outcome,
+                rebuild: Rebuild) -> None:
     events = [d for d in damaged if d.table == "events"]
     why = {d: _raw_and_key(settings, d.path.stem, day) for d in events}
     lost = {}
@@ -143,18 +147,14 @@ def _repair_day(settings: Settings, day: date, damaged: list[Damage], outcome: O
         lake.sidecar(d.path).unlink(missing_ok=True)
         with catalog.connect(settings) as con:
             con.execute("update files set ingested_at = null where file_id = ?", [d.path.stem])
-    steps = (["ingest"] if events else []) + ["movement", "marts", "quality"]
-    for step in steps:
-        try:
-            getattr(stages, step)(settings, day)
-        except stages.quality_report.QualityGateError as error:
-            log.warning("rebuilt %s; its quality gate says: %s", day, error)
+    rebuild(settings, day, (["ingest"] if events else []) + ["movement", "marts", "quality"])
     outcome.rebuilt.extend(damaged)
 
 
-def repair(settings: Settings, first: date, last: date, *, only: tuple[str, ...] | None = None,
-           held: date | None = None) -> Outcome:
-    """Find the corrupt partitions of first..last and rebuild each day from its intact layer below.
+def repair(settings: Settings, first: date, last: date, *, rebuild: Rebuild,
+           only: tuple[str, ...] | None = None, held: date | None = None) -> Outcome:
+    """Find the corrupt partitions of first..last and rebuild each day from its intact layer below
+    (`rebuild`: the steps that build a day; pipeline.ops.nightly.repair passes the stages).
 
     Holds each repaired day's lock, except `held`, a day the caller already holds."""
     outcome = Outcome(found=scan(settings, first, last, only))
@@ -162,10 +162,10 @@ def repair(settings: Settings, first: date, last: date, *, only: tuple[str, ...]
         damaged = [d for d in outcome.found if d.day == day]
         log.warning("corrupt partitions of %s: %s", day, "; ".join(map(str, damaged)))
         if day == held:
-            _repair_day(settings, day, damaged, outcome)
+            _repair_day(settings, day, damaged, outcome, rebuild)
         else:
             with locks.day_lock(settings, day):
-                _repair_day(settings, day, damaged, outcome)
+                _repair_day(settings, day, damaged, outcome, rebuild)
     return outcome
 
 

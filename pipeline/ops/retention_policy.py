@@ -1,5 +1,5 @@
 """Retention: raw logs, pseudonymised data and keys are kept only as long as the policy says, and
-the night removes them whatever else happened (stages.nightly runs it after a failed stage too).
+the night removes them whatever else happened (pipeline.ops.nightly.run runs it after a failed stage too).
 
 Three clocks, each an upper bound:
 - pipeline time (the service day P being processed, so that a backfill behaves like the nights it
@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -193,7 +194,17 @@ def sweep(settings: Settings) -> list[str]:
     return removed
 
 
-def retention(settings: Settings, day: date) -> dict:
+@dataclass(frozen=True)
+class Retention:
+    """What the night's retention removed, by kind."""
+
+    raw_files_purged: int
+    keys_destroyed: int
+    staged_removed: int
+    orphans_removed: int
+
+
+def retention(settings: Settings, day: date) -> Retention:
     """The nightly retention stage: orphans, raw files, keys, pseudonymised data; counts by kind."""
     swept = sweep(settings)
     raw = purge_raw(settings, day)
@@ -203,5 +214,4 @@ def retention(settings: Settings, day: date) -> dict:
         log.info("retention removed %s", path)
     log.info("retention %s: purged %d raw files, destroyed %d keys %s, %d staged paths, %d orphans",
              day, len(raw), len(keys), [d.isoformat() for d in keys], len(staged), len(swept))
-    return {"raw_files_purged": len(raw), "keys_destroyed": len(keys), "staged_removed": len(staged),
-            "orphans_removed": len(swept)}
+    return Retention(len(raw), len(keys), len(staged), len(swept))

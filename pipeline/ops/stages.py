@@ -1,21 +1,25 @@
 """The nightly steps, each a plain function of (settings, service day), idempotent.
 
 land (inbox -> landing) -> ingest -> movement (visits, trips) -> marts -> quality -> retention.
-A rerun replaces that day's partitions. A night (`nightly`, the CLI) and each stage (`run`, an
-Airflow task) start with recovery.preflight: killed runs' leftovers cleared, the catalog and the
-keystore checked against the lake. Nights of different days may run at once: landing claims each
-inbox file for one night; ingest holds the lake's "ingest" lock (landing shares it), and a day's
-movement first waits for every landing and ingest under way and ingests what is left, so that a
-day's events are whole whichever night landed them; later days built on a day's old figures are
-rebuilt after the run (pipeline.marts.dependents).
+A rerun replaces that day's partitions. A night (pipeline.ops.nightly.run, the CLI) and each
+stage (nightly.stage, an Airflow task) start with recovery.preflight: killed runs' leftovers
+cleared, the catalog and the keystore checked against the lake. Nights of different days may run
+at once: landing claims each inbox file for one night; ingest holds the lake's "ingest" lock
+(landing shares it), and a day's movement first waits for every landing and ingest under way and
+ingests what is left, so that a day's events are whole whichever night landed them; later days
+built on a day's old figures are rebuilt after the run (pipeline.marts.dependents,
+pipeline.ops.nightly).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from contextlib import contextmanager
+from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 
@@ -23,15 +27,19 @@ from pipeline import lake
 from pipeline.ingest import pseudonym
 from pipeline.lake import catalog, locks
 from pipeline.marts import dependents
-from pipeline.ops import integrity, recovery
+from pipeline.ops import recovery
 from pipeline.calendar import day_type
 from pipeline.ingest import landing
+from pipeline.ingest.landing import Ingested, IngestedFile
 from pipeline.marts import quality_report
+from pipeline.marts.quality_report import QualityReport
 from pipeline.ops import retention_policy
+from pipeline.ops.retention_policy import Retention
 from pipeline.config import Settings
 from pipeline.ingest.registry import registry_for
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 MARTS = ("footfall_daily", "footfall_hourly", "dwell_buckets", "od_flows")
 HISTORY_DAYS = dependents.HISTORY_DAYS
@@ -52,20 +60,68 @@ class DayWithoutData(NoDataError):
 BAD_INPUT = (NoDataError, landing.IngestError, quality_report.QualityGateError,
              locks.DayBusyError, catalog.CatalogError, pseudonym.KeyLostError)
 
-def _timed(settings: Settings, day: date, stage: str, started: float, figures: dict) -> dict:
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A closed day: retention removed its pseudonymised data, its aggregates are kept as they are."""
+
+    closed: bool = True
+
+
+@dataclass(frozen=True)
+class Landed:
+    """Files seen in the inbox, and those landed (new content)."""
+
+    seen: int
+    landed: int
+
+
+@dataclass(frozen=True)
+class DataCheck:
+    """Whether a day has staged events to build on (closed: none, its marts kept)."""
+
+    events_files: int
+    closed: bool
+
+
+@dataclass(frozen=True)
+class Movement:
+    """The day's movement model: devices seen, visits and trips built."""
+
+    events_files: int
+    devices: int
+    visits: int
+    trips: int
+
+
+@dataclass(frozen=True)
+class Marts:
+    """Rows written per mart table, and the APs silent on the day."""
+
+    rows: dict[str, int]
+    silent_aps: int
+
+
+# what each stage returns (the run log records it as JSON)
+StageResult = (Landed | IngestedFile | Ingested | Movement | Marts | QualityReport | Retention
+               | Closed)
+
+
+def _timed(settings: Settings, day: date, stage: str, started: float, result: R) -> R:
     seconds = time.monotonic() - started
-    catalog.record_run(settings, day, stage, seconds, figures)
-    log.info("%s %s: %s in %.2f s", stage, day, figures, seconds)
-    return figures
+    catalog.record_run(settings, day, stage, seconds, result)
+    log.info("%s %s: %s in %.2f s", stage, day, result, seconds)
+    return result
 
 
-def land(settings: Settings, day: date) -> dict:
+def land(settings: Settings, day: date) -> Landed:
     """Move every file of the inbox into landing/ (checksummed, each content once)."""
     started = time.monotonic()
     with locks.named_lock(settings, INGEST_LOCK, shared=True):
         inbox = sorted(p for p in settings.inbox.glob("*") if p.is_file() and not p.name.startswith("."))
         landed = landing.land(settings, inbox, move=True, night=day)
-    return _timed(settings, day, "land", started, {"seen": len(inbox), "landed": len(landed)})
+    return _timed(settings, day, "land", started, Landed(len(inbox), len(landed)))
 
 
 def pending(settings: Settings, day: date) -> list[str]:
@@ -74,7 +130,7 @@ def pending(settings: Settings, day: date) -> list[str]:
     return [file_id for file_id, _, _ in landing.pending_files(settings)]
 
 
-def ingest_file(settings: Settings, day: date, file_id: str) -> dict:
+def ingest_file(settings: Settings, day: date, file_id: str) -> IngestedFile:
     """Ingest one landed file (many may run at once: each holds its own file's lock)."""
     recovery.preflight(settings)
     started = time.monotonic()
@@ -82,28 +138,28 @@ def ingest_file(settings: Settings, day: date, file_id: str) -> dict:
             locks.named_lock(settings, f"file={file_id}"):
         todo = {f: (p, h) for f, p, h in landing.pending_files(settings)}
         if file_id not in todo:
-            return _timed(settings, day, "ingest_file", started, {"file_id": file_id, "done": True})
+            return _timed(settings, day, "ingest_file", started, IngestedFile(file_id, done=True))
         path, hint = todo[file_id]
         return _timed(settings, day, "ingest_file", started,
                       landing.ingest_one(settings, file_id, path, hint))
 
 
-def ingest(settings: Settings, day: date) -> dict:
+def ingest(settings: Settings, day: date) -> Ingested:
     """Ingest every landed file not ingested yet (files may hold events of several days)."""
     started = time.monotonic()
     with locks.named_lock(settings, INGEST_LOCK):
-        figures = landing.ingest(settings)
-    return _timed(settings, day, "ingest", started, figures)
+        totals = landing.ingest_pending(settings)
+    return _timed(settings, day, "ingest", started, totals)
 
 
-def data_check(settings: Settings, day: date) -> dict:
+def data_check(settings: Settings, day: date) -> DataCheck:
     """Whether the day has staged events to build on (or is closed, its marts kept).
 
     Without them, the quality gate decides: NoDataError when its weekday usually has events (the
     night fails: data was expected), DayWithoutData when there is no usual yet (a night to skip)."""
     events = lake.day_files(settings.events, day)
     if events or _closed(settings, day):
-        return {"events_files": len(events), "closed": not events}
+        return DataCheck(len(events), closed=not events)
     usual = quality_report.usual_events(settings, day)
     if usual:
         raise NoDataError(f"no staged events for service day {day}, where {usual:.0f} are usual on "
@@ -115,11 +171,12 @@ def data_check(settings: Settings, day: date) -> dict:
                          f"into {settings.inbox} and rerun the day.")
 
 
-def ingest_paths(settings: Settings, paths: list, day: date | None = None) -> tuple[list[str], dict]:
+def ingest_paths(settings: Settings, paths: list[Path], day: date | None = None,
+                 ) -> tuple[list[str], Ingested]:
     """`footfall ingest`: land the given files (left where they are; `day`: the year hint of
     formats without one) and ingest every pending file; the new ids and the totals."""
     with locks.named_lock(settings, INGEST_LOCK):
-        return landing.land(settings, paths, year_hint=day), landing.ingest(settings)
+        return landing.land(settings, paths, year_hint=day), landing.ingest_pending(settings)
 
 
 def _settle(settings: Settings) -> None:
@@ -128,7 +185,7 @@ def _settle(settings: Settings) -> None:
     with locks.named_lock(settings, INGEST_LOCK):
         if landing.pending_files(settings):
             try:
-                landing.ingest(settings)
+                landing.ingest_pending(settings)
             except landing.IngestError as error:
                 log.warning("a file landed by another run needs attention: %s", error)
 
@@ -138,7 +195,7 @@ def _closed(settings: Settings, day: date) -> bool:
     return bool(lake.day_files(settings.marts / MARTS[0], day))
 
 
-def movement(settings: Settings, day: date) -> dict:
+def movement(settings: Settings, day: date) -> Movement | Closed:
     """Visits and trips of the day's devices, from the staged events."""
     started = time.monotonic()
     _settle(settings)
@@ -146,7 +203,7 @@ def movement(settings: Settings, day: date) -> dict:
     if not events and _closed(settings, day):
         log.warning("service day %s is closed: its events were removed by retention and its key "
                     "may be destroyed; its aggregates are kept as they are.", day)
-        return _timed(settings, day, "movement", started, {"closed": True})
+        return _timed(settings, day, "movement", started, Closed())
     if not events:
         raise NoDataError(f"no staged events for service day {day}; land and ingest its logs first.")
     registry = registry_for(settings, day)
@@ -166,19 +223,17 @@ def movement(settings: Settings, day: date) -> dict:
                               [events]).fetchall()[0][0]
     finally:
         con.close()
-    return _timed(settings, day, "movement", started, {
-        "events_files": len(events), "devices": devices,
-        "visits": visits.num_rows, "trips": trips.num_rows,
-    })
+    return _timed(settings, day, "movement", started,
+                  Movement(len(events), devices, visits.num_rows, trips.num_rows))
 
 
-def marts(settings: Settings, day: date) -> dict:
+def marts(settings: Settings, day: date) -> Marts | Closed:
     """The day's aggregates with no identifiers: AP health, footfall per site and hour and per
     day (no-data hours marked), dwell buckets, OD flows."""
     started = time.monotonic()
     visits, trips = lake.day_files(settings.visits, day), lake.day_files(settings.trips, day)
     if not visits and _closed(settings, day):
-        return _timed(settings, day, "marts", started, {"closed": True})
+        return _timed(settings, day, "marts", started, Closed())
     if not visits:
         raise NoDataError(f"no visits for service day {day}; run the movement stage first.")
     registry = registry_for(settings, day)
@@ -187,7 +242,6 @@ def marts(settings: Settings, day: date) -> dict:
               "day_start_hour": settings.day_start_hour, "dp_max_sites": settings.dp_max_sites,
               "dp_max_hours": settings.dp_max_hours, "dp_max_flows": settings.dp_max_flows}
     con = lake.connect(settings)
-    figures = {}
     try:
         con.register("aps", registry.aps)
         con.register("sites", registry.sites)
@@ -206,14 +260,14 @@ def marts(settings: Settings, day: date) -> dict:
     _before_build(settings, day, ap_today)
     for name, table in tables.items():
         lake.replace_partition(settings.marts / name, day, {"part.parquet": table})
-        figures[name] = table.num_rows
-    figures["silent_aps"] = ap_today.column("status").to_pylist().count("silent")
+    silent = ap_today.column("status").to_pylist().count("silent")
     with catalog.connect(settings) as cat:
         cat.execute("""
             insert into day_status (day, needs_build, built_at) values (?, false, ?)
             on conflict (day) do update set needs_build = false, built_at = excluded.built_at
         """, [day, catalog.now()])
-    return _timed(settings, day, "marts", started, figures)
+    return _timed(settings, day, "marts", started,
+                  Marts({name: table.num_rows for name, table in tables.items()}, silent))
 
 
 def _before_build(settings: Settings, day: date, ap_today: pa.Table) -> None:
@@ -228,11 +282,11 @@ def _before_build(settings: Settings, day: date, ap_today: pa.Table) -> None:
         dependents.mark(settings, day, "marts")
 
 
-def quality(settings: Settings, day: date) -> dict:
+def quality(settings: Settings, day: date) -> QualityReport | Closed:
     """The night's quality report (marts/quality), then the gate: silent APs, collapsed events."""
     started = time.monotonic()
     if _closed(settings, day) and not lake.day_files(settings.visits, day):
-        return _timed(settings, day, "quality", started, {"closed": True})
+        return _timed(settings, day, "quality", started, Closed())
     return _timed(settings, day, "quality", started, quality_report.report(settings, day))
 
 
@@ -250,69 +304,20 @@ def report(settings: Settings, day: date, what: str) -> pa.Table:
         con.close()
 
 
-def retention(settings: Settings, day: date) -> dict:
+def retention(settings: Settings, day: date) -> Retention:
     """Destroy old keys, purge old raw and pseudonymised files (pipeline time: this day)."""
     started = time.monotonic()
     return _timed(settings, day, "retention", started, retention_policy.retention(settings, day))
 
 
-STAGES = ("land", "ingest", "movement", "marts", "quality", "retention")
+# The stages of a night in order, by name: what `call`, pipeline.ops.nightly and the DAG run.
+STAGES: dict[str, Callable[[Settings, date], StageResult]] = {
+    "land": land, "ingest": ingest, "movement": movement, "marts": marts, "quality": quality,
+    "retention": retention,
+}
 
 
-def run(settings: Settings, name: str, day: date) -> dict:
-    """One stage of a night, holding the day's lock: what an Airflow task calls. The marts and
-    quality stages then rebuild the later days marked stale (holding no lock of this day)."""
-    if name not in STAGES:
-        raise ValueError(f"{name!r} is not a stage; one of {', '.join(STAGES)}")
-    recovery.preflight(settings)
-    with _then_rebuild_stale(settings, name in ("marts", "quality")), locks.day_lock(settings, day):
-        return _stage(settings, name, day)
-
-
-def _stage(settings: Settings, name: str, day: date) -> dict:
+def call(settings: Settings, name: str, day: date) -> StageResult:
+    """Run one stage by name, a full disk reported as such (no lock: pipeline.ops.nightly holds them)."""
     with lake.disk_guard(f"the {name} stage of service day {day}", settings.home):
-        return globals()[name](settings, day)
-
-
-@contextmanager
-def _then_rebuild_stale(settings: Settings, wanted: bool = True):
-    """After the block (its locks let go), rebuild the days marked stale; when the block failed,
-    its error is the one reported and a failed rebuild only logged (the marks stay)."""
-    try:
-        yield
-    except BaseException:
-        if wanted:
-            try:
-                dependents.rebuild_stale(settings)
-            except Exception as error:
-                log.error("days marked for a rebuild stay marked: %s", error)
-        raise
-    if wanted:
-        with lake.disk_guard("the rebuild of days built on changed figures", settings.home):
-            dependents.rebuild_stale(settings)
-
-
-def nightly(settings: Settings, day: date) -> dict:
-    """The whole night for one service day, holding the day's lock (a second run waits) and the
-    catalog (one connection for the night, let go while it waits for another run's lock); then
-    the later days built on this day's old figures are rebuilt."""
-    recovery.preflight(settings)
-    with _then_rebuild_stale(settings), locks.day_lock(settings, day), catalog.held(settings):
-        # what the night reads: its own events and the AP health of the days it compares with
-        integrity.repair(settings, day, day, only=("events",), held=day)
-        integrity.repair(settings, day - timedelta(days=HISTORY_DAYS), day - timedelta(days=1),
-                         only=("marts/ap_health",))
-        figures = {}
-        try:
-            for name in STAGES[:-1]:
-                figures[name] = _stage(settings, name, day)
-        except BaseException:
-            # retention runs whatever stopped the night (a failed quality gate, bad input): raw
-            # logs and keys must not outlive the policy because one night went wrong
-            try:
-                _stage(settings, "retention", day)
-            except Exception as error:  # the night's own failure is the one to report
-                log.error("retention of %s after a failed stage failed too: %s", day, error)
-            raise
-        figures["retention"] = _stage(settings, "retention", day)
-        return figures
+        return STAGES[name](settings, day)

@@ -48,7 +48,7 @@ def _catalog_rows(con) -> dict[str, dict]:
     return {r[0]: dict(zip(COLUMNS, r)) for r in rows}
 
 
-def draws(settings: Settings, published_with_dp: list[str] = ()) -> list[dict]:
+def draws(settings: Settings, published_with_dp: tuple[str, ...] | list[str] = ()) -> list[dict]:
     """Every draw, after checking that file and catalog agree; `published_with_dp`: quarters an
     earlier version of which was published with DP (they must have draws)."""
     rows = _file_rows(settings)

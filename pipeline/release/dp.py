@@ -76,7 +76,7 @@ def _noisy_table(name: str, table: pa.Table, grid: list[tuple], noise: list[int]
     keys = KEYS[name]
     rows = {tuple(r[k] for k in keys): r for r in table.to_pylist()}
     out = {k: [g[i] for g in grid] for i, k in enumerate(keys)}
-    extra = {c: [] for c in table.column_names  # the true bounded counts stay behind
+    extra: dict[str, list] = {c: [] for c in table.column_names  # the true bounded counts stay behind
              if c not in keys and c != column and not c.endswith("_dp") and c != "dp_bound"}
     values = []
     for key, n in zip(grid, noise):
@@ -109,7 +109,8 @@ def privatize(settings: Settings, quarter, cells: dict[str, pa.Table], site_ids:
     bounds = {"daily": settings.dp_max_sites, "profile": settings.dp_max_hours,
               "od": settings.dp_max_flows}
     noisy, report, drawn = {}, {}, []
-    stored = {"epsilon": settings.dp_epsilon, "tables": {}}
+    tables: dict[str, dict] = {}
+    stored = {"epsilon": settings.dp_epsilon, "tables": tables}
     for name, table in cells.items():
         if name not in NOISED:
             noisy[name] = table
@@ -130,7 +131,7 @@ def privatize(settings: Settings, quarter, cells: dict[str, pa.Table], site_ids:
             drawn.append({"table_name": name, "epsilon": epsilon, "unit": UNIT,
                           "contribution_bound": bound, "scale": scale, "cells": len(grids[name]),
                           "days": len(days)})
-        stored["tables"][name] = {"fingerprint": fingerprint, "scale": scale, "noise": noise}
+        tables[name] = {"fingerprint": fingerprint, "scale": scale, "noise": noise}
         noisy[name] = _noisy_table(name, table, grids[name], noise)
         half_width = dp.discrete_laplacian_scale_to_accuracy(scale, ALPHA)
         report[name] = {"column": NOISED[name][0], "cells": len(grids[name]), "epsilon": epsilon,

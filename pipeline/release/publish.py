@@ -19,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline import lake
-from pipeline.ops import integrity
+from pipeline.ops import integrity, nightly
 from pipeline.release import docs, dp, ledger, package, revision, suppression
 from pipeline.calendar import FiscalQuarter, day_type
 from pipeline.config import Settings
@@ -73,8 +73,7 @@ def _mart_files(settings: Settings, quarter: FiscalQuarter) -> dict[str, list[st
 def build_tables(settings: Settings, quarter: FiscalQuarter) -> tuple[dict[str, pa.Table], dict | None]:
     """The published tables of a quarter (k-suppressed; noised first when DP is on) and the DP
     report for the manifest (None without DP)."""
-    integrity.require(integrity.repair(settings, quarter.first_day, quarter.last_day,
-                                       only=("marts/",)),
+    integrity.require(nightly.repair(settings, quarter.first_day, quarter.last_day, only=("marts/",)),
                       f"the release of {quarter}")
     files = _mart_files(settings, quarter)
     if not files["footfall_daily"]:

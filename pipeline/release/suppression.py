@@ -127,7 +127,7 @@ def _consistent(values: dict, past: _Past, hidden: set, k: int) -> frozenset | N
     for (small, _), (big, _) in zip(chain, chain[1:]):
         if not small <= big:
             return None
-    inner = frozenset()
+    inner: frozenset = frozenset()
     for days, residual in chain:
         if not days <= values.keys() or sum(values[d] for d in days) != residual:
             return None
@@ -156,7 +156,8 @@ def protect_site(values: dict, hidden: set, past: _Past, k: int) -> tuple[set, b
 def protect(cells: pa.Table, earlier: list[dict], k: int) -> pa.Table:
     """The daily cells with complementary suppression (hidden_devices) and total_hidden per site."""
     rows = cells.to_pylist()
-    values, hidden = defaultdict(dict), defaultdict(set)
+    values: defaultdict[str, dict] = defaultdict(dict)
+    hidden: defaultdict[str, set] = defaultdict(set)
     for r in rows:
         if not r["no_data"] and r["devices"] is not None:
             values[r["site_id"]][r["day"]] = r["devices"]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline import lake
-from pipeline.ops import stages
+from pipeline.ops import nightly
 from pipeline.config import load_settings
 from pipeline.ingest.pseudonym import day_key, pseudonym
 from pipeline.ingest.registry import load_registry
@@ -70,7 +70,7 @@ def run_scenario(root: Path, noise: Noise, days: int, devices: int, seed: int = 
     per_day = []
     for n in range(days):
         day = FIRST + timedelta(days=n)
-        stages.nightly(settings, day)
+        nightly.run(settings, day)
         per_day.append(evaluate_day(settings, result, day))
     return {k: sum(d[k] for d in per_day) / len(per_day) for k in per_day[0]}
 

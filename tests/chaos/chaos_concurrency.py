@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from pipeline.ops import stages
+from pipeline.ops import nightly
 from pipeline.sim.city import simulate
 from tests.chaos import kit
 from tests.conftest import make_settings
@@ -45,11 +45,11 @@ def before_pair(tmp_path_factory, nine_days):
             settings = make_settings(root / "before", **POLICY)
             shutil.copytree(nine_days, settings.inbox)
             for day in DAYS[:a]:
-                stages.nightly(settings, day)
+                nightly.run(settings, day)
             shutil.copytree(root / "before", root / "reference")
             reference = make_settings(root / "reference", **POLICY)
             for day in (DAYS[a], DAYS[b]):
-                stages.nightly(reference, day)
+                nightly.run(reference, day)
             made[(a, b)] = root / "before", kit.marts_bytes(reference)
         # the same logs wait in both inboxes: the first night after lands them all
         return made[(a, b)]
@@ -58,8 +58,8 @@ def before_pair(tmp_path_factory, nine_days):
 
 def _pair(settings, a, b, how: str):
     if how == "reverse":
-        stages.nightly(settings, b)
-        stages.nightly(settings, a)
+        nightly.run(settings, b)
+        nightly.run(settings, a)
         return
     if how == "cli":
         runs = [kit.start(settings, "nightly", "--day", day, **POLICY) for day in (b, a)]

@@ -14,13 +14,6 @@ from pipeline.cli import app
 runner = CliRunner()
 
 
-@pytest.fixture
-def lake(tmp_path, monkeypatch):
-    monkeypatch.setenv("FOOTFALL_HOME", str(tmp_path / "var"))
-    monkeypatch.setenv("FOOTFALL_KEYSTORE", str(tmp_path / "keys"))
-    return tmp_path
-
-
 def _city() -> gpd.GeoDataFrame:
     """The vendored boundary in the city's plane rectangular CRS (JGD2011 zone II), as a GIS exports it."""
     frame = gpd.read_file(basemap.VENDORED / "city.geojson")

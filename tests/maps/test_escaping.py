@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from pipeline.ops import stages
+from pipeline.ops import nightly
 from pipeline.calendar import FiscalQuarter
 from pipeline.config import SAMPLE_REGISTRY
 from pipeline.release.publish import publish
@@ -34,7 +34,7 @@ def hostile_release(tmp_path_factory):
     simulate(settings, load_registry(settings.registry), FIRST, FIRST + timedelta(days=1), devices=3000,
              seed=5)
     for day in (FIRST, FIRST + timedelta(days=1)):
-        stages.nightly(settings, day)
+        nightly.run(settings, day)
     return publish(settings, FiscalQuarter.of(FIRST))
 
 

@@ -1,17 +1,15 @@
 """Nights of different days at once, or in either order, end with the same bytes as nights run one
 after the other; any number of them land one inbox at once (issue 20 finding 4, issue 19 item 3)."""
 
-import shutil
 import subprocess
 import sys
 from datetime import date, timedelta
 
 import pytest
 
-from pipeline.ops import stages
-from pipeline.sim.city import simulate
+from pipeline.ops import nightly
 from tests.chaos import kit
-from tests.conftest import make_settings
+from tests.conftest import fresh_lake, undisturbed_nights
 
 DAY = date(2024, 4, 1)
 NEXT = DAY + timedelta(days=1)
@@ -21,36 +19,25 @@ NEXT = DAY + timedelta(days=1)
 def two_days(tmp_path_factory, registry):
     """The logs of two days in one inbox, and the marts after their nights in day order (marts:
     another lake has other keys, so other pseudonyms in its events, visits and trips)."""
-    root = tmp_path_factory.mktemp("two-days")
-    settings = make_settings(root)
-    simulate(settings, registry, DAY, NEXT, devices=1500, seed=3)
-    logs = root / "logs"
-    shutil.copytree(settings.inbox, logs)
-    stages.nightly(settings, DAY)
-    stages.nightly(settings, NEXT)
+    logs, settings = undisturbed_nights(tmp_path_factory.mktemp("two-days"), registry, DAY, NEXT,
+                                        devices=1500, seed=3)
     return logs, kit.marts_bytes(settings)
-
-
-def _fresh(tmp_path, logs):
-    settings = make_settings(tmp_path)
-    shutil.copytree(logs, settings.inbox)
-    return settings
 
 
 def test_the_later_day_first_ends_with_the_same_bytes(tmp_path, two_days):
     """Built first, the later day lacked the earlier one in its AP health history and was never
     rebuilt; now it is rebuilt after the earlier day's night."""
     logs, reference = two_days
-    settings = _fresh(tmp_path, logs)
-    stages.nightly(settings, NEXT)
-    stages.nightly(settings, DAY)
+    settings = fresh_lake(tmp_path, logs)
+    nightly.run(settings, NEXT)
+    nightly.run(settings, DAY)
     assert kit.marts_bytes(settings) == reference
 
 
 @pytest.mark.parametrize("first", [DAY, NEXT])
 def test_two_nights_at_once_end_with_the_same_bytes(tmp_path, two_days, first):
     logs, reference = two_days
-    settings = _fresh(tmp_path, logs)
+    settings = fresh_lake(tmp_path, logs)
     other = NEXT if first == DAY else DAY
     nights = [kit.start(settings, "nightly", "--day", day) for day in (first, other)]
     for night in nights:
@@ -63,11 +50,11 @@ def test_two_nights_at_once_end_with_the_same_bytes(tmp_path, two_days, first):
 STAGE_BY_STAGE = """
 import sys
 from datetime import date
-from pipeline.ops import stages
+from pipeline.ops import nightly
 from pipeline.config import load_settings
 settings, day = load_settings(), date.fromisoformat(sys.argv[1])
 for name in ("land", "ingest", "movement", "marts", "quality", "retention"):
-    stages.run(settings, name, day)
+    nightly.stage(settings, name, day)
 """
 
 
@@ -75,7 +62,7 @@ for name in ("land", "ingest", "movement", "marts", "quality", "retention"):
 def test_two_nights_at_once_stage_by_stage_as_airflow_runs_them(tmp_path, two_days, first):
     """Airflow's tasks hold a day's lock per stage, not for the night: the nights interleave."""
     logs, reference = two_days
-    settings = _fresh(tmp_path, logs)
+    settings = fresh_lake(tmp_path, logs)
     days = [first, NEXT if first == DAY else DAY]
     nights = [subprocess.Popen([sys.executable, "-c", STAGE_BY_STAGE, str(day)], env=kit.env(settings),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -95,7 +82,7 @@ from pipeline.config import load_settings
 go = Path(sys.argv[2])
 while not go.exists():
     time.sleep(0.01)
-print(stages.land(load_settings(), date.fromisoformat(sys.argv[1]))["landed"])
+print(stages.land(load_settings(), date.fromisoformat(sys.argv[1])).landed)
 """
 
 

@@ -15,11 +15,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.ops import integrity, stages
+from pipeline.ops import integrity, nightly, stages
 from pipeline.calendar import FiscalQuarter
 from pipeline.release.publish import publish
-from pipeline.sim.city import simulate
-from tests.conftest import make_settings
+from tests.conftest import make_settings, undisturbed_nights
 
 FOOTFALL = str(Path(sys.executable).with_name("footfall"))
 
@@ -30,13 +29,9 @@ KILL_AFTER_S = (0.5, 1.5, 2.5, 3.5, 5.0)
 @pytest.fixture(scope="module")
 def template(tmp_path_factory, registry):
     """Simulated logs of one day, and the marts of an undisturbed night over them."""
-    root = tmp_path_factory.mktemp("template")
-    settings = make_settings(root)
-    simulate(settings, registry, DAY, DAY, devices=3000, seed=2)
-    inbox = root / "inbox-copy"
-    shutil.copytree(settings.inbox, inbox)
-    stages.nightly(settings, DAY)
-    return inbox, _marts(settings)
+    logs, settings = undisturbed_nights(tmp_path_factory.mktemp("template"), registry, DAY, DAY,
+                                        devices=3000, seed=2)
+    return logs, _marts(settings)
 
 
 def _marts(settings):
@@ -54,7 +49,7 @@ def test_a_killed_night_is_completed_by_the_next_run(tmp_path, template, after):
     time.sleep(after)
     night.send_signal(signal.SIGKILL)
     night.wait()
-    stages.nightly(settings, DAY)  # a temp file younger than an hour is a live writer's: kept
+    nightly.run(settings, DAY)  # a temp file younger than an hour is a live writer's: kept
     assert _marts(settings) == reference
 
 
@@ -88,7 +83,7 @@ def test_a_full_disk_fails_the_stage_clearly_and_leaves_nothing_partial(tmp_path
     assert not list(settings.home.rglob(".tmp-*")), "a temp file outlived the failed write"
     assert not list(settings.marts.rglob("*.parquet"))
     # the file that could not be staged stays pending: once there is room the night completes
-    stages.nightly(settings, DAY)
+    nightly.run(settings, DAY)
     assert _marts(settings) == reference
 
 
@@ -111,7 +106,7 @@ def built(tmp_path_factory, template):
     root = tmp_path_factory.mktemp("built")
     settings = make_settings(root)
     shutil.copytree(template[0], settings.inbox)
-    stages.nightly(settings, DAY)
+    nightly.run(settings, DAY)
     return root
 
 
@@ -178,11 +173,11 @@ def test_a_file_beyond_the_memory_limit_stays_pending_and_says_what_to_do(tmp_pa
     path.write_text("\n".join(lines) + "\n")
     landing.land(settings, [path])
     with pytest.raises(landing.MemoryLimitError, match="FOOTFALL_MEMORY_LIMIT=16MB") as error:
-        landing.ingest(settings)
+        landing.ingest_pending(settings)
     assert "80:d6:05" not in str(error.value)
     assert [p.name for _, p, _ in landing.pending_files(settings)] == [path.name]
     roomy = make_settings(tmp_path)  # with room, the same file goes through
-    assert landing.ingest(roomy)["events"] == 300_000
+    assert landing.ingest_pending(roomy).events == 300_000
 
 
 # --- issue 20: faults that no command reported ------------------------------------------------
@@ -202,7 +197,7 @@ def test_a_killed_nights_complete_temp_file_is_never_read_as_data(tmp_path, temp
     night = kit.footfall(settings, "nightly", "--day", DAY,
                          **kit.replace_killer(tmp_path / "killer", EVENTS_RENAME, n))
     assert kit.killed(night), night.stderr
-    stages.nightly(settings, DAY)
+    nightly.run(settings, DAY)
     assert _marts(settings) == reference
     checked = kit.footfall(settings, "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -222,11 +217,11 @@ def test_a_killed_nights_partial_temp_file_is_not_taken_for_damage(lake_copy, te
     "No magic bytes" on the Airflow path: no reader and no check looks at temp names."""
     settings = lake_copy
     _partial_copy(settings, ".tmp-0123456789abcdef0123456789abcdef-{file}")  # an older version's name
-    stages.run(settings, "movement", DAY)
+    nightly.stage(settings, "movement", DAY)
     checked = kit.footfall(settings, "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "0 corrupt partition file(s) found" in checked.stdout
-    stages.nightly(settings, DAY)
+    nightly.run(settings, DAY)
     assert _marts(settings) == template[1]
 
 
@@ -243,7 +238,7 @@ def test_a_dead_writers_temp_file_is_removed_at_the_start_of_the_next_task(lake_
     settings = lake_copy
     partial = _partial_copy(settings, f".tmp-{_dead_owner()}-00aa11bb-{{file}}.partial")
     live = _partial_copy(settings, f".tmp-{sweep.owner()}-00aa11bb-{{file}}.partial")
-    stages.run(settings, "movement", DAY)  # an Airflow task
+    nightly.stage(settings, "movement", DAY)  # an Airflow task
     assert not partial.exists()
     assert live.exists(), "a live writer's temp file was removed"
 
@@ -278,7 +273,7 @@ def test_a_full_disk_during_landing_keeps_nothing_partial_and_says_so_truly(tmp_
     waiting = {p.name: p.read_bytes() for p in settings.inbox.iterdir()}
     assert waiting and not set(landed) & set(waiting)
     assert {**landed, **waiting} == before
-    stages.nightly(settings, DAY)
+    nightly.run(settings, DAY)
     assert _marts(settings) == reference
 
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from pipeline.ops import stages
+from pipeline.ops import nightly
 from pipeline.sim.city import simulate
 from tests.chaos import kit
 from tests.conftest import make_settings
@@ -44,7 +44,7 @@ def three_days(tmp_path_factory, registry):
         settings.inbox.mkdir(parents=True, exist_ok=True)
         for path in logs.glob(f"*_{day:%Y%m%d}.*"):
             shutil.copy(path, settings.inbox / path.name)
-        stages.nightly(settings, day)
+        nightly.run(settings, day)
         if day == DAYS[1]:
             shutil.copytree(settings.home, root / "two" / "var", symlinks=True)
             shutil.copytree(settings.keystore, root / "two" / "keystore")

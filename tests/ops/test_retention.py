@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.ingest import landing, pseudonym
 from pipeline.lake import catalog
-from pipeline.ops import retention_policy, stages
+from pipeline.ops import nightly, retention_policy
 from pipeline.marts.quality_report import QualityGateError
 from pipeline.sim.city import simulate
 from tests.conftest import make_settings
@@ -34,7 +34,7 @@ def nights(tmp_path_factory, registry):
     settings = make_settings(tmp_path_factory.mktemp("retention"))
     simulate(settings, registry, FIRST, FIRST + timedelta(days=NIGHTS - 1), devices=800, seed=5)
     for n in range(NIGHTS):
-        stages.nightly(settings, FIRST + timedelta(days=n))
+        nightly.run(settings, FIRST + timedelta(days=n))
     return settings
 
 
@@ -101,7 +101,7 @@ def test_retention_runs_when_the_quality_gate_fails(tmp_path, registry):
     simulate(settings, registry, FIRST, FIRST + timedelta(days=3), devices=300, seed=2)
     for n in range(4):
         with pytest.raises(QualityGateError):
-            stages.nightly(settings, FIRST + timedelta(days=n))
+            nightly.run(settings, FIRST + timedelta(days=n))
     con = duckdb.connect(str(settings.catalog), read_only=True)
     assert con.execute("select count(*) from runs where stage = 'retention'").fetchall() == [(4,)]
     con.close()

@@ -194,7 +194,7 @@ def test_the_quality_report_and_its_gate(settings, sites):
                         f"'{settings.marts}/footfall_hourly/day={DAY}/part.parquet'").fetchall()[0]
     assert hourly[0] == 2 * 53  # the two hours every site logs are no data at the 53 silent sites
     relaxed = settings.with_(gate_max_silent_share=1.0)
-    assert stages.quality(relaxed, DAY)["outage_aps"] == 93
+    assert stages.quality(relaxed, DAY).outage_aps == 93
 
 
 def test_the_usual_weekday_needs_three_weeks_of_history(settings):
@@ -225,4 +225,4 @@ def test_a_day_without_data_is_skipped_unless_its_weekday_usually_has_events(set
         stages.data_check(settings, DAY)
     assert not isinstance(raised.value, stages.DayWithoutData)
     stage_events(settings, session(1, "AP-X", 0, 30))
-    assert stages.data_check(settings, DAY) == {"events_files": 1, "closed": False}
+    assert stages.data_check(settings, DAY) == stages.DataCheck(events_files=1, closed=False)
