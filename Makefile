@@ -39,8 +39,14 @@ RELEASE ?= var/published/FY2024Q1
 screenshots: $(STAMP) browser
 	$(BIN)/python -m tests.maps.screenshots $(RELEASE) docs/img
 
+# The habits CI keeps (.ci/run) and .pre-commit-config.yaml runs before a commit: ruff's rules and
+# format, the types of pipeline/ (mypy, [tool.mypy]) and the SQL style of sql/ (.sqlfluff).
+LINTED := pipeline maps dags tests benchmarks
 lint: $(STAMP)
-	$(BIN)/ruff check pipeline maps dags tests benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
+	$(BIN)/sqlfluff lint --processes 2 sql
 
 # Re-resolve the lock after changing dependencies in pyproject.toml.
 lock:
