@@ -45,8 +45,10 @@ def _changes(now: pa.Table, before: pa.Table) -> list[dict]:
     return rows
 
 
-def add_layers(fmap: folium.Map, now: pa.Table, before: dict[str, pa.Table | None], escape) -> list:
-    """One layer per comparison with a release to compare with; returns (key, ja, en, counts)."""
+def add_layers(fmap: folium.Map, now: pa.Table, before: dict[str, pa.Table | None], fragments) -> list:
+    """One layer per comparison with a release to compare with; returns (key, ja, en, counts).
+
+    fragments: the macros of templates/fragments.html (maps.render), which escape every name."""
     shown = []
     for key, (ja, en) in COMPARISONS.items():
         if before.get(key) is None:
@@ -58,15 +60,14 @@ def add_layers(fmap: folium.Map, now: pa.Table, before: dict[str, pa.Table | Non
                 counts["hidden"] += 1
                 folium.CircleMarker((r["lat"], r["lon"]), radius=6, color="#888", weight=1.5,
                                     dash_array="3 2", fill=False, class_name=f"ff-change-hidden ff-{key}",
-                                    tooltip=f"{escape(r['site_name'])}：秘匿または比較不能").add_to(group)
+                                    tooltip=str(fragments.change_hidden_tooltip(r))).add_to(group)
                 continue
             counts["up" if r["change"] >= 0 else "down"] += 1
             folium.CircleMarker(
                 (r["lat"], r["lon"]), radius=5 + min(abs(r["change"]), 1) * 10, color="#333", weight=1,
                 fill=True, fill_color=colour(r["change"]), fill_opacity=0.9,
                 class_name=f"ff-change-{'up' if r['change'] >= 0 else 'down'} ff-{key}",
-                tooltip=(f"{escape(r['site_name'])}：{ja} {r['change']:+.0%}<br>1日平均 "
-                         f"{r['before']:,.1f} → {r['mean_daily_devices']:,.1f} 端末")).add_to(group)
+                tooltip=str(fragments.change_tooltip(r, ja))).add_to(group)
         group.add_to(fmap)
         shown.append((key, ja, en, counts))
     return shown

@@ -38,11 +38,18 @@ TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templat
                         autoescape=select_autoescape(["html", "j2"]), keep_trailing_newline=True)
 # JSON in a <script>: made inert by script_json itself (no '<', '>', '&'), so not HTML-escaped again
 TEMPLATES.filters["script_json"] = lambda value: Markup(basemap.script_json(value))
+TEMPLATES.filters["js"] = lambda value: Markup(e(value))
+TEMPLATES.filters["devices"] = lambda value: _fmt(value)
 
 
 def e(text) -> str:
     """Escaped for HTML and for folium's JavaScript template literals (backtick, ${...})."""
     return html.escape(str(text)).replace("`", "&#96;").replace("$", "&#36;")
+
+
+def _fragments():
+    """The macros of templates/fragments.html: head, popups, tooltips, the health legend."""
+    return TEMPLATES.get_template("fragments.html").module
 
 
 def _panel(fmap: folium.Map, template: str, **values) -> None:
@@ -57,11 +64,7 @@ def _base_map(title: str, layers: dict | None = None) -> folium.Map:
     fmap.default_css = [("leaflet_css", f"{LIB}/leaflet.css")]
     folium.TileLayer(GSI_TILES, attr=GSI_ATTRIBUTION, name="地理院タイル（オンライン時）",
                      max_zoom=18, overlay=True, show=False).add_to(fmap)
-    fmap.get_root().header.add_child(folium.Element(
-        f"<title>{e(title)}</title><meta charset='utf-8'>"
-        "<style>.ff-legend,.ff-control{position:absolute;z-index:1000;left:12px;background:#fff;"
-        "padding:8px 10px;font:13px sans-serif;border-radius:4px;box-shadow:0 1px 4px #0004}"
-        ".ff-legend{top:90px}.ff-control{bottom:40px}</style>"))
+    fmap.get_root().header.add_child(folium.Element(str(_fragments().head(title))))
     _panel(fmap, "basemap.html", map=fmap.get_name(), layers=layers or basemap.load())
     return fmap
 
@@ -69,14 +72,6 @@ def _base_map(title: str, layers: dict | None = None) -> folium.Map:
 def _fit(fmap: folium.Map, sites: pa.Table) -> None:
     lats, lons = sites.column("lat").to_pylist(), sites.column("lon").to_pylist()
     fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(20, 20))
-
-
-def _profile_popup(name: str, rows: list[dict]) -> str:
-    cells = "".join(
-        f"<tr><td>{r['hour_local']:02d}時</td><td>{_fmt(r['weekday'])}</td>"
-        f"<td>{_fmt(r['holiday'])}</td></tr>" for r in rows)
-    return (f"<b>{e(name)}</b><br>1時間あたりの平均端末数<table><tr><th></th><th>平日</th>"
-            f"<th>土日祝</th></tr>{cells}</table>")
 
 
 def _fmt(value) -> str:
@@ -96,21 +91,16 @@ def _site_layer(sites: pa.Table, profile: pa.Table) -> folium.FeatureGroup:
         rows = [{"hour_local": h["hour_local"], "weekday": h.get("weekday"),
                  "holiday": h.get("holiday")} for h in hours if len(h) > 1]
         mean = s["mean_daily_devices"]
-        health = (f"<br>AP稼働率 {s['ap_uptime']:.0%}、欠測 {s['no_data_hours']} 時間"
-                  if s["ap_uptime"] is not None and (s["ap_uptime"] < 1 or s["no_data_hours"]) else "")
+        health = _fragments().site_health(s)
         colour, dash = _health_style(s)
         folium.CircleMarker(
             (s["lat"], s["lon"]), radius=4 + (math.sqrt(mean) / 3 if mean else 0),
             color=colour, weight=2 if dash else 1, dash_array=dash, fill=True, fill_color=colour,
-            fill_opacity=0.6, tooltip=f"{e(s['site_name'])}：1日平均 {_fmt(mean)} 端末{health}",
-            popup=folium.Popup(_profile_popup(s["site_name"], rows) + health, max_width=320),
+            fill_opacity=0.6, tooltip=str(_fragments().site_tooltip(s, health)),
+            popup=folium.Popup(str(_fragments().profile_popup(s["site_name"], rows) + health),
+                               max_width=320),
         ).add_to(group)
     return group
-
-
-HEALTH_LEGEND = ("地点の色：<span style='color:#1f4e79'>●</span> AP正常 "
-                 "<span style='color:#e08a00'>●</span> 欠測あり "
-                 "<span style='color:#888'>◌</span> 停止が多い（95%未満は欠測：0人ではない）")
 
 
 def _health_style(site: dict) -> tuple[str, str | None]:
@@ -166,7 +156,7 @@ def heatmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
     folium.LayerControl(collapsed=False).add_to(fmap)
     _panel(fmap, "heat_control.html", points=points, layers=layers)
     top = max((v for v in profile.column("mean_devices").to_pylist() if v is not None), default=0.0)
-    _panel(fmap, "heat_legend.html", title=title, k=k, top=f"{top:,.0f}", health=HEALTH_LEGEND,
+    _panel(fmap, "heat_legend.html", title=title, k=k, top=f"{top:,.0f}", health=_fragments().health_legend(),
            stops=sorted(HEAT_GRADIENT.items()),
            labels=["0", f"{top / 2:,.0f}", f"{top:,.0f}"])
     return fmap
@@ -207,9 +197,7 @@ def flowmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
         low, high = classes[band][1], classes[band][2]
         classes[band][1:] = [min(low or r["trips"], r["trips"]), max(high or 0, r["trips"])]
         points = _curve((r["origin_lat"], r["origin_lon"]), (r["dest_lat"], r["dest_lon"]))
-        tip = (f"{e(r['origin_name'])} → {e(r['dest_name'])}<br>トリップ数 {r['trips']:,}"
-               f"<br>延べ端末数 {r['device_days']:,}<br>所要時間（中央値） "
-               f"{'—' if r['median_travel_min'] is None else r['median_travel_min']} 分")
+        tip = str(_fragments().flow_tooltip(r))
         folium.PolyLine(points + _arrow_head(points)[:1] + [points[-1]] + _arrow_head(points)[1:],
                         weight=1 + 9 * math.sqrt(share), color=colour,
                         opacity=0.35 + 0.6 * math.sqrt(share), tooltip=tip,
@@ -220,7 +208,7 @@ def flowmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
     _site_layer(tables["sites"], tables["footfall_profile"]).add_to(fmap)
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _panel(fmap, "flow_legend.html", title=title, k=k, health=HEALTH_LEGEND,
+    _panel(fmap, "flow_legend.html", title=title, k=k, health=_fragments().health_legend(),
            classes=[(c, f"{lo:,}", f"{hi:,}") for c, lo, hi in classes if lo is not None])
     _panel(fmap, "flow_control.html", tops=[n for n in (10, 30, 100, 300) if n < len(flows)],
            top_default=TOP_DEFAULT, total=len(flows),
@@ -232,7 +220,7 @@ def changemap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | No
               before: dict | None = None) -> folium.Map:
     """Devices a day per site against the previous quarter and last year (diverging PuOr)."""
     fmap = _base_map(f"{title} 前期比・前年同期比", layers)
-    shown = change.add_layers(fmap, tables["sites"], before or {}, e)
+    shown = change.add_layers(fmap, tables["sites"], before or {}, _fragments())
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
     bounds = [-0.5, -0.2, -0.05, 0.05, 0.2, 0.5]

@@ -54,8 +54,16 @@ def test_no_page_carries_the_markup_live(hostile_release):
     assert {p.name for p in shown} >= {"index.html", "heatmap.html", "flows.html"}
 
 
+PAGES = ["index.html", "maps/change.html", "maps/flows.html", "maps/heatmap.html"]
+
+
+def test_the_browser_probes_every_page_of_the_release(hostile_release):
+    pages = sorted(str(p.relative_to(hostile_release.path)) for p in hostile_release.path.rglob("*.html"))
+    assert pages == PAGES
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is required")
-@pytest.mark.parametrize("page", ["index.html", "maps/heatmap.html", "maps/flows.html"])
+@pytest.mark.parametrize("page", PAGES)
 def test_no_page_runs_the_markup_in_a_browser(hostile_release, tmp_path, page):
     result = probe_map(hostile_release.path / page, tmp_path)
     assert result and result["pwned"] is False
