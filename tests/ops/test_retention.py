@@ -117,7 +117,7 @@ def test_keys_of_days_never_built_are_destroyed(settings):
     retention_policy.retention(settings, FIRST + timedelta(days=settings.staged_retention_days - 1))
     assert (settings.keystore / f"{never_built}.key").exists()  # not yet past the limit
     figures = retention_policy.retention(settings, FIRST + timedelta(days=settings.staged_retention_days + 1))
-    assert figures["keys_destroyed"] == 2
+    assert figures.keys_destroyed == 2
     assert not list(settings.keystore.glob("2024-*.key"))
 
 
@@ -182,5 +182,5 @@ def test_temp_files_of_killed_writers_are_swept(settings):
         os.utime(path, (old, old))
     fresh = settings.keystore / ".2024-04-02.4243.cafebabe"  # a live writer's
     fresh.write_bytes(b"x")
-    assert retention_policy.retention(settings, FIRST)["orphans_removed"] == 3
+    assert retention_policy.retention(settings, FIRST).orphans_removed == 3
     assert not any(p.exists() for p in leftovers) and fresh.exists()
