@@ -46,11 +46,21 @@ A run triggered while the DAG is paused waits in the queue: unpause the DAG.
     catchup=False,  # history and missed nights: `airflow backfill create` (docs/operations.md)
     max_active_runs=2,  # days are independent: a lock per day and per file keeps them apart
     tags=["footfall", "nightly"],
-    params={"day": Param(None, type=["null", "string"], format="date",
-                         description="Service day to process (YYYY-MM-DD); empty: the last service "
-                                     "day that closed (plus the delivery grace) before the run.")},
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=5),
-                  "retry_exponential_backoff": True, "on_failure_callback": log_failure},
+    params={
+        "day": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="Service day to process (YYYY-MM-DD); empty: the last service "
+            "day that closed (plus the delivery grace) before the run.",
+        )
+    },
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "retry_exponential_backoff": True,
+        "on_failure_callback": log_failure,
+    },
     doc_md=DOC,
 )
 def footfall_nightly():
@@ -124,12 +134,16 @@ def footfall_nightly():
     day = service_day()
     files = pending(day)
     stage("land")(day) >> files
-    (ingest.partial(day=day).expand(file_id=files) >> has_data(day)
-     >> stage("movement")(day) >> stage("marts", outlets=[MARTS])(day)
-     >> stage("quality")(day)
-     # all_done: retention runs after a failed or skipped night too (raw data never outlives its
-     # policy because a gate failed or a day had no data)
-     >> stage("retention", trigger_rule="all_done")(day))
+    (
+        ingest.partial(day=day).expand(file_id=files)
+        >> has_data(day)
+        >> stage("movement")(day)
+        >> stage("marts", outlets=[MARTS])(day)
+        >> stage("quality")(day)
+        # all_done: retention runs after a failed or skipped night too (raw data never outlives its
+        # policy because a gate failed or a day had no data)
+        >> stage("retention", trigger_rule="all_done")(day)
+    )
 
 
 footfall_nightly()

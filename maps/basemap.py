@@ -56,17 +56,23 @@ def _read(source: Path, layer: str):
     try:
         frame = gpd.read_file(source)
     except Exception as exc:  # pyogrio raises its own types for every malformed format
-        raise BasemapError(f"{source}: not a readable GeoJSON, GeoPackage or Shapefile "
-                           f"({type(exc).__name__}); export it again from the GIS") from exc
+        raise BasemapError(
+            f"{source}: not a readable GeoJSON, GeoPackage or Shapefile "
+            f"({type(exc).__name__}); export it again from the GIS"
+        ) from exc
     if frame.crs is None:
-        raise BasemapError(f"{source}: the file has no coordinate reference system; export it with "
-                           "its CRS (a .prj beside a Shapefile)")
+        raise BasemapError(
+            f"{source}: the file has no coordinate reference system; export it with "
+            "its CRS (a .prj beside a Shapefile)"
+        )
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     kinds = set(frame.geometry.geom_type)
     allowed = LAYERS[layer][3]
     if frame.empty or not kinds <= allowed:
-        raise BasemapError(f"{source}: layer {layer} needs {' or '.join(sorted(allowed))} features, "
-                           f"the file has {', '.join(sorted(kinds)) or 'none'}")
+        raise BasemapError(
+            f"{source}: layer {layer} needs {' or '.join(sorted(allowed))} features, "
+            f"the file has {', '.join(sorted(kinds)) or 'none'}"
+        )
     return frame.to_crs(4326)
 
 
@@ -88,9 +94,16 @@ def import_layer(layer: str, source: Path, outdir: Path, budget: int = LAYER_BUD
             break
         tolerance = tolerance * 2 if tolerance else 0.00005  # about 5 m, doubling
     else:
-        raise BasemapError(f"{source}: still {len(data):,} bytes after simplifying to "
-                           f"{tolerance:g} degrees; keep fewer features (budget {budget:,} bytes)")
+        raise BasemapError(
+            f"{source}: still {len(data):,} bytes after simplifying to "
+            f"{tolerance:g} degrees; keep fewer features (budget {budget:,} bytes)"
+        )
     outdir.mkdir(parents=True, exist_ok=True)
     (outdir / f"{layer}.geojson").write_bytes(data)
-    return {"layer": layer, "features": len(frame), "bytes": len(data), "tolerance_deg": tolerance,
-            "name_field": field}
+    return {
+        "layer": layer,
+        "features": len(frame),
+        "bytes": len(data),
+        "tolerance_deg": tolerance,
+        "name_field": field,
+    }

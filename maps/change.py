@@ -11,18 +11,29 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 # PuOr: orange = fewer, purple = more; both ends stay apart for red-green colour-blind readers.
-DIVERGING = [(-0.5, "#b35806"), (-0.2, "#f1a340"), (-0.05, "#fee0b6"), (0.05, "#f7f7f7"),
-             (0.2, "#d8daeb"), (0.5, "#998ec3"), (float("inf"), "#542788")]
-COMPARISONS = {"previous": ("前四半期比", "vs previous quarter"),
-               "last_year": ("前年同期比", "vs same quarter last year")}
+DIVERGING = [
+    (-0.5, "#b35806"),
+    (-0.2, "#f1a340"),
+    (-0.05, "#fee0b6"),
+    (0.05, "#f7f7f7"),
+    (0.2, "#d8daeb"),
+    (0.5, "#998ec3"),
+    (float("inf"), "#542788"),
+]
+COMPARISONS = {
+    "previous": ("前四半期比", "vs previous quarter"),
+    "last_year": ("前年同期比", "vs same quarter last year"),
+}
 
 
 def previous_sites(published: Path, quarter) -> dict[str, pa.Table | None]:
     """The sites table of the previous quarter's and last year's releases, where published."""
     from pipeline.calendar import FiscalQuarter
 
-    before = {"previous": FiscalQuarter(quarter.year - (quarter.quarter == 1), (quarter.quarter - 2) % 4 + 1),
-              "last_year": FiscalQuarter(quarter.year - 1, quarter.quarter)}
+    before = {
+        "previous": FiscalQuarter(quarter.year - (quarter.quarter == 1), (quarter.quarter - 2) % 4 + 1),
+        "last_year": FiscalQuarter(quarter.year - 1, quarter.quarter),
+    }
     out = {}
     for key, fq in before.items():
         path = published / str(fq) / "tables" / "sites.parquet"
@@ -58,16 +69,29 @@ def add_layers(fmap: folium.Map, now: pa.Table, before: dict[str, pa.Table | Non
         for r in _changes(now, before[key]):
             if r["change"] is None:
                 counts["hidden"] += 1
-                folium.CircleMarker((r["lat"], r["lon"]), radius=6, color="#888", weight=1.5,
-                                    dash_array="3 2", fill=False, class_name=f"ff-change-hidden ff-{key}",
-                                    tooltip=str(fragments.change_hidden_tooltip(r))).add_to(group)
+                folium.CircleMarker(
+                    (r["lat"], r["lon"]),
+                    radius=6,
+                    color="#888",
+                    weight=1.5,
+                    dash_array="3 2",
+                    fill=False,
+                    class_name=f"ff-change-hidden ff-{key}",
+                    tooltip=str(fragments.change_hidden_tooltip(r)),
+                ).add_to(group)
                 continue
             counts["up" if r["change"] >= 0 else "down"] += 1
             folium.CircleMarker(
-                (r["lat"], r["lon"]), radius=5 + min(abs(r["change"]), 1) * 10, color="#333", weight=1,
-                fill=True, fill_color=colour(r["change"]), fill_opacity=0.9,
+                (r["lat"], r["lon"]),
+                radius=5 + min(abs(r["change"]), 1) * 10,
+                color="#333",
+                weight=1,
+                fill=True,
+                fill_color=colour(r["change"]),
+                fill_opacity=0.9,
                 class_name=f"ff-change-{'up' if r['change'] >= 0 else 'down'} ff-{key}",
-                tooltip=str(fragments.change_tooltip(r, ja))).add_to(group)
+                tooltip=str(fragments.change_tooltip(r, ja)),
+            ).add_to(group)
         group.add_to(fmap)
         shown.append((key, ja, en, counts))
     return shown

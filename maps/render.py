@@ -34,8 +34,11 @@ DAY_TYPES = {"weekday": "平日", "holiday": "土日祝"}
 FLOW_COLOURS = ["#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"]
 HEAT_GRADIENT = {0.15: "#fde725", 0.4: "#5ec962", 0.6: "#21918c", 0.8: "#3b528b", 1.0: "#440154"}
 TOP_DEFAULT = 30
-TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                        autoescape=select_autoescape(["html", "j2"]), keep_trailing_newline=True)
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+    keep_trailing_newline=True,
+)
 # JSON in a <script>: made inert by script_json itself (no '<', '>', '&'), so not HTML-escaped again
 TEMPLATES.filters["script_json"] = lambda value: Markup(basemap.script_json(value))
 TEMPLATES.filters["js"] = lambda value: Markup(e(value))
@@ -62,8 +65,14 @@ def _base_map(title: str, layers: dict | None = None) -> folium.Map:
     # Vendored assets only: folium's defaults point at CDNs, which a closed network cannot reach.
     fmap.default_js = [("leaflet", f"{LIB}/leaflet.js"), ("jquery", f"{LIB}/jquery.min.js")]
     fmap.default_css = [("leaflet_css", f"{LIB}/leaflet.css")]
-    folium.TileLayer(GSI_TILES, attr=GSI_ATTRIBUTION, name="地理院タイル（オンライン時）",
-                     max_zoom=18, overlay=True, show=False).add_to(fmap)
+    folium.TileLayer(
+        GSI_TILES,
+        attr=GSI_ATTRIBUTION,
+        name="地理院タイル（オンライン時）",
+        max_zoom=18,
+        overlay=True,
+        show=False,
+    ).add_to(fmap)
     fmap.get_root().header.add_child(folium.Element(str(_fragments().head(title))))
     _panel(fmap, "basemap.html", map=fmap.get_name(), layers=layers or basemap.load())
     return fmap
@@ -83,22 +92,29 @@ def _site_layer(sites: pa.Table, profile: pa.Table) -> folium.FeatureGroup:
     by_site: dict[str, dict[int, dict]] = {}
     for r in profile.to_pylist():
         hours = by_site.setdefault(r["site_id"], {})
-        hours.setdefault(r["hour_local"], {"hour_local": r["hour_local"]})[r["day_type"]] = (
-            r["mean_devices"])
+        hours.setdefault(r["hour_local"], {"hour_local": r["hour_local"]})[r["day_type"]] = r["mean_devices"]
     group = folium.FeatureGroup(name="地点（アクセスポイント設置場所）")
     for s in sites.to_pylist():
         hours = [by_site.get(s["site_id"], {}).get(h, {"hour_local": h}) for h in range(24)]
-        rows = [{"hour_local": h["hour_local"], "weekday": h.get("weekday"),
-                 "holiday": h.get("holiday")} for h in hours if len(h) > 1]
+        rows = [
+            {"hour_local": h["hour_local"], "weekday": h.get("weekday"), "holiday": h.get("holiday")}
+            for h in hours
+            if len(h) > 1
+        ]
         mean = s["mean_daily_devices"]
         health = _fragments().site_health(s)
         colour, dash = _health_style(s)
         folium.CircleMarker(
-            (s["lat"], s["lon"]), radius=4 + (math.sqrt(mean) / 3 if mean else 0),
-            color=colour, weight=2 if dash else 1, dash_array=dash, fill=True, fill_color=colour,
-            fill_opacity=0.6, tooltip=str(_fragments().site_tooltip(s, health)),
-            popup=folium.Popup(str(_fragments().profile_popup(s["site_name"], rows) + health),
-                               max_width=320),
+            (s["lat"], s["lon"]),
+            radius=4 + (math.sqrt(mean) / 3 if mean else 0),
+            color=colour,
+            weight=2 if dash else 1,
+            dash_array=dash,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.6,
+            tooltip=str(_fragments().site_tooltip(s, health)),
+            popup=folium.Popup(str(_fragments().profile_popup(s["site_name"], rows) + health), max_width=320),
         ).add_to(group)
     return group
 
@@ -132,8 +148,10 @@ def _heat_points(profile: pa.Table) -> dict:
         top_total = max(total.values(), default=1.0)
         out[key] = {
             "all": [[lat, lon, round(w / top_total, 4)] for (lat, lon), w in sorted(total.items())],
-            "hours": [[[lat, lon, round(w / top, 4)] for (lat, lon), w in sorted(hourly[h].items())]
-                      for h in range(24)],
+            "hours": [
+                [[lat, lon, round(w / top, 4)] for (lat, lon), w in sorted(hourly[h].items())]
+                for h in range(24)
+            ],
         }
     return out
 
@@ -145,9 +163,15 @@ def heatmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
     points = _heat_points(profile)
     layers = {}
     for key, label in DAY_TYPES.items():
-        layer = HeatMap(points[key]["all"], name=f"ヒートマップ（{label}）", radius=28, blur=22,
-                        min_opacity=0.3, show=key == "weekday",
-                        gradient={str(k_): v for k_, v in HEAT_GRADIENT.items()})
+        layer = HeatMap(
+            points[key]["all"],
+            name=f"ヒートマップ（{label}）",
+            radius=28,
+            blur=22,
+            min_opacity=0.3,
+            show=key == "weekday",
+            gradient={str(k_): v for k_, v in HEAT_GRADIENT.items()},
+        )
         layer.default_js = [("leaflet-heat.js", f"{LIB}/leaflet-heat.js")]
         layer.add_to(fmap)
         layers[key] = layer.get_name()
@@ -156,9 +180,16 @@ def heatmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
     folium.LayerControl(collapsed=False).add_to(fmap)
     _panel(fmap, "heat_control.html", points=points, layers=layers)
     top = max((v for v in profile.column("mean_devices").to_pylist() if v is not None), default=0.0)
-    _panel(fmap, "heat_legend.html", title=title, k=k, top=f"{top:,.0f}", health=_fragments().health_legend(),
-           stops=sorted(HEAT_GRADIENT.items()),
-           labels=["0", f"{top / 2:,.0f}", f"{top:,.0f}"])
+    _panel(
+        fmap,
+        "heat_legend.html",
+        title=title,
+        k=k,
+        top=f"{top:,.0f}",
+        health=_fragments().health_legend(),
+        stops=sorted(HEAT_GRADIENT.items()),
+        labels=["0", f"{top / 2:,.0f}", f"{top:,.0f}"],
+    )
     return fmap
 
 
@@ -166,9 +197,13 @@ def _curve(a: tuple, b: tuple, bend: float = 0.18, steps: int = 16) -> list[tupl
     """A quadratic Bezier arc from a to b bending to the right, so A->B and B->A stay apart."""
     (y0, x0), (y1, x1) = a, b
     cx, cy = (x0 + x1) / 2 + bend * (y1 - y0), (y0 + y1) / 2 - bend * (x1 - x0)
-    return [((1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t * t * y1,
-             (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t * t * x1)
-            for t in (i / steps for i in range(steps + 1))]
+    return [
+        (
+            (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t * t * y1,
+            (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t * t * x1,
+        )
+        for t in (i / steps for i in range(steps + 1))
+    ]
 
 
 def _arrow_head(points: list[tuple], size: float = 0.0012) -> list[tuple]:
@@ -184,10 +219,15 @@ def flowmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
     flows.sort(key=lambda r: (r["trips"], r["origin_zone_id"], r["dest_zone_id"]))  # busiest on top
     top = max((r["trips"] for r in flows), default=1)
     group = folium.FeatureGroup(name="移動（トリップ数）")
-    site_ids = {z: i for i, z in enumerate(sorted({r["origin_zone_id"] for r in flows}
-                                                   | {r["dest_zone_id"] for r in flows}))}
+    site_ids = {
+        z: i
+        for i, z in enumerate(
+            sorted({r["origin_zone_id"] for r in flows} | {r["dest_zone_id"] for r in flows})
+        )
+    }
     names = {r["origin_zone_id"]: r["origin_name"] for r in flows} | {
-        r["dest_zone_id"]: r["dest_name"] for r in flows}
+        r["dest_zone_id"]: r["dest_name"] for r in flows
+    }
     classes: list[list] = [[c, None, None] for c in FLOW_COLOURS]
     for rank, r in enumerate(flows):
         share = r["trips"] / top
@@ -198,48 +238,82 @@ def flowmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
         classes[band][1:] = [min(low or r["trips"], r["trips"]), max(high or 0, r["trips"])]
         points = _curve((r["origin_lat"], r["origin_lon"]), (r["dest_lat"], r["dest_lon"]))
         tip = str(_fragments().flow_tooltip(r))
-        folium.PolyLine(points + _arrow_head(points)[:1] + [points[-1]] + _arrow_head(points)[1:],
-                        weight=1 + 9 * math.sqrt(share), color=colour,
-                        opacity=0.35 + 0.6 * math.sqrt(share), tooltip=tip,
-                        class_name=(f"ff-flow ff-rank-{len(flows) - 1 - rank} "
-                                    f"ff-o-{site_ids[r['origin_zone_id']]} "
-                                    f"ff-d-{site_ids[r['dest_zone_id']]}")).add_to(group)
+        folium.PolyLine(
+            points + _arrow_head(points)[:1] + [points[-1]] + _arrow_head(points)[1:],
+            weight=1 + 9 * math.sqrt(share),
+            color=colour,
+            opacity=0.35 + 0.6 * math.sqrt(share),
+            tooltip=tip,
+            class_name=(
+                f"ff-flow ff-rank-{len(flows) - 1 - rank} "
+                f"ff-o-{site_ids[r['origin_zone_id']]} "
+                f"ff-d-{site_ids[r['dest_zone_id']]}"
+            ),
+        ).add_to(group)
     group.add_to(fmap)
     _site_layer(tables["sites"], tables["footfall_profile"]).add_to(fmap)
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _panel(fmap, "flow_legend.html", title=title, k=k, health=_fragments().health_legend(),
-           classes=[(c, f"{lo:,}", f"{hi:,}") for c, lo, hi in classes if lo is not None])
-    _panel(fmap, "flow_control.html", tops=[n for n in (10, 30, 100, 300) if n < len(flows)],
-           top_default=TOP_DEFAULT, total=len(flows),
-           sites=sorted(((i, names[z]) for z, i in site_ids.items()), key=lambda x: x[1]))
+    _panel(
+        fmap,
+        "flow_legend.html",
+        title=title,
+        k=k,
+        health=_fragments().health_legend(),
+        classes=[(c, f"{lo:,}", f"{hi:,}") for c, lo, hi in classes if lo is not None],
+    )
+    _panel(
+        fmap,
+        "flow_control.html",
+        tops=[n for n in (10, 30, 100, 300) if n < len(flows)],
+        top_default=TOP_DEFAULT,
+        total=len(flows),
+        sites=sorted(((i, names[z]) for z, i in site_ids.items()), key=lambda x: x[1]),
+    )
     return fmap
 
 
-def changemap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None = None,
-              before: dict | None = None) -> folium.Map:
+def changemap(
+    tables: dict[str, pa.Table], title: str, k: int, layers: dict | None = None, before: dict | None = None
+) -> folium.Map:
     """Devices a day per site against the previous quarter and last year (diverging PuOr)."""
     fmap = _base_map(f"{title} 前期比・前年同期比", layers)
     shown = change.add_layers(fmap, tables["sites"], before or {}, _fragments())
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
     bounds = [-0.5, -0.2, -0.05, 0.05, 0.2, 0.5]
-    labels = ([f"{bounds[0]:+.0%} 未満"] + [f"{a:+.0%} 〜 {b:+.0%}" for a, b in zip(bounds, bounds[1:])]
-              + [f"{bounds[-1]:+.0%} 以上"])
-    _panel(fmap, "change_legend.html", title=title, k=k, comparisons=shown,
-           stops=list(zip(labels, [c for _, c in change.DIVERGING])))
+    labels = (
+        [f"{bounds[0]:+.0%} 未満"]
+        + [f"{a:+.0%} 〜 {b:+.0%}" for a, b in zip(bounds, bounds[1:])]
+        + [f"{bounds[-1]:+.0%} 以上"]
+    )
+    _panel(
+        fmap,
+        "change_legend.html",
+        title=title,
+        k=k,
+        comparisons=shown,
+        stops=list(zip(labels, [c for _, c in change.DIVERGING])),
+    )
     return fmap
 
 
 def _deterministic(html: str) -> str:
     """Folium names elements with random hex ids; number them in order of appearance instead."""
     names: dict[str, str] = {}
-    return re.sub(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])",
-                  lambda m: names.setdefault(m.group(0), f"e{len(names):05d}"), html)
+    return re.sub(
+        r"(?<=_)[0-9a-f]{32}(?![0-9a-f])", lambda m: names.setdefault(m.group(0), f"e{len(names):05d}"), html
+    )
 
 
-def render_maps(tables: dict[str, pa.Table], outdir: Path, title: str, k: int,
-                basemap_dir: Path | None = None, before: dict | None = None) -> dict[str, Path]:
+def render_maps(
+    tables: dict[str, pa.Table],
+    outdir: Path,
+    title: str,
+    k: int,
+    basemap_dir: Path | None = None,
+    before: dict | None = None,
+) -> dict[str, Path]:
     """Write heatmap.html and flows.html with their vendored libraries and the offline base map
     (the city's own layers from basemap_dir where given) into outdir."""
     layers = basemap.load(basemap_dir)
@@ -249,17 +323,20 @@ def render_maps(tables: dict[str, pa.Table], outdir: Path, title: str, k: int,
         shutil.copyfile(asset, lib / asset.name)
     for name, layer in layers.items():  # the drawn layers, as files a GIS opens, with their sources
         (lib / f"basemap-{name}.geojson").write_text(
-            json.dumps(layer, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+            json.dumps(layer, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+        )
     own = basemap_dir and any(basemap_dir.glob("*.geojson"))
     shutil.copyfile(basemap.VENDORED / "SOURCES.md", lib / "basemap-SOURCES.md")
     if own:
         (lib / "basemap-SOURCES.md").write_text(
             (basemap.VENDORED / "SOURCES.md").read_text(encoding="utf-8")
             + "\n## Replaced by the city\n\nLayers replaced with `footfall basemap`: "
-            + ", ".join(sorted(p.stem for p in basemap_dir.glob("*.geojson"))) + "\n", encoding="utf-8")
+            + ", ".join(sorted(p.stem for p in basemap_dir.glob("*.geojson")))
+            + "\n",
+            encoding="utf-8",
+        )
     out = {}
-    builds = {"heatmap": heatmap, "flows": flowmap,
-              "change": lambda *args: changemap(*args, before=before)}
+    builds = {"heatmap": heatmap, "flows": flowmap, "change": lambda *args: changemap(*args, before=before)}
     for name, build in builds.items():
         path = outdir / f"{name}.html"
         page = build(tables, title, k, layers).get_root().render()

@@ -21,7 +21,9 @@ from pipeline.config import OITA_POPULATION, load_settings, private_files
 
 app = typer.Typer(
     help="wifi-footfall: public Wi-Fi logs -> privacy-safe footfall and flow data.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
 )
 DEMO_MARK = ".footfall-demo"
 DEMO_QUARTER = "FY2024Q1"
@@ -42,8 +44,11 @@ def _day(text: str) -> date:
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every step.")] = False):
     private_files()  # files 0600, folders 0700, whatever the shell's umask
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 def _write_rows(out, table) -> None:
@@ -69,10 +74,27 @@ def _known_errors():
     from pipeline.ingest.pseudonym import KeyLostError
     from pipeline.release.ledger import LedgerError
     from maps.figures import FontMissing
-    return (FontMissing, LedgerError, NothingToPublishError, KeyDestroyedError, RegistryError,
-            UnknownFormatError, NoDataError, FileNotFoundError, IngestError, QualityGateError, DiskFullError,
-            CorruptPartitionError, MemoryLimitError, CatalogError, DayBusyError, KeyLostError,
-            OptOutKeyError, BudgetLedgerError)
+
+    return (
+        FontMissing,
+        LedgerError,
+        NothingToPublishError,
+        KeyDestroyedError,
+        RegistryError,
+        UnknownFormatError,
+        NoDataError,
+        FileNotFoundError,
+        IngestError,
+        QualityGateError,
+        DiskFullError,
+        CorruptPartitionError,
+        MemoryLimitError,
+        CatalogError,
+        DayBusyError,
+        KeyLostError,
+        OptOutKeyError,
+        BudgetLedgerError,
+    )
 
 
 def _run(func, *args, checked: bool = True):
@@ -94,8 +116,10 @@ def _run(func, *args, checked: bool = True):
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Log files (plain or .gz) to land.")],
-    day: Annotated[str | None, typer.Option(help="Service day the files belong to, "
-                                               "YYYY-MM-DD (year for formats without one).")] = None,
+    day: Annotated[
+        str | None,
+        typer.Option(help="Service day the files belong to, YYYY-MM-DD (year for formats without one)."),
+    ] = None,
 ) -> None:
     """Land log files (checksummed; a file seen before is skipped) and ingest them."""
     from pipeline.ops import stages
@@ -105,16 +129,20 @@ def ingest(
     if missing:
         _fail(f"no such file: {', '.join(missing)}")
     landed, totals = _run(stages.ingest_paths, settings, paths, _day(day) if day else None)
-    typer.echo(f"landed {len(landed)} new file(s); ingested {totals.files}: "
-               f"{totals.events:,} events, {totals.quarantined:,} quarantined, "
-               f"days {', '.join(totals.days) or '-'}")
+    typer.echo(
+        f"landed {len(landed)} new file(s); ingested {totals.files}: "
+        f"{totals.events:,} events, {totals.quarantined:,} quarantined, "
+        f"days {', '.join(totals.days) or '-'}"
+    )
 
 
 @app.command()
 def parse(
     files: Annotated[list[Path], typer.Argument(help="Log files (plain or .gz) to parse.")],
-    registry: Annotated[Path, typer.Option(help="Registry CSV (推奨データセット + AP_ID, AP名, "
-                                           "AP_MAC) to resolve access points.")],
+    registry: Annotated[
+        Path,
+        typer.Option(help="Registry CSV (推奨データセット + AP_ID, AP名, AP_MAC) to resolve access points."),
+    ],
     format: Annotated[str, typer.Option("--format", help="auto, or one of the format names.")] = "auto",
     tz: Annotated[str | None, typer.Option(help="Time zone of times written without one.")] = None,
     day: Annotated[str | None, typer.Option(help="Day for formats without a year.")] = None,
@@ -147,8 +175,9 @@ def parse(
     failed = False
     for path in files:
         try:
-            events, counts = parse_file(settings, reg, path, None if format == "auto" else format,
-                                        _day(day) if day else None, key)
+            events, counts = parse_file(
+                settings, reg, path, None if format == "auto" else format, _day(day) if day else None, key
+            )
         except (IngestError, UnknownFormatError, OSError) as error:
             typer.echo(f"error: {path}: {error}", err=True)
             failed = True
@@ -168,9 +197,11 @@ def _file_figures(path: Path, events: int, counts: dict) -> str:
     def listed(figures: dict) -> str:
         return ", ".join(f"{k}={v}" for k, v in figures.items()) or "none"
 
-    text = (f"{safe_name(str(path))} ({counts['format']}): {events} events; ignored {counts['ignored']}: "
-            f"{listed(counts['ignored_by'])}; quarantined {sum(counts['quarantined'].values())}: "
-            f"{listed(counts['quarantined'])}")
+    text = (
+        f"{safe_name(str(path))} ({counts['format']}): {events} events; ignored {counts['ignored']}: "
+        f"{listed(counts['ignored_by'])}; quarantined {sum(counts['quarantined'].values())}: "
+        f"{listed(counts['quarantined'])}"
+    )
     if not events:
         usable = counts["records"] - counts["ignored"]
         text += "\nWARNING: " + no_events_warning(safe_name(path.name), usable, counts["ignored"])
@@ -200,23 +231,27 @@ def show(
     _write_rows(out, table)
 
 
-registry_app = typer.Typer(help="The access-point registry: load a version, show what is in force.",
-                           no_args_is_help=True)
+registry_app = typer.Typer(
+    help="The access-point registry: load a version, show what is in force.", no_args_is_help=True
+)
 app.add_typer(registry_app, name="registry")
 
 
 @registry_app.command("load")
 def registry_load(
     path: Annotated[Path, typer.Argument(help="Registry CSV, UTF-8 (with or without BOM) or CP932.")],
-    effective: Annotated[str, typer.Option(help="First service day it is in force, YYYY-MM-DD.")]
-    = "1970-01-01",
+    effective: Annotated[
+        str, typer.Option(help="First service day it is in force, YYYY-MM-DD.")
+    ] = "1970-01-01",
 ) -> None:
     """Validate a registry file and store it in the catalog, in force from --effective on."""
     from pipeline.ingest.registry import store
 
     registry = _run(store, load_settings(), path, _day(effective))
-    typer.echo(f"registry {path.name}: {registry.aps.num_rows} access points at "
-               f"{registry.sites.num_rows} sites, in force from {effective}")
+    typer.echo(
+        f"registry {path.name}: {registry.aps.num_rows} access points at "
+        f"{registry.sites.num_rows} sites, in force from {effective}"
+    )
 
 
 @registry_app.command("show")
@@ -231,23 +266,30 @@ def registry_show(
     for ap in registry.aps.to_pylist():
         aps.setdefault(ap["site_id"], []).append(f"{ap['ap_id']} ({ap['ap_name']})")
     for site in registry.sites.to_pylist():
-        typer.echo(f"{site['site_id']}  {site['site_name']}  [{site['lat']:.5f}, {site['lon']:.5f}]  "
-                   f"zone {site['zone_id']}{'  要配慮' if site['sensitive'] else ''}")
+        typer.echo(
+            f"{site['site_id']}  {site['site_name']}  [{site['lat']:.5f}, {site['lon']:.5f}]  "
+            f"zone {site['zone_id']}{'  要配慮' if site['sensitive'] else ''}"
+        )
         for ap in aps[site["site_id"]]:
             typer.echo(f"    {ap}")
     typer.echo(f"{registry.sites.num_rows} sites, {registry.aps.num_rows} access points")
 
 
-optout_app = typer.Typer(help="The opt-out denylist: devices never counted (keyed hashes only).",
-                         no_args_is_help=True)
+optout_app = typer.Typer(
+    help="The opt-out denylist: devices never counted (keyed hashes only).", no_args_is_help=True
+)
 app.add_typer(optout_app, name="optout")
 
 
 @optout_app.command("add")
 def optout_add(
-    macs: Annotated[list[str] | None, typer.Argument(
-        help="MAC addresses; none or '-': read them from stdin, one a line (keeps them out of the "
-             "shell history).")] = None,
+    macs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="MAC addresses; none or '-': read them from stdin, one a line (keeps them out of the "
+            "shell history)."
+        ),
+    ] = None,
 ) -> None:
     """Add devices to the denylist: from the next ingestion on, their records are dropped unread
     and only counted. Only a keyed hash of each MAC is stored; the MACs are never echoed."""
@@ -263,8 +305,10 @@ def optout_add(
     if not values:
         raise typer.BadParameter("no MAC address given (arguments or stdin)")
     added = _run(optout.add, load_settings(), values)
-    typer.echo(f"{added} device(s) added to the opt-out denylist ({len(values) - added} already "
-               "there); they are dropped from the next ingestion on")
+    typer.echo(
+        f"{added} device(s) added to the opt-out denylist ({len(values) - added} already "
+        "there); they are dropped from the next ingestion on"
+    )
 
 
 @optout_app.command("count")
@@ -286,11 +330,13 @@ def nightly(day: Annotated[str, typer.Option(help="Service day to process, YYYY-
         typer.echo(f"{day}: closed (its pseudonymised data is past retention); aggregates kept")
         return
     share = "-" if q.randomised_share is None else f"{q.randomised_share:.0%}"
-    typer.echo(f"{day}: {q.events:,} events from {q.files} file(s), {q.quarantined:,} "
-               f"quarantined {q.quarantined_by_reason}, {q.ignored:,} ignored (other programs' "
-               f"lines and event types), {q.devices:,} devices "
-               f"({share} randomised MACs), {q.visits:,} visits, {q.trips:,} trips, "
-               f"{q.silent_aps} silent / {q.degraded_aps} degraded of {q.aps} APs")
+    typer.echo(
+        f"{day}: {q.events:,} events from {q.files} file(s), {q.quarantined:,} "
+        f"quarantined {q.quarantined_by_reason}, {q.ignored:,} ignored (other programs' "
+        f"lines and event types), {q.devices:,} devices "
+        f"({share} randomised MACs), {q.visits:,} visits, {q.trips:,} trips, "
+        f"{q.silent_aps} silent / {q.degraded_aps} degraded of {q.aps} APs"
+    )
 
 
 @app.command()
@@ -320,8 +366,9 @@ def check(
 
 
 @app.command()
-def publish(quarter: Annotated[str, typer.Option(help="Fiscal quarter, e.g. FY2024Q1 "
-                                                 "(FY starts in April).")]) -> None:
+def publish(
+    quarter: Annotated[str, typer.Option(help="Fiscal quarter, e.g. FY2024Q1 (FY starts in April).")],
+) -> None:
     """Build the quarterly release (maps, suppressed tables, manifest) in published/."""
     from pipeline.calendar import FiscalQuarter
     from pipeline.release import publish
@@ -331,8 +378,10 @@ def publish(quarter: Annotated[str, typer.Option(help="Fiscal quarter, e.g. FY20
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     release = _run(publish.publish, load_settings(), fq)
-    typer.echo(f"{release.quarter}: {release.days_with_data} days, rows {release.rows}, "
-               f"suppressed {release.suppressed}\nflow map: {release.flow_map}")
+    typer.echo(
+        f"{release.quarter}: {release.days_with_data} days, rows {release.rows}, "
+        f"suppressed {release.suppressed}\nflow map: {release.flow_map}"
+    )
 
 
 @app.command()
@@ -347,8 +396,10 @@ def basemap(
         done = import_layer(layer, source, load_settings().basemap)
     except BasemapError as error:
         _fail(str(error))
-    typer.echo(f"{done['layer']}: {done['features']} features, {done['bytes']:,} bytes "
-               f"(simplified {done['tolerance_deg']:g} deg); name from {done['name_field'] or 'none'}")
+    typer.echo(
+        f"{done['layer']}: {done['features']} features, {done['bytes']:,} bytes "
+        f"(simplified {done['tolerance_deg']:g} deg); name from {done['name_field'] or 'none'}"
+    )
 
 
 @app.command()
@@ -363,15 +414,17 @@ def provide(
     from pipeline.release import ledger
 
     settings = load_settings()
-    when = datetime.combine(_day(at), datetime.min.time().replace(hour=12),
-                                tzinfo=settings.zone) if at else None
+    when = (
+        datetime.combine(_day(at), datetime.min.time().replace(hour=12), tzinfo=settings.zone) if at else None
+    )
     row = _run(ledger.provide, settings, release, to, when)
     typer.echo(f"provided {row[0]} to {row[1]} (package sha256 {row[3][:16]}…)")
 
 
 @app.command()
-def kpi(fy: Annotated[int | None, typer.Option(help="Fiscal year (FY2024 = Apr 2024-Mar 2025).")]
-        = None) -> None:
+def kpi(
+    fy: Annotated[int | None, typer.Option(help="Fiscal year (FY2024 = Apr 2024-Mar 2025).")] = None,
+) -> None:
     """Provisions per fiscal year against the target of 4; exit 1 for a closed year below it."""
     from pipeline.release import ledger
 
@@ -382,8 +435,10 @@ def kpi(fy: Annotated[int | None, typer.Option(help="Fiscal year (FY2024 = Apr 2
     failed = False
     for year in years:
         state = "met" if year.met else ("MISSED" if year.closed else "open")
-        typer.echo(f"FY{year.fiscal_year}: {len(year.provisions)} / {ledger.TARGET} provisions "
-                   f"({state}); quarters without one: {', '.join(year.quarters_without) or '-'}")
+        typer.echo(
+            f"FY{year.fiscal_year}: {len(year.provisions)} / {ledger.TARGET} provisions "
+            f"({state}); quarters without one: {', '.join(year.quarters_without) or '-'}"
+        )
         for release, recipients, day in year.provisions:
             typer.echo(f"  {day}  {release}  -> {recipients}")
         failed |= year.closed and not year.met
@@ -395,12 +450,19 @@ def kpi(fy: Annotated[int | None, typer.Option(help="Fiscal year (FY2024 = Apr 2
 def simulate(
     first: Annotated[str, typer.Option(help="First service day, YYYY-MM-DD.")],
     last: Annotated[str, typer.Option(help="Last service day, YYYY-MM-DD.")],
-    devices: Annotated[int, typer.Option(help="Devices in the synthetic population (the oita "
-                                         "scale: about 20,000 a weekday).")] = OITA_POPULATION,
+    devices: Annotated[
+        int,
+        typer.Option(help="Devices in the synthetic population (the oita scale: about 20,000 a weekday)."),
+    ] = OITA_POPULATION,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same logs).")] = 7,
-    scenario: Annotated[str, typer.Option(help="Noise of the logs: clean, duplicated, lost_events, "
-                                          "skewed_clock, flapping, outages, nas_restarts, "
-                                          "unfiltered, realistic.")] = "realistic",
+    scenario: Annotated[
+        str,
+        typer.Option(
+            help="Noise of the logs: clean, duplicated, lost_events, "
+            "skewed_clock, flapping, outages, nas_restarts, "
+            "unfiltered, realistic."
+        ),
+    ] = "realistic",
 ) -> None:
     """Write a synthetic city's logs (Meraki, Aruba, hostapd, RADIUS) into the inbox; truth apart."""
     from pipeline.ingest.registry import load_registry
@@ -411,8 +473,9 @@ def simulate(
         raise typer.BadParameter(f"{scenario!r}: one of {', '.join(SCENARIOS)}")
     settings = load_settings()
     registry = load_registry(settings.registry)
-    result = city.simulate(settings, registry, _day(first), _day(last), devices, seed,
-                           noise=SCENARIOS[scenario])
+    result = city.simulate(
+        settings, registry, _day(first), _day(last), devices, seed, noise=SCENARIOS[scenario]
+    )
     typer.echo(f"wrote {len(result.files)} file(s), {result.events:,} events to {settings.inbox}")
     if SCENARIOS[scenario].utc_clock:
         path = sources_csv(registry, settings.home / "simulation" / "sources.csv")
@@ -422,8 +485,10 @@ def simulate(
 def _fresh_demo_home(settings) -> None:
     home = settings.home
     if home.exists() and any(home.iterdir()) and not (home / DEMO_MARK).exists():
-        _fail(f"{home} holds a lake that the demo did not make; set FOOTFALL_HOME to an empty "
-              "directory for the demo.")
+        _fail(
+            f"{home} holds a lake that the demo did not make; set FOOTFALL_HOME to an empty "
+            "directory for the demo."
+        )
     for path in (home, settings.keystore):
         shutil.rmtree(path, ignore_errors=True)
     home.mkdir(parents=True)
@@ -433,8 +498,10 @@ def _fresh_demo_home(settings) -> None:
 @app.command()
 def demo(
     quarter: Annotated[str, typer.Option(help="Fiscal quarter to simulate.")] = DEMO_QUARTER,
-    devices: Annotated[int, typer.Option(help="Devices in the synthetic population (the oita "
-                                         "scale: about 20,000 a weekday).")] = OITA_POPULATION,
+    devices: Annotated[
+        int,
+        typer.Option(help="Devices in the synthetic population (the oita scale: about 20,000 a weekday)."),
+    ] = OITA_POPULATION,
 ) -> None:
     """Simulate a fiscal quarter of the sample city (realistic logs of several vendors), run every
     night and publish the release."""
@@ -461,9 +528,16 @@ def demo(
 
     def simulate_quarter():
         try:
-            city.simulate(settings, registry, fq.first_day, fq.last_day, devices,
-                          noise=SCENARIOS["realistic"], outdir=outbox,
-                          on_day=lambda day, files: days.put((day, files)))
+            city.simulate(
+                settings,
+                registry,
+                fq.first_day,
+                fq.last_day,
+                devices,
+                noise=SCENARIOS["realistic"],
+                outdir=outbox,
+                on_day=lambda day, files: days.put((day, files)),
+            )
         except BaseException as error:  # the night loop reports it
             days.put((None, error))
 

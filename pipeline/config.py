@@ -27,6 +27,7 @@ MAX_RAW_RETENTION_DAYS = 180
 # weekday at the sample registry's 95 APs (the demo, `footfall simulate`, the `oita` benchmark).
 OITA_POPULATION = 42_000
 
+
 @dataclass(frozen=True)
 class Settings:
     """Paths of the lake and the policy numbers of one deployment."""
@@ -66,21 +67,26 @@ class Settings:
         if self.k < MIN_K:
             raise ValueError(f"FOOTFALL_K={self.k} is below the floor of {MIN_K}; raise it.")
         if not 0 <= self.raw_retention_days <= MAX_RAW_RETENTION_DAYS:
-            raise ValueError(f"FOOTFALL_RAW_RETENTION_DAYS={self.raw_retention_days} is refused: raw "
-                             f"logs hold MAC addresses and are kept {MAX_RAW_RETENTION_DAYS} days at most.")
+            raise ValueError(
+                f"FOOTFALL_RAW_RETENTION_DAYS={self.raw_retention_days} is refused: raw "
+                f"logs hold MAC addresses and are kept {MAX_RAW_RETENTION_DAYS} days at most."
+            )
         if self.staged_retention_days < 0 or self.key_grace_days < 0:
             raise ValueError("FOOTFALL_STAGED_RETENTION_DAYS and FOOTFALL_KEY_GRACE_DAYS must be >= 0.")
         if not 0 <= self.day_start_hour < 24:
             raise ValueError(f"FOOTFALL_DAY_START_HOUR={self.day_start_hour} must be 0..23.")
         if not 0 <= self.delivery_grace_minutes < 24 * 60:
-            raise ValueError(f"FOOTFALL_DELIVERY_GRACE_MINUTES={self.delivery_grace_minutes} must be "
-                             "0..1439 (less than a day).")
+            raise ValueError(
+                f"FOOTFALL_DELIVERY_GRACE_MINUTES={self.delivery_grace_minutes} must be "
+                "0..1439 (less than a day)."
+            )
         ZoneInfo(self.tz)  # fails early on a misspelt zone
         if self.ingest_files < 1:
             raise ValueError(f"FOOTFALL_INGEST_FILES={self.ingest_files} must be >= 1.")
         if self.dp_epsilon < 0 or min(self.dp_max_sites, self.dp_max_hours, self.dp_max_flows) < 1:
-            raise ValueError("FOOTFALL_DP_EPSILON must be >= 0 (0 = off) and the FOOTFALL_DP_MAX_* "
-                             "bounds >= 1.")
+            raise ValueError(
+                "FOOTFALL_DP_EPSILON must be >= 0 (0 = off) and the FOOTFALL_DP_MAX_* bounds >= 1."
+            )
 
     # --- zones of the lake -------------------------------------------------------------
     @property
@@ -217,8 +223,7 @@ def load_settings(env: dict | None = None) -> Settings:
         dp_max_flows=_int(env, "FOOTFALL_DP_MAX_FLOWS", 3),
         gate_max_silent_share=_float(env, "FOOTFALL_GATE_MAX_SILENT_SHARE", 0.25),
         gate_min_events_ratio=_float(env, "FOOTFALL_GATE_MIN_EVENTS_RATIO", 0.5),
-        recipients=tuple(r.strip() for r in (env.get("FOOTFALL_RECIPIENTS") or "").split(";")
-                         if r.strip()),
+        recipients=tuple(r.strip() for r in (env.get("FOOTFALL_RECIPIENTS") or "").split(";") if r.strip()),
         memory_limit=env.get("FOOTFALL_MEMORY_LIMIT") or "2GB",
         threads=_int(env, "FOOTFALL_THREADS", 2),
         ingest_files=_int(env, "FOOTFALL_INGEST_FILES", 2),

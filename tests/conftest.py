@@ -27,8 +27,9 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 def make_settings(root: Path, **env):
-    return load_settings({"FOOTFALL_HOME": str(root / "var"),
-                          "FOOTFALL_KEYSTORE": str(root / "keystore"), **env})
+    return load_settings(
+        {"FOOTFALL_HOME": str(root / "var"), "FOOTFALL_KEYSTORE": str(root / "keystore"), **env}
+    )
 
 
 @pytest.fixture
@@ -107,12 +108,17 @@ class Parsed:
     def __init__(self, settings, result):
         self.settings, self.result = settings, result
         files = sorted(settings.events.glob(f"*/{result.file_id}.parquet"))
-        self.events = duckdb.sql(
-            f"select * from read_parquet({[str(f) for f in files]}) order by record, ts"
-        ).to_arrow_table().to_pylist() if files else []
+        self.events = (
+            duckdb.sql(f"select * from read_parquet({[str(f) for f in files]}) order by record, ts")
+            .to_arrow_table()
+            .to_pylist()
+            if files
+            else []
+        )
         quarantine = sorted(settings.quarantine.glob(f"{result.file_id}.parquet"))
-        self.quarantine = duckdb.sql(f"select * from read_parquet('{quarantine[0]}')").fetchall() \
-            if quarantine else []
+        self.quarantine = (
+            duckdb.sql(f"select * from read_parquet('{quarantine[0]}')").fetchall() if quarantine else []
+        )
 
     def device(self, mac_hex: str, day) -> int:
         return pseudonym(day_key(self.settings.keystore, day), int(mac_hex, 16))
@@ -129,7 +135,9 @@ def parse(settings, registry):
         data = ("\n".join(lines) + "\n").encode()
         path.write_bytes(gzip.compress(data) if compress else data)
         (file_id,) = landing.land(settings, [path], year_hint=hint)
-        result = landing.ingest_file(settings, registry, file_id,
-                                    settings.landing / file_id / name, fmt=fmt, hint=hint)
+        result = landing.ingest_file(
+            settings, registry, file_id, settings.landing / file_id / name, fmt=fmt, hint=hint
+        )
         return Parsed(settings, result)
+
     return run

@@ -40,9 +40,12 @@ def test_every_module_a_doc_names_exists(doc):
     def found(name: str) -> bool:
         parts = name.split(".")
         # pipeline.a.b may be a module, a package, or a name inside the module before it
-        return any((ROOT.joinpath(*parts[:n]).with_suffix(".py")).exists()
-                   or (ROOT.joinpath(*parts[:n]) / "__init__.py").exists()
-                   for n in (len(parts), len(parts) - 1) if n > 1)
+        return any(
+            (ROOT.joinpath(*parts[:n]).with_suffix(".py")).exists()
+            or (ROOT.joinpath(*parts[:n]) / "__init__.py").exists()
+            for n in (len(parts), len(parts) - 1)
+            if n > 1
+        )
 
     assert [m for m in _mentions(MODULE, doc) if not found(m)] == []
 

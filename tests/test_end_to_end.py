@@ -18,8 +18,10 @@ HEX12 = re.compile(rb"[0-9a-f]{12}")
 
 
 def truth_visits(settings):
-    return duckdb.sql(f"select device_idx, site_id, start, \"end\", day from read_parquet("
-                      f"'{settings.truth}/visits/*/*.parquet', hive_partitioning = true)").fetchall()
+    return duckdb.sql(
+        f'select device_idx, site_id, start, "end", day from read_parquet('
+        f"'{settings.truth}/visits/*/*.parquet', hive_partitioning = true)"
+    ).fetchall()
 
 
 def published(release, name):
@@ -82,8 +84,12 @@ def test_published_od_flows_equal_the_truth(simulated_quarter, registry):
 
 def test_no_published_count_covers_fewer_than_k_devices(simulated_quarter):
     settings, release, _ = simulated_quarter
-    counts = {"footfall_daily": "devices", "footfall_profile": "device_hours",
-              "od_flows": "device_days", "sites": "device_days"}
+    counts = {
+        "footfall_daily": "devices",
+        "footfall_profile": "device_hours",
+        "od_flows": "device_days",
+        "sites": "device_days",
+    }
     for name, column in counts.items():
         for r in published(release, name):
             assert r[column] is None or r[column] >= settings.k

@@ -34,8 +34,9 @@ def _module_name(path: Path) -> str:
 
 def modules() -> dict[str, Path]:
     """Every module of pipeline/ and maps/, by dotted name."""
-    return {_module_name(p): p for folder in ("pipeline", "maps")
-            for p in sorted((ROOT / folder).rglob("*.py"))}
+    return {
+        _module_name(p): p for folder in ("pipeline", "maps") for p in sorted((ROOT / folder).rglob("*.py"))
+    }
 
 
 def imports(path: Path, known: set[str]) -> list[tuple[str, int, bool]]:
@@ -49,8 +50,10 @@ def imports(path: Path, known: set[str]) -> list[tuple[str, int, bool]]:
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             # `from pipeline.lake import catalog` imports the module pipeline.lake.catalog
-            names = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in known else node.module
-                     for a in node.names]
+            names = [
+                f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in known else node.module
+                for a in node.names
+            ]
         for name in names:
             while name and name not in known:
                 name = name.rpartition(".")[0]
@@ -79,10 +82,14 @@ def test_every_module_has_a_layer():
 
 
 def test_imports_point_down_the_layers_only():
-    upward = [f"{module} (layer {LAYERS[layer_of(module)][0]}) imports {target} (layer "
-              f"{LAYERS[layer_of(target)][0]}), line {line}"
-              for module, targets in graph().items() if module != "pipeline"
-              for target, line, _ in targets if layer_of(target) > layer_of(module)]
+    upward = [
+        f"{module} (layer {LAYERS[layer_of(module)][0]}) imports {target} (layer "
+        f"{LAYERS[layer_of(target)][0]}), line {line}"
+        for module, targets in graph().items()
+        if module != "pipeline"
+        for target, line, _ in targets
+        if layer_of(target) > layer_of(module)
+    ]
     assert upward == []
 
 
@@ -95,7 +102,7 @@ def test_there_is_no_import_cycle():
         state[module] = 1
         for target in edges.get(module, []):
             if state.get(target) == 1:
-                cycles.append(" -> ".join(path[path.index(target):] + [target]))
+                cycles.append(" -> ".join(path[path.index(target) :] + [target]))
             elif target not in state:
                 visit(target, path + [target])
         state[module] = 2
@@ -107,13 +114,20 @@ def test_there_is_no_import_cycle():
 
 
 def test_nothing_in_production_imports_the_synthetic_city():
-    wrong = [f"{module} imports {target}, line {line}"
-             for module, targets in graph().items() if not module.startswith("pipeline.sim")
-             for target, line, at_top in targets
-             if target.startswith("pipeline.sim") and (module not in SIM_DOORS or at_top)]
+    wrong = [
+        f"{module} imports {target}, line {line}"
+        for module, targets in graph().items()
+        if not module.startswith("pipeline.sim")
+        for target, line, at_top in targets
+        if target.startswith("pipeline.sim") and (module not in SIM_DOORS or at_top)
+    ]
     dags = sorted((ROOT / "dags").glob("*.py"))
-    wrong += [f"{path.name} imports {target}" for path in dags
-              for target, _, _ in imports(path, set(modules())) if target.startswith("pipeline.sim")]
+    wrong += [
+        f"{path.name} imports {target}"
+        for path in dags
+        for target, _, _ in imports(path, set(modules()))
+        if target.startswith("pipeline.sim")
+    ]
     assert dags and wrong == []
 
 

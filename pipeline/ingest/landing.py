@@ -36,17 +36,19 @@ log = logging.getLogger(__name__)
 _RECORDING = threading.Lock()  # files ingested at once record in the catalog one at a time
 
 # The canonical event (staged/events/day=YYYY-MM-DD/<file_id>.parquet): the data contract.
-EVENT_SCHEMA = pa.schema([
-    ("ts", pa.timestamp("us", tz="UTC")),
-    ("ap_id", pa.string()),
-    ("device", pa.uint64()),  # HMAC pseudonym of the MAC under the service day's key
-    ("kind", pa.string()),  # start | stop | interim | assoc | disassoc | seen
-    ("rssi", pa.int16()),
-    ("duration_s", pa.int32()),
-    ("source", pa.string()),
-    ("file_id", pa.string()),
-    ("record", pa.int64()),
-])
+EVENT_SCHEMA = pa.schema(
+    [
+        ("ts", pa.timestamp("us", tz="UTC")),
+        ("ap_id", pa.string()),
+        ("device", pa.uint64()),  # HMAC pseudonym of the MAC under the service day's key
+        ("kind", pa.string()),  # start | stop | interim | assoc | disassoc | seen
+        ("rssi", pa.int16()),
+        ("duration_s", pa.int32()),
+        ("source", pa.string()),
+        ("file_id", pa.string()),
+        ("record", pa.int64()),
+    ]
+)
 
 
 class IngestError(RuntimeError):
@@ -98,8 +100,13 @@ class Ingested:
     days: list[str] = field(default_factory=list)
 
 
-def land(settings: Settings, paths: list[Path], year_hint: date | None = None,
-         move: bool = False, night: date | None = None) -> list[str]:
+def land(
+    settings: Settings,
+    paths: list[Path],
+    year_hint: date | None = None,
+    move: bool = False,
+    night: date | None = None,
+) -> list[str]:
     """Copy files into landing/ under their content hash; a file seen before is skipped.
 
     move=True (the inbox): each file is first claimed, renamed to a name of this process alone,
@@ -167,13 +174,23 @@ def _record_landing(settings: Settings, con, tmp: Path, source: Path, name: str,
     True when the file is new or failed before (landing it again retries it)."""
     sha, size, hint = what
     file_id = sha[:16]
-    row = next(iter(con.execute("select name, error, purged_at from files where file_id = ?",
-                                [file_id]).fetchall()), None)
+    row = next(
+        iter(con.execute("select name, error, purged_at from files where file_id = ?", [file_id]).fetchall()),
+        None,
+    )
     if row is None:
-        con.execute("insert into files (file_id, sha256, name, bytes, year_hint, landed_at) "
-                    "values (?, ?, ?, ?, ?, ?)",
-                    [file_id, sha, safe_name(name), size, formats.year_hint(source, hint, settings.zone),
-                     catalog.now()])
+        con.execute(
+            "insert into files (file_id, sha256, name, bytes, year_hint, landed_at) "
+            "values (?, ?, ?, ?, ?, ?)",
+            [
+                file_id,
+                sha,
+                safe_name(name),
+                size,
+                formats.year_hint(source, hint, settings.zone),
+                catalog.now(),
+            ],
+        )
     target = settings.landing / file_id / name
     if row is None or (row[2] is None and lake.landed(settings, file_id) is None):
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -194,17 +211,33 @@ def _record_landing(settings: Settings, con, tmp: Path, source: Path, name: str,
 def _pseudonymise(con, day: date, key: bytes, optout: dict | None = None) -> None:
     """Add the day's MACs of this block not seen in an earlier block to the table pseudonyms;
     a MAC on the opt-out denylist (table optout_hashes) gets none, so none of its records is staged."""
-    denied = (" and pseudonym(r.mac, $opt_ipad, $opt_opad) not in (select hash from optout_hashes)"
-              if optout else "")
+    denied = (
+        " and pseudonym(r.mac, $opt_ipad, $opt_opad) not in (select hash from optout_hashes)"
+        if optout
+        else ""
+    )
     con.execute(
         "insert into pseudonyms select distinct r.day, r.mac, pseudonym(r.mac, $ipad, $opad) "
         "from resolved as r anti join pseudonyms as p on p.day = r.day and p.mac = r.mac "
         "where r.reason is null and r.day = $day" + denied,
-        {"day": day, **pseudonym.hmac_pads(key), **(optout or {})})
+        {"day": day, **pseudonym.hmac_pads(key), **(optout or {})},
+    )
 
 
-def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: str, hint: date,
-                  key_for, events_sql: str, params: dict, emit, quarantine=None, optout=None) -> dict:
+def _stage_blocks(
+    con,
+    settings: Settings,
+    registry: Registry,
+    path: Path,
+    fmt: str,
+    hint: date,
+    key_for,
+    events_sql: str,
+    params: dict,
+    emit,
+    quarantine=None,
+    optout=None,
+) -> dict:
     """Read a file block by block: each block's usable records, pseudonymised under key_for(day)
     (None: the day's key is destroyed, its records are quarantined), go to emit(day, events) as
     the Arrow result of sql/<events_sql>.sql; quarantined records to quarantine(rows); records of
@@ -218,16 +251,23 @@ def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: 
     if optout:
         con.register("optout_hashes", optout[0])
     for _ in formats.resolve_blocks(con, settings, registry, path, fmt, hint):
-        days = [d for (d,) in con.execute(
-            "select distinct day from resolved where reason is null order by day").fetchall()]
+        days = [
+            d
+            for (d,) in con.execute(
+                "select distinct day from resolved where reason is null order by day"
+            ).fetchall()
+        ]
         for day in days:
             if day not in keys:
                 keys[day] = key_for(day)
         closed = [day for day in days if keys[day] is None]
         if closed:  # a late file for a closed day: its records are quarantined, aggregates stay
-            con.execute("update resolved set reason = 'key_destroyed', "
-                        "ap_label = coalesce(ap_label, ap_id) "
-                        "where reason is null and list_contains(?, day)", [closed])
+            con.execute(
+                "update resolved set reason = 'key_destroyed', "
+                "ap_label = coalesce(ap_label, ap_id) "
+                "where reason is null and list_contains(?, day)",
+                [closed],
+            )
         for day in days:
             if keys[day] is not None:
                 _pseudonymise(con, day, keys[day], optout and optout[1])
@@ -235,7 +275,8 @@ def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: 
         if optout:  # usable records left without a pseudonym: those of opted-out devices
             opted_out += con.execute(
                 "select count(*) from resolved as r anti join pseudonyms as p "
-                "on p.day = r.day and p.mac = r.mac where r.reason is null").fetchall()[0][0]
+                "on p.day = r.day and p.mac = r.mac where r.reason is null"
+            ).fetchall()[0][0]
             opted_out += _drop_opted_out(con, optout[1])
         if quarantine is not None:
             rows = lake.query(con, "ingest/staging/quarantine", params)
@@ -243,17 +284,26 @@ def _stage_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: 
                 quarantine(rows)
         records += _count_block(con, reasons, ignored_by)
     # locally administered (randomised) MACs: bit 1 of the first octet; counted, never stored
-    devices = {day: (n, randomised) for day, n, randomised in con.execute(
-        "select day, count(*), count(*) filter ((mac >> 40) & 2 = 2) from pseudonyms group by day"
-    ).fetchall()}
-    return {"records": records, "ignored": sum(ignored_by.values()), "devices": devices,
-            "quarantined": dict(sorted(reasons.items())), "ignored_by": _top(ignored_by),
-            "opted_out": opted_out}
+    devices = {
+        day: (n, randomised)
+        for day, n, randomised in con.execute(
+            "select day, count(*), count(*) filter ((mac >> 40) & 2 = 2) from pseudonyms group by day"
+        ).fetchall()
+    }
+    return {
+        "records": records,
+        "ignored": sum(ignored_by.values()),
+        "devices": devices,
+        "quarantined": dict(sorted(reasons.items())),
+        "ignored_by": _top(ignored_by),
+        "opted_out": opted_out,
+    }
 
 
 _OPTED_OUT_REJECTS = (
     "from resolved where reason is not null and reason not in ('ignored', 'empty_line', 'opted_out') "
-    "and mac is not null and pseudonym(mac, $opt_ipad, $opt_opad) in (select hash from optout_hashes)")
+    "and mac is not null and pseudonym(mac, $opt_ipad, $opt_opad) in (select hash from optout_hashes)"
+)
 
 
 def _drop_opted_out(con, pads: dict) -> int:
@@ -261,8 +311,12 @@ def _drop_opted_out(con, pads: dict) -> int:
     dropped and counted too: an opted-out device leaves no trace (found by an outside audit)."""
     n = con.execute("select count(*) " + _OPTED_OUT_REJECTS, pads).fetchall()[0][0]
     if n:
-        con.execute("update resolved set reason = 'opted_out' where record in (select record "
-                    + _OPTED_OUT_REJECTS + ")", pads)
+        con.execute(
+            "update resolved set reason = 'opted_out' where record in (select record "
+            + _OPTED_OUT_REJECTS
+            + ")",
+            pads,
+        )
     return n
 
 
@@ -274,8 +328,9 @@ def _count_block(con, reasons: Counter, ignored_by: Counter) -> int:
     returns its number of records."""
     records = 0
     for reason, program, event, n in con.execute(
-            "select reason, program, event, count(*) from resolved group by all "
-            "union all select reason, program, null, n from ignored_lines").fetchall():
+        "select reason, program, event, count(*) from resolved group by all "
+        "union all select reason, program, null, n from ignored_lines"
+    ).fetchall():
         records += n
         if reason == "opted_out":
             continue  # counted as opted out, neither ignored nor quarantined
@@ -312,18 +367,27 @@ def _reading(settings: Settings, label: str, fmt: str):
                 f"{label} did not fit in FOOTFALL_MEMORY_LIMIT={settings.memory_limit} (raw MACs are "
                 "never spilled to disk: a block of the file and the file's distinct MACs are held in "
                 "memory, for FOOTFALL_INGEST_FILES files at once): raise the limit or ingest fewer "
-                "files at once; the file stays pending.") from None
+                "files at once; the file stays pending."
+            ) from None
         # DuckDB quotes the offending line in its messages: mask it and drop the chained original.
         raise IngestError(f"{label} could not be read as {fmt}: {mask_macs(str(error))}") from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-        raise IngestError(f"{label} could not be read: the gzip stream is truncated or damaged "
-                          f"({type(error).__name__}); records before the damage were not kept") from None
+        raise IngestError(
+            f"{label} could not be read: the gzip stream is truncated or damaged "
+            f"({type(error).__name__}); records before the damage were not kept"
+        ) from None
     finally:
         con.close()
 
 
-def ingest_file(settings: Settings, registry: Registry, file_id: str, path: Path,
-                fmt: str | None = None, hint: date | None = None) -> FileResult:
+def ingest_file(
+    settings: Settings,
+    registry: Registry,
+    file_id: str,
+    path: Path,
+    fmt: str | None = None,
+    hint: date | None = None,
+) -> FileResult:
     """Parse one landed file into staged events (one Parquet per service day it touches)."""
     fmt = fmt or formats.detect(path)
     hint = formats.year_hint(path, hint, settings.zone)
@@ -331,8 +395,9 @@ def ingest_file(settings: Settings, registry: Registry, file_id: str, path: Path
         return _ingest_file(con, settings, registry, file_id, path, fmt, hint)
 
 
-def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path: Path,
-                 fmt: str, hint: date) -> FileResult:
+def _ingest_file(
+    con, settings: Settings, registry: Registry, file_id: str, path: Path, fmt: str, hint: date
+) -> FileResult:
     def key_for(day):
         try:
             return pseudonym.day_key(settings.keystore, day)
@@ -344,42 +409,74 @@ def _ingest_file(con, settings: Settings, registry: Registry, file_id: str, path
 
     def emit(day, table):
         if day not in events:
-            events[day] = lake.ParquetStream(settings.day_partition(settings.events, day)
-                                             / f"{file_id}.parquet")
+            events[day] = lake.ParquetStream(
+                settings.day_partition(settings.events, day) / f"{file_id}.parquet"
+            )
         events[day].write(table)
 
     with _RECORDING:  # files ingested at once read the catalog one at a time, too
         denylist = optout.denylist(settings)
     try:
-        counts = _stage_blocks(con, settings, registry, path, fmt, hint, key_for, "ingest/staging/events",
-                               {"file_id": file_id}, emit, quarantine.write, denylist)
+        counts = _stage_blocks(
+            con,
+            settings,
+            registry,
+            path,
+            fmt,
+            hint,
+            key_for,
+            "ingest/staging/events",
+            {"file_id": file_id},
+            emit,
+            quarantine.write,
+            denylist,
+        )
         by_day = {day: out.close() for day, out in sorted(events.items())}
         quarantine.close()
     finally:
         for out in [*events.values(), quarantine]:
             out.abort()  # after an error: no partial file (after close: nothing left to do)
     by_day = {day: n for day, n in by_day.items() if n}
-    return FileResult(file_id, fmt, counts["records"], by_day, counts["quarantined"],
-                      counts["ignored"], {day: counts["devices"][day] for day in by_day},
-                      counts["opted_out"], counts["ignored_by"])
+    return FileResult(
+        file_id,
+        fmt,
+        counts["records"],
+        by_day,
+        counts["quarantined"],
+        counts["ignored"],
+        {day: counts["devices"][day] for day in by_day},
+        counts["opted_out"],
+        counts["ignored_by"],
+    )
 
 
-def parse_file(settings: Settings, registry: Registry, path: Path, fmt: str | None,
-               hint: date | None, key: bytes) -> tuple[pa.Table, dict]:
+def parse_file(
+    settings: Settings, registry: Registry, path: Path, fmt: str | None, hint: date | None, key: bytes
+) -> tuple[pa.Table, dict]:
     """Parse one file without landing it: its events (pseudonyms under `key`) and its counts
     (records, quarantined by reason, ignored by program / type). Nothing is written anywhere."""
     fmt = fmt or formats.detect(path)
     parts = []
     with _reading(settings, safe_name(path.name), fmt) as con:
-        counts = _stage_blocks(con, settings, registry, path, fmt,
-                               formats.year_hint(path, hint, settings.zone), lambda day: key,
-                               "ingest/staging/parse_output", {},
-                               lambda day, table: parts.append(table))
+        counts = _stage_blocks(
+            con,
+            settings,
+            registry,
+            path,
+            fmt,
+            formats.year_hint(path, hint, settings.zone),
+            lambda day: key,
+            "ingest/staging/parse_output",
+            {},
+            lambda day, table: parts.append(table),
+        )
         if not parts:  # nothing usable: no rows, the same columns
             parts.append(lake.query(con, "ingest/staging/parse_output", {"day": None}))
     events = pa.concat_tables(parts).combine_chunks()
-    return events.sort_by([("record", "ascending"), ("ts", "ascending"), ("device", "ascending")]), \
-        {**counts, "format": fmt}
+    return events.sort_by([("record", "ascending"), ("ts", "ascending"), ("device", "ascending")]), {
+        **counts,
+        "format": fmt,
+    }
 
 
 def pending_files(settings: Settings) -> list[tuple[str, Path, date]]:
@@ -387,9 +484,12 @@ def pending_files(settings: Settings) -> list[tuple[str, Path, date]]:
     with catalog.connect(settings) as con:
         rows = con.execute(
             "select file_id, name, year_hint from files where ingested_at is null and error is null "
-            "order by landed_at, file_id").fetchall()
-    return [(file_id, lake.landed(settings, file_id) or settings.landing / file_id / name, hint)
-            for file_id, name, hint in rows]
+            "order by landed_at, file_id"
+        ).fetchall()
+    return [
+        (file_id, lake.landed(settings, file_id) or settings.landing / file_id / name, hint)
+        for file_id, name, hint in rows
+    ]
 
 
 def _quarantine_rate(result: FileResult) -> float:
@@ -401,24 +501,35 @@ def _quarantine_rate(result: FileResult) -> float:
 def _record(settings: Settings, result: FileResult) -> None:
     with catalog.connect(settings) as con:
         for day, n in result.events_by_day.items():
-            con.execute("insert or replace into file_days values (?, ?, ?, ?, ?)",
-                        [result.file_id, day, n, *result.devices_by_day[day]])
+            con.execute(
+                "insert or replace into file_days values (?, ?, ?, ?, ?)",
+                [result.file_id, day, n, *result.devices_by_day[day]],
+            )
         catalog.mark_days(con, list(result.events_by_day))
         for reason, n in result.quarantined.items():
-            con.execute("insert or replace into file_quarantine values (?, ?, ?)",
-                        [result.file_id, reason, n])
+            con.execute(
+                "insert or replace into file_quarantine values (?, ?, ?)", [result.file_id, reason, n]
+            )
         for program, n in result.ignored_by.items():
-            con.execute("insert or replace into file_ignored values (?, ?, ?)",
-                        [result.file_id, program, n])
+            con.execute("insert or replace into file_ignored values (?, ?, ?)", [result.file_id, program, n])
         con.execute(
             "update files set ingested_at = ?, format = ?, records = ?, quarantined = ?, "
             "ignored = ?, opted_out = ? where file_id = ?",
-            [catalog.now(), result.fmt, result.records, sum(result.quarantined.values()),
-             result.ignored, result.opted_out, result.file_id])
+            [
+                catalog.now(),
+                result.fmt,
+                result.records,
+                sum(result.quarantined.values()),
+                result.ignored,
+                result.opted_out,
+                result.file_id,
+            ],
+        )
 
 
-def ingest_one(settings: Settings, file_id: str, path: Path, hint: date,
-               registry: Registry | None = None) -> IngestedFile:
+def ingest_one(
+    settings: Settings, file_id: str, path: Path, hint: date, registry: Registry | None = None
+) -> IngestedFile:
     """Ingest one pending landed file with the registry in force on its day and record it.
 
     Raises IngestError when it cannot be read (recorded, retried when landed again) or when its
@@ -434,28 +545,46 @@ def ingest_one(settings: Settings, file_id: str, path: Path, hint: date,
     with _RECORDING:
         _record(settings, result)
     events = sum(result.events_by_day.values())
-    log.info("ingested %s (%s): %d records, %d events, quarantined %s, ignored %s in %.1f s",
-             file_id, result.fmt, result.records, events, result.quarantined, result.ignored_by,
-             time.monotonic() - started)
+    log.info(
+        "ingested %s (%s): %d records, %d events, quarantined %s, ignored %s in %.1f s",
+        file_id,
+        result.fmt,
+        result.records,
+        events,
+        result.quarantined,
+        result.ignored_by,
+        time.monotonic() - started,
+    )
     if not events:
         log.warning(no_events_warning(safe_name(path.name), result.records - result.ignored, result.ignored))
     if _quarantine_rate(result) > settings.max_quarantine_rate:
-        raise IngestError(f"{safe_name(path.name)} ({file_id}): {_quarantine_rate(result):.0%} of its client "
-                          f"records quarantined {result.quarantined}, over the limit of "
-                          f"{settings.max_quarantine_rate:.0%} (FOOTFALL_MAX_QUARANTINE_RATE); its "
-                          "good records are staged, the quarantined ones (line numbers, reasons) are "
-                          f"in {settings.quarantine}")
-    return IngestedFile(file_id, result.records, events, sum(result.quarantined.values()),
-                        sorted(d.isoformat() for d in result.events_by_day))
+        raise IngestError(
+            f"{safe_name(path.name)} ({file_id}): {_quarantine_rate(result):.0%} of its client "
+            f"records quarantined {result.quarantined}, over the limit of "
+            f"{settings.max_quarantine_rate:.0%} (FOOTFALL_MAX_QUARANTINE_RATE); its "
+            "good records are staged, the quarantined ones (line numbers, reasons) are "
+            f"in {settings.quarantine}"
+        )
+    return IngestedFile(
+        file_id,
+        result.records,
+        events,
+        sum(result.quarantined.values()),
+        sorted(d.isoformat() for d in result.events_by_day),
+    )
 
 
 def no_events_warning(name: str, recognised: int, ignored: int) -> str:
     """What to say of a file that gave no event at all."""
     if recognised:
-        return (f"{name}: NO EVENT from {recognised} client record(s) it recognised: every one was "
-                "quarantined (see the reasons); check the registry and the source's clock")
-    return (f"{name}: no client event among its {ignored} line(s): only other programs' lines or "
-            "event types; check that the controller forwards its client events")
+        return (
+            f"{name}: NO EVENT from {recognised} client record(s) it recognised: every one was "
+            "quarantined (see the reasons); check the registry and the source's clock"
+        )
+    return (
+        f"{name}: no client event among its {ignored} line(s): only other programs' lines or "
+        "event types; check that the controller forwards its client events"
+    )
 
 
 def ingest_pending(settings: Settings) -> Ingested:
@@ -471,8 +600,10 @@ def ingest_pending(settings: Settings) -> Ingested:
             registries[hint] = registry_for(settings, hint)
     pool = ThreadPoolExecutor(max_workers=settings.ingest_files, thread_name_prefix="ingest")
     try:
-        runs = [pool.submit(ingest_one, settings, file_id, path, hint, registries[hint])
-                for file_id, path, hint in pending]
+        runs = [
+            pool.submit(ingest_one, settings, file_id, path, hint, registries[hint])
+            for file_id, path, hint in pending
+        ]
         for run in runs:  # in landing order; a machine error (disk, memory) stops the rest
             try:
                 done.append(run.result())
@@ -481,7 +612,15 @@ def ingest_pending(settings: Settings) -> Ingested:
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # files not started stay pending
     if problems:
-        raise IngestError(f"{len(problems)} file(s) need attention: " + " | ".join(problems)
-                          + ". Fix the source or the registry, then land the file again.")
-    return Ingested(len(done), sum(f.records for f in done), sum(f.events for f in done),
-                    sum(f.quarantined for f in done), sorted({d for f in done for d in f.days}))
+        raise IngestError(
+            f"{len(problems)} file(s) need attention: "
+            + " | ".join(problems)
+            + ". Fix the source or the registry, then land the file again."
+        )
+    return Ingested(
+        len(done),
+        sum(f.records for f in done),
+        sum(f.events for f in done),
+        sum(f.quarantined for f in done),
+        sorted({d for f in done for d in f.days}),
+    )

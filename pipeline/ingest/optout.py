@@ -36,8 +36,10 @@ def parse_mac(text: str) -> int:
     """A MAC address in any usual spelling (aa:bb:.., AA-BB-.., aabb.ccdd.eeff, bare) as 48 bits."""
     digits = _SEPARATORS.sub("", text.strip()).lower()
     if not re.fullmatch(r"[0-9a-f]{12}", digits):
-        raise ValueError("not a MAC address: expected 12 hex digits (aa:bb:cc:dd:ee:ff or a "
-                         "usual variant); the value is not repeated here")
+        raise ValueError(
+            "not a MAC address: expected 12 hex digits (aa:bb:cc:dd:ee:ff or a "
+            "usual variant); the value is not repeated here"
+        )
     return int(digits, 16)
 
 
@@ -125,7 +127,10 @@ def denylist(settings: Settings) -> tuple[pa.Table, dict] | None:
         raise OptOutKeyError(
             f"{len(hashes)} device(s) opted out, but the opt-out key {_key_path(settings)} is missing "
             "or damaged: restore it from the keystore backup before ingesting (without it the "
-            "listed devices would be counted again).")
+            "listed devices would be counted again)."
+        )
     pads = pseudonym.hmac_pads(key)
-    return pa.table({"hash": pa.array(hashes, pa.uint64())}), {"opt_ipad": pads["ipad"],
-                                                                "opt_opad": pads["opad"]}
+    return pa.table({"hash": pa.array(hashes, pa.uint64())}), {
+        "opt_ipad": pads["ipad"],
+        "opt_opad": pads["opad"],
+    }

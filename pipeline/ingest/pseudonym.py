@@ -140,8 +140,11 @@ def _sync_folder(folder: Path) -> None:
 def lost_keys(keystore: Path, days) -> list[date]:
     """The days among `days` (days with data in the lake) with neither a key nor a tombstone."""
     names = {p.name for p in keystore.iterdir()} if keystore.is_dir() else set()
-    return sorted(d for d in set(days) if f"{d.isoformat()}.key" not in names
-                  and f"{d.isoformat()}.destroyed" not in names)
+    return sorted(
+        d
+        for d in set(days)
+        if f"{d.isoformat()}.key" not in names and f"{d.isoformat()}.destroyed" not in names
+    )
 
 
 def require_keys(keystore: Path, days) -> None:
@@ -154,7 +157,8 @@ def require_keys(keystore: Path, days) -> None:
             f"day(s) with data in the lake ({shown}); a new key would split every device of those "
             "days in two. Mount or restore the keystore (FOOTFALL_KEYSTORE); if the keys are lost "
             "for good, `footfall check --repair` closes those days (their late records are then "
-            "quarantined).")
+            "quarantined)."
+        )
 
 
 def pseudonym(key: bytes, mac: int) -> int:

@@ -18,9 +18,24 @@ from pathlib import Path
 import pyarrow as pa
 
 STANDARD_COLUMNS = [
-    "都道府県コード又は市区町村コード", "NO", "都道府県名", "市区町村名", "名称", "名称_カナ",
-    "名称_英語", "住所", "方書", "緯度", "経度", "設置者", "電話番号", "内線番号", "SSID",
-    "提供エリア", "URL", "備考",
+    "都道府県コード又は市区町村コード",
+    "NO",
+    "都道府県名",
+    "市区町村名",
+    "名称",
+    "名称_カナ",
+    "名称_英語",
+    "住所",
+    "方書",
+    "緯度",
+    "経度",
+    "設置者",
+    "電話番号",
+    "内線番号",
+    "SSID",
+    "提供エリア",
+    "URL",
+    "備考",
 ]
 EXTRA_COLUMNS = ["AP_ID", "AP名", "AP_MAC"]
 COLUMNS = STANDARD_COLUMNS + EXTRA_COLUMNS
@@ -30,17 +45,33 @@ LAT_RANGE = (20.0, 46.0)
 LON_RANGE = (122.0, 154.0)
 SENSITIVE_MARK = "要配慮"
 
-AP_SCHEMA = pa.schema([
-    ("ap_id", pa.string()), ("ap_name", pa.string()), ("site_id", pa.string()),
-    ("site_name", pa.string()), ("site_name_en", pa.string()), ("zone_id", pa.string()),
-    ("lat", pa.float64()), ("lon", pa.float64()), ("sensitive", pa.bool_()),
-])
+AP_SCHEMA = pa.schema(
+    [
+        ("ap_id", pa.string()),
+        ("ap_name", pa.string()),
+        ("site_id", pa.string()),
+        ("site_name", pa.string()),
+        ("site_name_en", pa.string()),
+        ("zone_id", pa.string()),
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+        ("sensitive", pa.bool_()),
+    ]
+)
 AP_MAC_SCHEMA = pa.schema([("mac", pa.string()), ("ap_id", pa.string())])
-SITE_SCHEMA = pa.schema([
-    ("site_id", pa.string()), ("site_name", pa.string()), ("site_name_en", pa.string()),
-    ("zone_id", pa.string()), ("zone_name", pa.string()), ("lat", pa.float64()),
-    ("lon", pa.float64()), ("n_aps", pa.int32()), ("sensitive", pa.bool_()),
-])
+SITE_SCHEMA = pa.schema(
+    [
+        ("site_id", pa.string()),
+        ("site_name", pa.string()),
+        ("site_name_en", pa.string()),
+        ("zone_id", pa.string()),
+        ("zone_name", pa.string()),
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+        ("n_aps", pa.int32()),
+        ("sensitive", pa.bool_()),
+    ]
+)
 ZONE_ID_FIELDS = ("zone_id", "id", "code", "N03_007", "KEY_CODE")
 ZONE_NAME_FIELDS = ("zone_name", "name", "名称", "N03_004", "S_NAME")
 
@@ -107,8 +138,10 @@ def _parse_rows(rows: list[tuple[int, dict[str, str]]], path: Path) -> tuple[lis
         if ap_id in seen_ids:
             raise RegistryError(f"{where}: AP_ID {ap_id} repeats row {seen_ids[ap_id]}.")
         if ap_name and ap_name in seen_names:
-            raise RegistryError(f"{where}: AP名 {ap_name} repeats row {seen_names[ap_name]}; "
-                                "controllers log it, so it must name one AP.")
+            raise RegistryError(
+                f"{where}: AP名 {ap_name} repeats row {seen_names[ap_name]}; "
+                "controllers log it, so it must name one AP."
+            )
         seen_ids[ap_id], seen_names[ap_name] = line, line
         lat = _float(row["緯度"], "緯度", where, LAT_RANGE)
         lon = _float(row["経度"], "経度", where, LON_RANGE)
@@ -122,9 +155,18 @@ def _parse_rows(rows: list[tuple[int, dict[str, str]]], path: Path) -> tuple[lis
                 )
             seen_macs[mac] = line
             macs.append((mac, ap_id))
-        aps.append((ap_id, row["AP名"].strip() or ap_id, row["名称"].strip(),
-                    row["名称_英語"].strip(), lat, lon, SENSITIVE_MARK in row["備考"],
-                    int(row["NO"]) if row["NO"].strip().isdigit() else line))
+        aps.append(
+            (
+                ap_id,
+                row["AP名"].strip() or ap_id,
+                row["名称"].strip(),
+                row["名称_英語"].strip(),
+                lat,
+                lon,
+                SENSITIVE_MARK in row["備考"],
+                int(row["NO"]) if row["NO"].strip().isdigit() else line,
+            )
+        )
     return aps, macs
 
 
@@ -164,23 +206,53 @@ def _sites(ap_rows) -> pa.Table:
     out = []
     for site_id in sorted(by_site):
         group = by_site[site_id]
-        out.append({
-            "site_id": site_id, "site_name": group[0][3], "site_name_en": group[0][4],
-            "zone_id": group[0][5], "zone_name": group[0][3],
-            "lat": sum(r[6] for r in group) / len(group),
-            "lon": sum(r[7] for r in group) / len(group), "n_aps": len(group),
-            "sensitive": any(r[8] for r in group),
-        })
+        out.append(
+            {
+                "site_id": site_id,
+                "site_name": group[0][3],
+                "site_name_en": group[0][4],
+                "zone_id": group[0][5],
+                "zone_name": group[0][3],
+                "lat": sum(r[6] for r in group) / len(group),
+                "lon": sum(r[7] for r in group) / len(group),
+                "n_aps": len(group),
+                "sensitive": any(r[8] for r in group),
+            }
+        )
     return pa.Table.from_pylist(out, SITE_SCHEMA)
 
 
 def _from_catalog(con, effective: date) -> Registry:
-    aps = con.sql("select * exclude (effective_from) from registry_aps where effective_from = ? "
-                  "order by ap_id", params=[effective]).to_arrow_table().cast(AP_SCHEMA)
-    macs = con.sql("select mac, ap_id from registry_ap_macs where effective_from = ? order by mac",
-                   params=[effective]).to_arrow_table().cast(AP_MAC_SCHEMA)
-    rows = [(a["ap_id"], a["ap_name"], a["site_id"], a["site_name"], a["site_name_en"], a["zone_id"],
-             a["lat"], a["lon"], a["sensitive"]) for a in aps.to_pylist()]
+    aps = (
+        con.sql(
+            "select * exclude (effective_from) from registry_aps where effective_from = ? order by ap_id",
+            params=[effective],
+        )
+        .to_arrow_table()
+        .cast(AP_SCHEMA)
+    )
+    macs = (
+        con.sql(
+            "select mac, ap_id from registry_ap_macs where effective_from = ? order by mac",
+            params=[effective],
+        )
+        .to_arrow_table()
+        .cast(AP_MAC_SCHEMA)
+    )
+    rows = [
+        (
+            a["ap_id"],
+            a["ap_name"],
+            a["site_id"],
+            a["site_name"],
+            a["site_name_en"],
+            a["zone_id"],
+            a["lat"],
+            a["lon"],
+            a["sensitive"],
+        )
+        for a in aps.to_pylist()
+    ]
     return Registry(aps, macs, _sites(rows))
 
 
@@ -194,8 +266,10 @@ def store(settings, path: Path, effective: date) -> Registry:
         con.execute("begin")
         for table in ("registry_versions", "registry_aps", "registry_ap_macs"):
             con.execute(f"delete from {table} where effective_from = ?", [effective])
-        con.execute("insert into registry_versions values (?, ?, ?, ?)",
-                    [effective, sha, Path(path).name, catalog.now()])
+        con.execute(
+            "insert into registry_versions values (?, ?, ?, ?)",
+            [effective, sha, Path(path).name, catalog.now()],
+        )
         con.register("new_aps", registry.aps)
         con.register("new_macs", registry.ap_macs)
         con.execute("insert into registry_aps select ?, * from new_aps", [effective])
@@ -214,7 +288,8 @@ def registry_for(settings, day: date | None = None) -> Registry:
         with catalog.connect(settings) as con:
             row = con.execute(
                 "select max(effective_from) from registry_versions where effective_from <= ?",
-                [day or date.max]).fetchall()[0]
+                [day or date.max],
+            ).fetchall()[0]
             if row[0] is not None:
                 registry = _from_catalog(con, row[0])
     registry = registry or load_registry(settings.registry)
@@ -239,8 +314,11 @@ def with_zones(registry: Registry, path: Path) -> Registry:
     name_field = next((f for f in ZONE_NAME_FIELDS if f in zones.columns), id_field)
     if id_field is None:
         raise RegistryError(f"{path}: no zone id field; name one of {', '.join(ZONE_ID_FIELDS)}.")
-    zones = gpd.GeoDataFrame({"zid": zones[id_field].astype(str), "zname": zones[name_field].astype(str)},
-                             geometry=zones.geometry, crs=4326)
+    zones = gpd.GeoDataFrame(
+        {"zid": zones[id_field].astype(str), "zname": zones[name_field].astype(str)},
+        geometry=zones.geometry,
+        crs=4326,
+    )
     sites = registry.sites.to_pandas()[["site_id", "site_name", "lat", "lon"]]
     points = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites.lon, sites.lat), crs=4326)
     joined = gpd.sjoin(points, zones, how="left", predicate="within").drop_duplicates("site_id")
@@ -248,13 +326,22 @@ def with_zones(registry: Registry, path: Path) -> Registry:
     for _, site in outside.iterrows():
         logging.getLogger(__name__).warning(
             "site %s %s lies outside every zone of %s: it is a zone of its own",
-            site.site_id, site.site_name, path.name)
+            site.site_id,
+            site.site_name,
+            path.name,
+        )
     zone_of = {r.site_id: (r.zid, r.zname) for r in joined.itertuples() if isinstance(r.zid, str)}
-    site_rows = [{**s, "zone_id": zone_of.get(s["site_id"], (s["site_id"],))[0],
-                  "zone_name": zone_of.get(s["site_id"], (None, s["site_name"]))[1]}
-                 for s in registry.sites.to_pylist()]
+    site_rows = [
+        {
+            **s,
+            "zone_id": zone_of.get(s["site_id"], (s["site_id"],))[0],
+            "zone_name": zone_of.get(s["site_id"], (None, s["site_name"]))[1],
+        }
+        for s in registry.sites.to_pylist()
+    ]
     aps = registry.aps.to_pylist()
     for ap in aps:
         ap["zone_id"] = zone_of.get(ap["site_id"], (ap["site_id"],))[0]
-    return Registry(pa.Table.from_pylist(aps, AP_SCHEMA), registry.ap_macs,
-                    pa.Table.from_pylist(site_rows, SITE_SCHEMA))
+    return Registry(
+        pa.Table.from_pylist(aps, AP_SCHEMA), registry.ap_macs, pa.Table.from_pylist(site_rows, SITE_SCHEMA)
+    )

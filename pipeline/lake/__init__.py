@@ -16,21 +16,32 @@ import pyarrow.parquet as pq
 
 from pipeline.config import Settings
 from pipeline.lake import faults, sweep
-from pipeline.lake.atomic import (commit, exchange, record_sha256, recorded_sha256,  # noqa: F401
-                                  sha256_file, sidecar)
-from pipeline.lake.sql import query, run, sql_path, sql_text  # noqa: F401  (the SQL loader, as lake.query)
+from pipeline.lake.atomic import (
+    commit,
+    exchange,
+    record_sha256,
+    recorded_sha256,
+    sha256_file,
+    sidecar,
+)
+from pipeline.lake.sql import query, run, sql_path, sql_text
 
 # Fixed writer settings (a rerun writes the same bytes); page checksums let a corrupt page be found,
 # and each file of a day partition has its whole-file sha256 beside it (<name>.sha256, written
 # before the file is renamed into place), so that damage anywhere, footer included, is found.
 ROW_GROUP_ROWS = 256_000
-PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, row_group_size=ROW_GROUP_ROWS,
-                       write_page_checksum=True)
+PARQUET_OPTIONS = dict(
+    compression="zstd", compression_level=3, row_group_size=ROW_GROUP_ROWS, write_page_checksum=True
+)
 
 # No space on the device, a quota, a file-size limit: the machine refused a write, not the data.
 DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
-_DISK_FULL_TEXTS = ("No space left on device", "File too large", "Disk quota exceeded",
-                    *(f'"errno":"{n}"' for n in DISK_FULL_ERRNOS))
+_DISK_FULL_TEXTS = (
+    "No space left on device",
+    "File too large",
+    "Disk quota exceeded",
+    *(f'"errno":"{n}"' for n in DISK_FULL_ERRNOS),
+)
 
 
 class DiskFullError(RuntimeError):
@@ -60,7 +71,8 @@ def disk_guard(what: str, home: Path):
             free = "free space unknown"
         raise DiskFullError(
             f"{what} stopped: a write under {home} was refused (disk full, quota or file-size "
-            f"limit; {free}). Nothing partial was kept: free space, then run it again.") from None
+            f"limit; {free}). Nothing partial was kept: free space, then run it again."
+        ) from None
 
 
 _DATABASES: dict[tuple, duckdb.DuckDBPyConnection] = {}
@@ -90,11 +102,15 @@ def connect(settings: Settings, *, spill: bool = True) -> duckdb.DuckDBPyConnect
 
 
 def _start(settings: Settings, spill: bool) -> duckdb.DuckDBPyConnection:
-    database = duckdb.connect(config={
-        "threads": settings.threads, "memory_limit": settings.memory_limit,
-        # nothing downloads at run time
-        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
-    })
+    database = duckdb.connect(
+        config={
+            "threads": settings.threads,
+            "memory_limit": settings.memory_limit,
+            # nothing downloads at run time
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        }
+    )
     if spill:
         settings.spill.mkdir(parents=True, exist_ok=True)
         database.execute("set temp_directory = ?", [str(settings.spill)])
@@ -171,8 +187,9 @@ class ParquetStream:
             self.abort()
 
 
-def write_parquet(table: pa.Table, path: Path, sort_by: list[str] | None = None,
-                  checksum: bool | None = None) -> Path:
+def write_parquet(
+    table: pa.Table, path: Path, sort_by: list[str] | None = None, checksum: bool | None = None
+) -> Path:
     """Write a table atomically (temp name, fsync, rename) with fixed writer settings; its
     checksum beside it when it lies in a day partition (or `checksum` says so)."""
     if sort_by:
@@ -249,8 +266,11 @@ def read_days(con, root: Path, first: date, last: date, schema: pa.Schema) -> pa
     if not files:
         return schema.empty_table()
     columns = ", ".join(f'"{name}"' for name in schema.names)
-    return con.sql(f"select {columns} from read_parquet(?, hive_partitioning = true)",
-                   params=[files]).to_arrow_table().cast(schema)
+    return (
+        con.sql(f"select {columns} from read_parquet(?, hive_partitioning = true)", params=[files])
+        .to_arrow_table()
+        .cast(schema)
+    )
 
 
 def range_files(root: Path, first: date, last: date) -> list[str]:

@@ -25,8 +25,9 @@ from pipeline.config import Settings
 
 LOCK_WAIT_S = 120
 MARKER = ".catalog-made"  # in the lake: a catalog was made for it (its loss is then an error)
-REPAIR = ("run `footfall check --repair`: it rebuilds the catalog from the lake and says what it "
-          "could not restore")
+REPAIR = (
+    "run `footfall check --repair`: it rebuilds the catalog from the lake and says what it could not restore"
+)
 _HELD: dict[str, tuple[Settings, duckdb.DuckDBPyConnection]] = {}
 
 
@@ -38,8 +39,9 @@ class CatalogError(RuntimeError):
 def lake_has_data(settings: Settings) -> bool:
     """Whether the lake holds anything a catalog describes (landed, staged, built, published)."""
     roots = [settings.landing, settings.events, settings.marts, settings.published]
-    return any(root.is_dir() and any(p for p in root.iterdir() if not p.name.startswith("."))
-               for root in roots)
+    return any(
+        root.is_dir() and any(p for p in root.iterdir() if not p.name.startswith(".")) for root in roots
+    )
 
 
 def _damage(settings: Settings, error: Exception) -> CatalogError:
@@ -49,11 +51,18 @@ def _damage(settings: Settings, error: Exception) -> CatalogError:
     if "WAL" in text:
         return CatalogError(
             f"the catalog's write-ahead log {settings.catalog}.wal is damaged (a run killed while "
-            f"writing it, or a disk fault): {REPAIR} (it sets the log aside).")
-    what = ("it is not a DuckDB database (zeroed or overwritten)" if "not a valid DuckDB" in text
-            else "it is truncated" if "read enough bytes" in text else "it cannot be read")
-    return CatalogError(f"the catalog {settings.catalog} is damaged: {what}; {REPAIR} (the "
-                        "damaged file is kept beside it).")
+            f"writing it, or a disk fault): {REPAIR} (it sets the log aside)."
+        )
+    what = (
+        "it is not a DuckDB database (zeroed or overwritten)"
+        if "not a valid DuckDB" in text
+        else "it is truncated"
+        if "read enough bytes" in text
+        else "it cannot be read"
+    )
+    return CatalogError(
+        f"the catalog {settings.catalog} is damaged: {what}; {REPAIR} (the damaged file is kept beside it)."
+    )
 
 
 def _locked(error: Exception) -> bool:
@@ -118,15 +127,18 @@ def open_catalog(settings: Settings, rebuild: bool = False) -> duckdb.DuckDBPyCo
     settings.home.mkdir(parents=True, exist_ok=True)
     marker = settings.home / MARKER
     if not rebuild and not settings.catalog.exists() and marker.exists() and lake_has_data(settings):
-        raise CatalogError(f"the catalog {settings.catalog} is missing while the lake holds data "
-                           f"(a deleted or lost file): {REPAIR}.")
+        raise CatalogError(
+            f"the catalog {settings.catalog} is missing while the lake holds data "
+            f"(a deleted or lost file): {REPAIR}."
+        )
     if not settings.catalog.exists():
         _create(settings)
     deadline = time.monotonic() + LOCK_WAIT_S
     while True:
         try:
-            con = duckdb.connect(str(settings.catalog), config={
-                "threads": 1, "autoinstall_known_extensions": False})
+            con = duckdb.connect(
+                str(settings.catalog), config={"threads": 1, "autoinstall_known_extensions": False}
+            )
             break
         except duckdb.Error as error:
             if lake.is_disk_full(error):
@@ -136,7 +148,8 @@ def open_catalog(settings: Settings, rebuild: bool = False) -> duckdb.DuckDBPyCo
             if time.monotonic() > deadline:
                 raise CatalogError(
                     f"the catalog {settings.catalog} is locked by another process for more than "
-                    f"{LOCK_WAIT_S} s; check for a stuck run.") from None
+                    f"{LOCK_WAIT_S} s; check for a stuck run."
+                ) from None
             time.sleep(0.05 + random.random() * 0.2)
     try:
         con.execute("set enable_progress_bar = false")
@@ -175,8 +188,9 @@ def verify(settings: Settings) -> None:
     CatalogError when it is missing, damaged or truncated."""
     with connect(settings) as con:
         try:
-            for (table,) in con.execute("select table_name from information_schema.tables "
-                                        "where table_schema = 'main'").fetchall():
+            for (table,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'main'"
+            ).fetchall():
                 con.execute(f'select max(hash(t)) from "{table}" as t').fetchall()
         except duckdb.Error as error:
             raise _damage(settings, error) from None
@@ -189,14 +203,19 @@ def now() -> datetime:
 def record_run(settings: Settings, day: date, stage: str, seconds: float, result: Any) -> None:
     """Log one stage of one day: its result (a dataclass of counts) as JSON."""
     with connect(settings) as con:
-        con.execute("insert into runs values (?, ?, ?, ?, ?)",
-                    [day, stage, now(), seconds, json.dumps(asdict(result), sort_keys=True)])
+        con.execute(
+            "insert into runs values (?, ?, ?, ?, ?)",
+            [day, stage, now(), seconds, json.dumps(asdict(result), sort_keys=True)],
+        )
 
 
 def mark_days(con, days: list[date]) -> None:
     """Days that received events and must be (re)built."""
     for day in days:
-        con.execute("""
+        con.execute(
+            """
             insert into day_status (day, needs_build) values (?, true)
             on conflict (day) do update set needs_build = true
-        """, [day])
+        """,
+            [day],
+        )

@@ -35,8 +35,9 @@ def day_lock(settings: Settings, day: date, wait_s: float = WAIT_S):
 
 
 @contextmanager
-def named_lock(settings: Settings, name: str, wait_s: float = WAIT_S, what: str | None = None,
-               shared: bool = False):
+def named_lock(
+    settings: Settings, name: str, wait_s: float = WAIT_S, what: str | None = None, shared: bool = False
+):
     """Hold the lock `name` (a day, a file), waiting up to wait_s for its holder; shared: with
     other shared holders, apart from an exclusive one."""
     folder = settings.home / "locks"
@@ -74,8 +75,10 @@ def _wait(handle, mode: int, wait_s: float, what: str) -> None:
         if time.monotonic() > deadline:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
-            raise DayBusyError(f"{what} is being processed by {holder}; waited {wait_s:.0f} s. "
-                               "Let that run finish, or stop it, then run it again.") from None
+            raise DayBusyError(
+                f"{what} is being processed by {holder}; waited {wait_s:.0f} s. "
+                "Let that run finish, or stop it, then run it again."
+            ) from None
         time.sleep(0.2)
 
 

@@ -37,11 +37,16 @@ _PLACEHOLDER = re.compile(r"\$\w+|\?")
 # CTE of its own and nothing it creates (`extract(hour from ts)` is no relation).
 _FROM = re.compile(r"\b(?:from|join)\s+([a-z_]\w*)\b(?!\s*\()", re.I)
 _CTE = re.compile(r"\b([a-z_]\w*)\s+as\s*(?:not\s+)?(?:materialized\s*)?\(", re.I)
-_CREATED = re.compile(r"\bcreate\s+(?:or\s+replace\s+)?(?:temp\s+|temporary\s+)?"
-                      r"(?:table|view|macro|sequence)\s+(?:if\s+not\s+exists\s+)?([a-z_]\w*)", re.I)
+_CREATED = re.compile(
+    r"\bcreate\s+(?:or\s+replace\s+)?(?:temp\s+|temporary\s+)?"
+    r"(?:table|view|macro|sequence)\s+(?:if\s+not\s+exists\s+)?([a-z_]\w*)",
+    re.I,
+)
 _NOT_RELATIONS = re.compile(r"\b(?:extract|trim|substring)\s*\([^()]*?\bfrom\b", re.I)
-_RELATIONS = ("select table_name as name from duckdb_tables() union all "
-              "select view_name from duckdb_views() where not internal")
+_RELATIONS = (
+    "select table_name as name from duckdb_tables() union all "
+    "select view_name from duckdb_views() where not internal"
+)
 
 
 class SqlContractError(ValueError):
@@ -69,7 +74,7 @@ def _segments(text: str) -> list[tuple[str, str]]:
     inside), double-quoted identifiers (code), -- and /* */ comments."""
     out, i, start, n = [], 0, 0, len(text)
     while i < n:
-        two = text[i:i + 2]
+        two = text[i : i + 2]
         if two in ("--", "/*") or text[i] == "'":
             if i > start:
                 out.append(("code", text[start:i]))
@@ -83,8 +88,8 @@ def _segments(text: str) -> list[tuple[str, str]]:
                 out.append(("comment", text[i:end]))
             else:
                 end = i + 1
-                while end < n and not (text[end] == "'" and text[end + 1:end + 2] != "'"):
-                    end += 2 if text[end:end + 2] == "''" else 1
+                while end < n and not (text[end] == "'" and text[end + 1 : end + 2] != "'"):
+                    end += 2 if text[end : end + 2] == "''" else 1
                 end = min(end + 1, n)
                 out.append(("string", text[i:end]))
             i = start = end
@@ -112,8 +117,9 @@ def used_params(text: str) -> tuple[set[str], list[str]]:
 
 def relations_read(text: str) -> set[str]:
     """The relations a text reads that it does not create (comments and strings skipped)."""
-    code = "".join(part if kind == "code" else "''" if kind == "string" else " "
-                   for kind, part in _segments(text))
+    code = "".join(
+        part if kind == "code" else "''" if kind == "string" else " " for kind, part in _segments(text)
+    )
     code = _NOT_RELATIONS.sub("(", code)
     own = set(_CTE.findall(code)) | set(_CREATED.findall(code))
     return {name.lower() for name in _FROM.findall(code) if name not in own} - {"select", "lateral"}
@@ -128,7 +134,8 @@ def _declared(text: str, path: Path) -> dict[str, tuple[str, ...]]:
     if missing:
         raise SqlContractError(
             f"{path}: its header does not declare {' and '.join(missing)}; start the file with "
-            "'-- reads: <relations it reads, or nothing>' and '-- params: <names, or none>'.")
+            "'-- reads: <relations it reads, or nothing>' and '-- params: <names, or none>'."
+        )
     return found
 
 
@@ -138,21 +145,27 @@ def read(path: Path, name: str = "") -> SqlFile:
     declared = _declared(text, path)
     used, placeholders = used_params(text)
     if placeholders:
-        raise SqlContractError(f"{path}: takes values as {', '.join(sorted(set(placeholders)))}; "
-                               "read every value with getvariable('name') and declare it in "
-                               "'-- params:'.")
+        raise SqlContractError(
+            f"{path}: takes values as {', '.join(sorted(set(placeholders)))}; "
+            "read every value with getvariable('name') and declare it in "
+            "'-- params:'."
+        )
     undeclared, unused = used - set(declared["params"]), set(declared["params"]) - used
     if undeclared or unused:
         raise SqlContractError(
             f"{path}: parameters in the text and in '-- params:' differ: "
-            + "; ".join([f"used but not declared: {', '.join(sorted(undeclared))}"] * bool(undeclared)
-                        + [f"declared but not used: {', '.join(sorted(unused))}"] * bool(unused))
-            + ". Make the header say what the file reads with getvariable().")
+            + "; ".join(
+                [f"used but not declared: {', '.join(sorted(undeclared))}"] * bool(undeclared)
+                + [f"declared but not used: {', '.join(sorted(unused))}"] * bool(unused)
+            )
+            + ". Make the header say what the file reads with getvariable()."
+        )
     reads = relations_read(text)
     if reads != set(declared["reads"]):
         raise SqlContractError(
             f"{path}: reads {', '.join(sorted(reads)) or 'nothing'} from outside itself, but its "
-            f"header says '-- reads: {', '.join(declared['reads']) or 'nothing'}'; make them agree.")
+            f"header says '-- reads: {', '.join(declared['reads']) or 'nothing'}'; make them agree."
+        )
     return SqlFile(name or path.stem, path, text, declared["reads"], declared["params"])
 
 
@@ -174,8 +187,10 @@ def check_relations(con: duckdb.DuckDBPyConnection, sql: SqlFile) -> None:
     present = {row[0] for row in con.execute(_RELATIONS).fetchall()}
     missing = [name for name in sql.reads if name not in present]
     if missing:
-        raise SqlContractError(f"{sql.path}: reads {', '.join(missing)}, which the connection does "
-                               "not have; register or create it before running the file.")
+        raise SqlContractError(
+            f"{sql.path}: reads {', '.join(missing)}, which the connection does "
+            "not have; register or create it before running the file."
+        )
 
 
 def bind(con: duckdb.DuckDBPyConnection, sql: SqlFile, params: Mapping[str, Any]) -> None:

@@ -138,8 +138,11 @@ def _settle(path: Path, kind: str, final: Path) -> str:
         return "returned to the inbox"
     if path.is_file():
         committed = _sidecar_hash(final)
-        if committed and sha256_file(path) == committed and (
-                not final.exists() or sha256_file(final) != committed):
+        if (
+            committed
+            and sha256_file(path) == committed
+            and (not final.exists() or sha256_file(final) != committed)
+        ):
             os.replace(path, final)
             return "rolled forward"
     _remove(path)

@@ -27,11 +27,17 @@ log = logging.getLogger(__name__)
 
 HISTORY_DAYS = 14  # AP health and no-data hours compare a day with this many before it
 WEEKS = 4  # the quality report compares a day with the same weekday of this many weeks before
-AP_HISTORY_SCHEMA = pa.schema([
-    ("ap_id", pa.string()), ("site_id", pa.string()), ("events", pa.int64()),
-    ("active_hours", pa.int64()), ("active_mask", pa.int32()), ("hour_events", pa.list_(pa.int64())),
-    ("day", pa.date32()),
-])
+AP_HISTORY_SCHEMA = pa.schema(
+    [
+        ("ap_id", pa.string()),
+        ("site_id", pa.string()),
+        ("events", pa.int64()),
+        ("active_hours", pa.int64()),
+        ("active_mask", pa.int32()),
+        ("hour_events", pa.list_(pa.int64())),
+        ("day", pa.date32()),
+    ]
+)
 QUALITY_READ = ("events", "devices", "visits", "trips")  # what a later day's report reads
 
 
@@ -54,12 +60,16 @@ def later_days(day: date, what: str) -> list[date]:
 
 def mark(settings: Settings, day: date, what: str) -> list[date]:
     """Mark the later days that were built (or are being built) on the old figures of `day`."""
-    days = [d for d in later_days(day, what)
-            if lake.day_files(settings.marts / "footfall_daily", d) or lake.day_files(settings.visits, d)]
+    days = [
+        d
+        for d in later_days(day, what)
+        if lake.day_files(settings.marts / "footfall_daily", d) or lake.day_files(settings.visits, d)
+    ]
     with catalog.connect(settings) as con:
         for later in days:
-            con.execute("insert into stale_days values (?, ?) on conflict (day) do nothing",
-                        [later, catalog.now()])
+            con.execute(
+                "insert into stale_days values (?, ?) on conflict (day) do nothing", [later, catalog.now()]
+            )
     if days:
         log.info("%s changed: %s of %s to rebuild", day, what, [d.isoformat() for d in days])
     return days

@@ -56,13 +56,20 @@ def _partitions(settings: Settings, first: date, last: date, repair: bool, out: 
     else:
         outcome = integrity.Outcome(found=integrity.scan(settings, first, last))
     for damage in outcome.found:
-        status = ("rebuilt" if damage in outcome.rebuilt else
-                  f"LOST, set aside: {outcome.lost[damage]}" if damage in outcome.lost else "corrupt")
+        status = (
+            "rebuilt"
+            if damage in outcome.rebuilt
+            else f"LOST, set aside: {outcome.lost[damage]}"
+            if damage in outcome.lost
+            else "corrupt"
+        )
         out.lines.append(f"{damage}: {status}")
     aside = integrity.set_aside(settings)
     out.lines += [f"set aside, restore from a backup: {p.relative_to(settings.home)}" for p in aside]
-    out.lines.append(f"{len(outcome.found)} corrupt partition file(s) found, {len(outcome.rebuilt)} "
-                     f"rebuilt, {len(aside)} set aside")
+    out.lines.append(
+        f"{len(outcome.found)} corrupt partition file(s) found, {len(outcome.rebuilt)} "
+        f"rebuilt, {len(aside)} set aside"
+    )
     out.failed |= bool(set(outcome.found) - set(outcome.rebuilt)) or bool(aside)
 
 
@@ -78,11 +85,15 @@ def check(settings: Settings, first: date, last: date, repair: bool) -> Checkup:
     if repair and usable:
         recorded = integrity.record_missing(settings, first, last)
         if recorded:
-            out.lines.append(f"recorded the checksum of {len(recorded)} file(s) written before "
-                             "checksums were (their pages read soundly)")
+            out.lines.append(
+                f"recorded the checksum of {len(recorded)} file(s) written before "
+                "checksums were (their pages read soundly)"
+            )
     unverified = integrity.unverified(settings, first, last)
     if unverified:
-        out.lines.append(f"{len(unverified)} file(s) have no recorded checksum (written by an "
-                         "older version; only their pages were checked): `footfall check "
-                         "--repair` records them")
+        out.lines.append(
+            f"{len(unverified)} file(s) have no recorded checksum (written by an "
+            "older version; only their pages were checked): `footfall check "
+            "--repair` records them"
+        )
     return out

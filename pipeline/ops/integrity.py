@@ -38,7 +38,7 @@ class CorruptPartitionError(RuntimeError):
 
 @dataclass(frozen=True)
 class Damage:
-    table: str   # events, visits, trips or marts/<name>
+    table: str  # events, visits, trips or marts/<name>
     day: date
     path: Path
     reason: str
@@ -51,7 +51,7 @@ class Damage:
 class Outcome:
     found: list[Damage] = field(default_factory=list)
     rebuilt: list[Damage] = field(default_factory=list)
-    lost: dict[Damage, str] = field(default_factory=dict)   # damage -> why it cannot be rebuilt
+    lost: dict[Damage, str] = field(default_factory=dict)  # damage -> why it cannot be rebuilt
 
 
 def verify(path: Path) -> str | None:
@@ -63,8 +63,10 @@ def verify(path: Path) -> str | None:
     actual = lake.sha256_file(path)
     if actual == expected or sweep.writing(path):  # a live writer is between its two renames
         return None
-    return (f"its bytes differ from those written (sha256 {actual[:12]}..., recorded "
-            f"{expected[:12]}...): damaged on disk")
+    return (
+        f"its bytes differ from those written (sha256 {actual[:12]}..., recorded "
+        f"{expected[:12]}...): damaged on disk"
+    )
 
 
 def readable(path: Path) -> str | None:
@@ -122,17 +124,23 @@ def _raw_and_key(settings: Settings, file_id: str, day: date) -> str | None:
 Rebuild = Callable[[Settings, date, list[str]], None]
 
 
-def _repair_day(settings: Settings, day: date, damaged: list[Damage], outcome: Outcome,
-                rebuild: Rebuild) -> None:
+def _repair_day(
+    settings: Settings, day: date, damaged: list[Damage], outcome: Outcome, rebuild: Rebuild
+) -> None:
     events = [d for d in damaged if d.table == "events"]
     why = {d: _raw_and_key(settings, d.path.stem, day) for d in events}
     lost = {}
     if any(why.values()):
-        lost = {d: why.get(d) or "the staged events it is built from are corrupt and cannot be made "
-                "again" for d in damaged}
+        lost = {
+            d: why.get(d) or "the staged events it is built from are corrupt and cannot be made again"
+            for d in damaged
+        }
     elif not events and not lake.day_files(settings.events, day):
-        lost = {d: f"the staged events of the day were removed by retention "
-                   f"({settings.staged_retention_days} days)" for d in damaged}
+        lost = {
+            d: f"the staged events of the day were removed by retention "
+            f"({settings.staged_retention_days} days)"
+            for d in damaged
+        }
     if lost:
         for d, reason in lost.items():
             # set aside, out of every reader's glob: the day counts as without data until restored
@@ -151,8 +159,15 @@ def _repair_day(settings: Settings, day: date, damaged: list[Damage], outcome: O
     outcome.rebuilt.extend(damaged)
 
 
-def repair(settings: Settings, first: date, last: date, *, rebuild: Rebuild,
-           only: tuple[str, ...] | None = None, held: date | None = None) -> Outcome:
+def repair(
+    settings: Settings,
+    first: date,
+    last: date,
+    *,
+    rebuild: Rebuild,
+    only: tuple[str, ...] | None = None,
+    held: date | None = None,
+) -> Outcome:
     """Find the corrupt partitions of first..last and rebuild each day from its intact layer below
     (`rebuild`: the steps that build a day; pipeline.ops.nightly.repair passes the stages).
 
@@ -171,9 +186,14 @@ def repair(settings: Settings, first: date, last: date, *, rebuild: Rebuild,
 
 def unverified(settings: Settings, first: date, last: date) -> list[Path]:
     """Partition files with no recorded checksum (written by an older version)."""
-    return [path for root in tables(settings).values() for part in sorted(root.glob("day=*"))
-            if first.isoformat() <= part.name[4:] <= last.isoformat()
-            for path in lake.committed(part) if lake.recorded_sha256(path) is None]
+    return [
+        path
+        for root in tables(settings).values()
+        for part in sorted(root.glob("day=*"))
+        if first.isoformat() <= part.name[4:] <= last.isoformat()
+        for path in lake.committed(part)
+        if lake.recorded_sha256(path) is None
+    ]
 
 
 def record_missing(settings: Settings, first: date, last: date) -> list[Path]:
@@ -196,6 +216,8 @@ def require(outcome: Outcome, what: str) -> None:
     if outcome.lost:
         raise CorruptPartitionError(
             f"{what}: {len(outcome.lost)} corrupt partition(s) could not be rebuilt and were set "
-            "aside (*.parquet.corrupt): " + "; ".join(f"{d} - {why}" for d, why in outcome.lost.items())
+            "aside (*.parquet.corrupt): "
+            + "; ".join(f"{d} - {why}" for d, why in outcome.lost.items())
             + ". Restore them from a backup and run again, or run again to go on without them "
-            "(those days then count as without data).")
+            "(those days then count as without data)."
+        )

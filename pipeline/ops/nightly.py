@@ -59,8 +59,12 @@ def run(settings: Settings, day: date) -> Night:
     with then_rebuild_stale(settings), locks.day_lock(settings, day), catalog.held(settings):
         # what the night reads: its own events and the AP health of the days it compares with
         repair(settings, day, day, only=("events",), held=day)
-        repair(settings, day - timedelta(days=dependents.HISTORY_DAYS), day - timedelta(days=1),
-               only=("marts/ap_health",))
+        repair(
+            settings,
+            day - timedelta(days=dependents.HISTORY_DAYS),
+            day - timedelta(days=1),
+            only=("marts/ap_health",),
+        )
         *before, last = stages.STAGES
         results: dict[str, Any] = {}
         try:
@@ -78,8 +82,14 @@ def run(settings: Settings, day: date) -> Night:
         return Night(**results)
 
 
-def repair(settings: Settings, first: date, last: date, *, only: tuple[str, ...] | None = None,
-           held: date | None = None) -> integrity.Outcome:
+def repair(
+    settings: Settings,
+    first: date,
+    last: date,
+    *,
+    only: tuple[str, ...] | None = None,
+    held: date | None = None,
+) -> integrity.Outcome:
     """Find the corrupt partitions of first..last and rebuild each day from its intact layer
     below with the stages (integrity.repair; `held`: a day whose lock the caller holds)."""
     return integrity.repair(settings, first, last, rebuild=_rebuild_day, only=only, held=held)
@@ -131,8 +141,7 @@ def rebuild_stale(settings: Settings) -> list[date]:
 
 def _rebuild(settings: Settings, day: date) -> bool:
     """The marts and quality report of one marked day, if it is built and not closed."""
-    if not (lake.day_files(settings.visits, day) and
-            lake.day_files(settings.marts / "footfall_daily", day)):
+    if not (lake.day_files(settings.visits, day) and lake.day_files(settings.marts / "footfall_daily", day)):
         return False
     stages.marts(settings, day)
     try:

@@ -47,7 +47,7 @@ def _day_of(path: Path, prefix: str = "", suffix: str = "") -> date | None:
     if not (name.startswith(prefix) and name.endswith(suffix)):
         return None
     try:
-        return date.fromisoformat(name[len(prefix):len(name) - len(suffix)])
+        return date.fromisoformat(name[len(prefix) : len(name) - len(suffix)])
     except ValueError:
         return None
 
@@ -72,8 +72,10 @@ def _purge_files(settings: Settings, con, file_ids: list[str], why: str) -> list
     purged = []
     for file_id in file_ids:
         if _remove(settings.landing / file_id):
-            con.execute("update files set purged_at = ?, error = coalesce(error, ?) where file_id = ?",
-                        [catalog.now(), why, file_id])
+            con.execute(
+                "update files set purged_at = ?, error = coalesce(error, ?) where file_id = ?",
+                [catalog.now(), why, file_id],
+            )
             purged.append(file_id)
         else:
             log.warning("retention could not delete the raw file %s: remove it by hand", file_id)
@@ -87,7 +89,10 @@ def purge_raw(settings: Settings, day: date) -> list[str]:
     now = catalog.now()
     landed_before = now - timedelta(days=settings.raw_retention_days + WALL_SLACK_DAYS)
     with catalog.connect(settings) as con:
-        done = [r[0] for r in con.execute("""
+        done = [
+            r[0]
+            for r in con.execute(
+                """
             select f.file_id
             from files as f
             left join file_days as d using (file_id)
@@ -97,25 +102,42 @@ def purge_raw(settings: Settings, day: date) -> list[str]:
                 or cast(f.landed_at as date) <= ?
                 or f.landed_at < ?
             order by f.file_id
-        """, [cutoff, cutoff, landed_before]).fetchall()]
-        stuck = [r[0] for r in con.execute(
-            "select file_id from files where purged_at is null and ingested_at is null and error is null "
-            "and landed_at < ? order by file_id", [now - timedelta(days=PENDING_MAX_DAYS)]).fetchall()]
+        """,
+                [cutoff, cutoff, landed_before],
+            ).fetchall()
+        ]
+        stuck = [
+            r[0]
+            for r in con.execute(
+                "select file_id from files where purged_at is null and ingested_at is null and error is null "
+                "and landed_at < ? order by file_id",
+                [now - timedelta(days=PENDING_MAX_DAYS)],
+            ).fetchall()
+        ]
         purged = _purge_files(settings, con, done, "purged by retention")
-        purged += _purge_files(settings, con, stuck, f"not ingested within {PENDING_MAX_DAYS} days: "
-                                                     "deleted by retention unread")
+        purged += _purge_files(
+            settings, con, stuck, f"not ingested within {PENDING_MAX_DAYS} days: deleted by retention unread"
+        )
     for file_id in stuck:
-        log.warning("retention deleted %s unread: it was landed %d days ago and never ingested",
-                    file_id, PENDING_MAX_DAYS)
+        log.warning(
+            "retention deleted %s unread: it was landed %d days ago and never ingested",
+            file_id,
+            PENDING_MAX_DAYS,
+        )
     return purged
 
 
 def _raw_before_key(settings: Settings, old: date) -> bool:
     """Delete every raw file with events of `old`; True when none is left."""
     with catalog.connect(settings) as con:
-        files = [r[0] for r in con.execute(
-            "select distinct file_id from file_days join files using (file_id) "
-            "where day = ? and purged_at is null order by file_id", [old]).fetchall()]
+        files = [
+            r[0]
+            for r in con.execute(
+                "select distinct file_id from file_days join files using (file_id) "
+                "where day = ? and purged_at is null order by file_id",
+                [old],
+            ).fetchall()
+        ]
         purged = _purge_files(settings, con, files, "purged before its day's key")
     return len(purged) == len(files)
 
@@ -126,13 +148,19 @@ def _due_keys(settings: Settings, day: date) -> list[date]:
     built_cutoff = day - timedelta(days=settings.key_grace_days)
     cutoff = day - timedelta(days=settings.staged_retention_days)
     with catalog.connect(settings) as con:
-        due = {r[0] for r in con.execute(
-            "select day from day_status where key_destroyed_at is null and "
-            "((built_at is not null and day <= ?) or day <= ?)", [built_cutoff, cutoff]).fetchall()}
+        due = {
+            r[0]
+            for r in con.execute(
+                "select day from day_status where key_destroyed_at is null and "
+                "((built_at is not null and day <= ?) or day <= ?)",
+                [built_cutoff, cutoff],
+            ).fetchall()
+        }
     for path in settings.keystore.glob("*.key"):
         key_day = _day_of(path, suffix=".key")
-        if key_day and (key_day <= cutoff or _older_than(
-                path, settings.staged_retention_days + WALL_SLACK_DAYS)):
+        if key_day and (
+            key_day <= cutoff or _older_than(path, settings.staged_retention_days + WALL_SLACK_DAYS)
+        ):
             due.add(key_day)
     return sorted(due)
 
@@ -153,15 +181,20 @@ def destroy_keys(settings: Settings, day: date) -> list[date]:
 
 def _quarantine_due(settings: Settings, cutoff: date) -> set[str]:
     with catalog.connect(settings) as con:
-        known = {r[0]: r[1] for r in con.execute("""
+        known = {
+            r[0]: r[1]
+            for r in con.execute(
+                """
             select f.file_id, coalesce(max(d.day), f.year_hint, cast(f.landed_at as date)) <= ?
             from files as f left join file_days as d using (file_id)
-            group by f.file_id, f.year_hint, f.landed_at""", [cutoff]).fetchall()}
+            group by f.file_id, f.year_hint, f.landed_at""",
+                [cutoff],
+            ).fetchall()
+        }
     due = set()
     for path in settings.quarantine.glob("[!.]*.parquet"):  # not a writer's temp file
         file_id = path.stem
-        if known.get(file_id, True) or _older_than(
-                path, settings.staged_retention_days + WALL_SLACK_DAYS):
+        if known.get(file_id, True) or _older_than(path, settings.staged_retention_days + WALL_SLACK_DAYS):
             due.add(file_id)  # past its day, its file unknown to the catalog, or simply old
     return due
 
@@ -173,8 +206,9 @@ def purge_staged(settings: Settings, day: date) -> list[str]:
     for root in (settings.events, settings.visits, settings.trips):
         for part in sorted(root.glob("day=*")):
             part_day = _day_of(part, prefix="day=")
-            if part_day and (part_day <= cutoff
-                             or _older_than(part, settings.staged_retention_days + WALL_SLACK_DAYS)):
+            if part_day and (
+                part_day <= cutoff or _older_than(part, settings.staged_retention_days + WALL_SLACK_DAYS)
+            ):
                 if _remove(part):
                     removed.append(str(part.relative_to(settings.home)))
     for file_id in sorted(_quarantine_due(settings, cutoff)):
@@ -212,6 +246,13 @@ def retention(settings: Settings, day: date) -> Retention:
     staged = purge_staged(settings, day)
     for path in staged + swept:
         log.info("retention removed %s", path)
-    log.info("retention %s: purged %d raw files, destroyed %d keys %s, %d staged paths, %d orphans",
-             day, len(raw), len(keys), [d.isoformat() for d in keys], len(staged), len(swept))
+    log.info(
+        "retention %s: purged %d raw files, destroyed %d keys %s, %d staged paths, %d orphans",
+        day,
+        len(raw),
+        len(keys),
+        [d.isoformat() for d in keys],
+        len(staged),
+        len(swept),
+    )
     return Retention(len(raw), len(keys), len(staged), len(swept))

@@ -57,9 +57,14 @@ class DayWithoutData(NoDataError):
 
 # Failures that a retry cannot mend: the input or the figures are wrong, not the machine; a lost
 # or damaged catalog or keystore waits for the operator (`footfall check --repair`).
-BAD_INPUT = (NoDataError, landing.IngestError, quality_report.QualityGateError,
-             locks.DayBusyError, catalog.CatalogError, pseudonym.KeyLostError)
-
+BAD_INPUT = (
+    NoDataError,
+    landing.IngestError,
+    quality_report.QualityGateError,
+    locks.DayBusyError,
+    catalog.CatalogError,
+    pseudonym.KeyLostError,
+)
 
 
 @dataclass(frozen=True)
@@ -104,8 +109,7 @@ class Marts:
 
 
 # what each stage returns (the run log records it as JSON)
-StageResult = (Landed | IngestedFile | Ingested | Movement | Marts | QualityReport | Retention
-               | Closed)
+StageResult = Landed | IngestedFile | Ingested | Movement | Marts | QualityReport | Retention | Closed
 
 
 def _timed(settings: Settings, day: date, stage: str, started: float, result: R) -> R:
@@ -134,14 +138,14 @@ def ingest_file(settings: Settings, day: date, file_id: str) -> IngestedFile:
     """Ingest one landed file (many may run at once: each holds its own file's lock)."""
     recovery.preflight(settings)
     started = time.monotonic()
-    with locks.named_lock(settings, INGEST_LOCK, shared=True), \
-            locks.named_lock(settings, f"file={file_id}"):
+    with locks.named_lock(settings, INGEST_LOCK, shared=True), locks.named_lock(settings, f"file={file_id}"):
         todo = {f: (p, h) for f, p, h in landing.pending_files(settings)}
         if file_id not in todo:
             return _timed(settings, day, "ingest_file", started, IngestedFile(file_id, done=True))
         path, hint = todo[file_id]
-        return _timed(settings, day, "ingest_file", started,
-                      landing.ingest_one(settings, file_id, path, hint))
+        return _timed(
+            settings, day, "ingest_file", started, landing.ingest_one(settings, file_id, path, hint)
+        )
 
 
 def ingest(settings: Settings, day: date) -> Ingested:
@@ -162,17 +166,24 @@ def data_check(settings: Settings, day: date) -> DataCheck:
         return DataCheck(len(events), closed=not events)
     usual = quality_report.usual_events(settings, day)
     if usual:
-        raise NoDataError(f"no staged events for service day {day}, where {usual:.0f} are usual on "
-                          f"its weekday (the quality gate): check the controllers' delivery into "
-                          f"{settings.inbox}, then rerun the day.")
-    raise DayWithoutData(f"no data for service day {day}: no log file landed so far holds events of "
-                         "it, and none was expected (its weekday has no usual figure yet, e.g. a day "
-                         "before the lake's first data). Skipped; to process it, deliver its logs "
-                         f"into {settings.inbox} and rerun the day.")
+        raise NoDataError(
+            f"no staged events for service day {day}, where {usual:.0f} are usual on "
+            f"its weekday (the quality gate): check the controllers' delivery into "
+            f"{settings.inbox}, then rerun the day."
+        )
+    raise DayWithoutData(
+        f"no data for service day {day}: no log file landed so far holds events of "
+        "it, and none was expected (its weekday has no usual figure yet, e.g. a day "
+        "before the lake's first data). Skipped; to process it, deliver its logs "
+        f"into {settings.inbox} and rerun the day."
+    )
 
 
-def ingest_paths(settings: Settings, paths: list[Path], day: date | None = None,
-                 ) -> tuple[list[str], Ingested]:
+def ingest_paths(
+    settings: Settings,
+    paths: list[Path],
+    day: date | None = None,
+) -> tuple[list[str], Ingested]:
     """`footfall ingest`: land the given files (left where they are; `day`: the year hint of
     formats without one) and ingest every pending file; the new ids and the totals."""
     with locks.named_lock(settings, INGEST_LOCK):
@@ -201,8 +212,11 @@ def movement(settings: Settings, day: date) -> Movement | Closed:
     _settle(settings)
     events = lake.day_files(settings.events, day)
     if not events and _closed(settings, day):
-        log.warning("service day %s is closed: its events were removed by retention and its key "
-                    "may be destroyed; its aggregates are kept as they are.", day)
+        log.warning(
+            "service day %s is closed: its events were removed by retention and its key "
+            "may be destroyed; its aggregates are kept as they are.",
+            day,
+        )
         return _timed(settings, day, "movement", started, Closed())
     if not events:
         raise NoDataError(f"no staged events for service day {day}; land and ingest its logs first.")
@@ -210,21 +224,26 @@ def movement(settings: Settings, day: date) -> Movement | Closed:
     con = lake.connect(settings)
     try:
         con.register("aps", registry.aps)
-        visits = lake.query(con, "movement/visits", {"events": events, "gap_s": settings.gap_s,
-                                                    "flap_s": settings.flap_s})
+        visits = lake.query(
+            con, "movement/visits", {"events": events, "gap_s": settings.gap_s, "flap_s": settings.flap_s}
+        )
         lake.replace_partition(settings.visits, day, {"part.parquet": visits})
-        trips = lake.query(con, "movement/trips", {
-            "visits": lake.day_files(settings.visits, day),
-            "max_transit_s": settings.max_transit_s,
-            "flap_s": settings.flap_s,
-        })
+        trips = lake.query(
+            con,
+            "movement/trips",
+            {
+                "visits": lake.day_files(settings.visits, day),
+                "max_transit_s": settings.max_transit_s,
+                "flap_s": settings.flap_s,
+            },
+        )
         lake.replace_partition(settings.trips, day, {"part.parquet": trips})
-        devices = con.execute("select count(distinct device) from read_parquet(?)",
-                              [events]).fetchall()[0][0]
+        devices = con.execute("select count(distinct device) from read_parquet(?)", [events]).fetchall()[0][0]
     finally:
         con.close()
-    return _timed(settings, day, "movement", started,
-                  Movement(len(events), devices, visits.num_rows, trips.num_rows))
+    return _timed(
+        settings, day, "movement", started, Movement(len(events), devices, visits.num_rows, trips.num_rows)
+    )
 
 
 def marts(settings: Settings, day: date) -> Marts | Closed:
@@ -237,17 +256,32 @@ def marts(settings: Settings, day: date) -> Marts | Closed:
     if not visits:
         raise NoDataError(f"no visits for service day {day}; run the movement stage first.")
     registry = registry_for(settings, day)
-    params = {"visits": visits, "trips": trips, "events": lake.day_files(settings.events, day),
-              "tz": settings.tz, "visitor_min_s": settings.visitor_min_s, "day": day,
-              "day_start_hour": settings.day_start_hour, "dp_max_sites": settings.dp_max_sites,
-              "dp_max_hours": settings.dp_max_hours, "dp_max_flows": settings.dp_max_flows}
+    params = {
+        "visits": visits,
+        "trips": trips,
+        "events": lake.day_files(settings.events, day),
+        "tz": settings.tz,
+        "visitor_min_s": settings.visitor_min_s,
+        "day": day,
+        "day_start_hour": settings.day_start_hour,
+        "dp_max_sites": settings.dp_max_sites,
+        "dp_max_hours": settings.dp_max_hours,
+        "dp_max_flows": settings.dp_max_flows,
+    }
     con = lake.connect(settings)
     try:
         con.register("aps", registry.aps)
         con.register("sites", registry.sites)
-        con.register("ap_history", lake.read_days(
-            con, settings.marts / "ap_health", day - timedelta(days=HISTORY_DAYS),
-            day - timedelta(days=1), AP_HISTORY_SCHEMA))
+        con.register(
+            "ap_history",
+            lake.read_days(
+                con,
+                settings.marts / "ap_health",
+                day - timedelta(days=HISTORY_DAYS),
+                day - timedelta(days=1),
+                AP_HISTORY_SCHEMA,
+            ),
+        )
         days = [day - timedelta(days=n) for n in range(HISTORY_DAYS + 1)]
         con.register("calendar", pa.table({"day": days, "day_type": [day_type(d) for d in days]}))
         ap_today = lake.query(con, "marts/ap_health", params)
@@ -262,12 +296,20 @@ def marts(settings: Settings, day: date) -> Marts | Closed:
         lake.replace_partition(settings.marts / name, day, {"part.parquet": table})
     silent = ap_today.column("status").to_pylist().count("silent")
     with catalog.connect(settings) as cat:
-        cat.execute("""
+        cat.execute(
+            """
             insert into day_status (day, needs_build, built_at) values (?, false, ?)
             on conflict (day) do update set needs_build = false, built_at = excluded.built_at
-        """, [day, catalog.now()])
-    return _timed(settings, day, "marts", started,
-                  Marts({name: table.num_rows for name, table in tables.items()}, silent))
+        """,
+            [day, catalog.now()],
+        )
+    return _timed(
+        settings,
+        day,
+        "marts",
+        started,
+        Marts({name: table.num_rows for name, table in tables.items()}, silent),
+    )
 
 
 def _before_build(settings: Settings, day: date, ap_today: pa.Table) -> None:
@@ -275,10 +317,12 @@ def _before_build(settings: Settings, day: date, ap_today: pa.Table) -> None:
     while the catalog knows nothing of their day), and the later days that read its old AP
     health marked for a rebuild."""
     with catalog.connect(settings) as cat:
-        cat.execute("insert into day_status (day, needs_build) values (?, true) "
-                    "on conflict (day) do nothing", [day])
-    if dependents.changed(settings.marts / "ap_health", day, ap_today,
-                          [n for n in AP_HISTORY_SCHEMA.names if n != "day"]):
+        cat.execute(
+            "insert into day_status (day, needs_build) values (?, true) on conflict (day) do nothing", [day]
+        )
+    if dependents.changed(
+        settings.marts / "ap_health", day, ap_today, [n for n in AP_HISTORY_SCHEMA.names if n != "day"]
+    ):
         dependents.mark(settings, day, "marts")
 
 
@@ -294,8 +338,10 @@ def report(settings: Settings, day: date, what: str) -> pa.Table:
     """The visits or trips of a processed day with site names, for `footfall show`."""
     files = lake.day_files(settings.visits if what == "visits" else settings.trips, day)
     if not files:
-        raise NoDataError(f"no {what} for service day {day}: run `footfall nightly --day {day}` "
-                          "first (or the day is older than the retention of pseudonymised data).")
+        raise NoDataError(
+            f"no {what} for service day {day}: run `footfall nightly --day {day}` "
+            "first (or the day is older than the retention of pseudonymised data)."
+        )
     con = lake.connect(settings)
     try:
         con.register("sites", registry_for(settings, day).sites)
@@ -312,7 +358,11 @@ def retention(settings: Settings, day: date) -> Retention:
 
 # The stages of a night in order, by name: what `call`, pipeline.ops.nightly and the DAG run.
 STAGES: dict[str, Callable[[Settings, date], StageResult]] = {
-    "land": land, "ingest": ingest, "movement": movement, "marts": marts, "quality": quality,
+    "land": land,
+    "ingest": ingest,
+    "movement": movement,
+    "marts": marts,
+    "quality": quality,
     "retention": retention,
 }
 

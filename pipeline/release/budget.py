@@ -23,8 +23,18 @@ from pipeline.lake import catalog
 from pipeline.calendar import FiscalQuarter
 from pipeline.config import Settings
 
-COLUMNS = ("draw_id", "release", "table_name", "epsilon", "unit", "contribution_bound", "scale",
-           "cells", "days", "drawn_at")
+COLUMNS = (
+    "draw_id",
+    "release",
+    "table_name",
+    "epsilon",
+    "unit",
+    "contribution_bound",
+    "scale",
+    "cells",
+    "days",
+    "drawn_at",
+)
 
 
 class BudgetLedgerError(RuntimeError):
@@ -61,17 +71,21 @@ def draws(settings: Settings, published_with_dp: tuple[str, ...] | list[str] = (
                 f"the DP budget ledger {ledger_path(settings)} lacks {len(lost)} of the {len(known)} "
                 "draws the catalog (table dp_draws) records: it was deleted or truncated. Restore it "
                 "from the backup before publishing with FOOTFALL_DP_EPSILON; the spent budget "
-                "cannot be stated without it.")
+                "cannot be stated without it."
+            )
         for row in rows:
             if row["draw_id"] not in known:  # the catalog is behind the file: complete it
-                con.execute(f"insert into dp_draws ({', '.join(COLUMNS)}) values "
-                            f"({', '.join('?' for _ in COLUMNS)})", [row[c] for c in COLUMNS])
+                con.execute(
+                    f"insert into dp_draws ({', '.join(COLUMNS)}) values ({', '.join('?' for _ in COLUMNS)})",
+                    [row[c] for c in COLUMNS],
+                )
     missing = sorted(set(published_with_dp) - {r["release"] for r in rows})
     if missing:
         raise BudgetLedgerError(
             f"{', '.join(missing)} was published with differential privacy before, but the budget "
             f"ledger ({ledger_path(settings)} and the catalog) has no draw of it: restore both from "
-            "the backup; the spent budget cannot be stated without them.")
+            "the backup; the spent budget cannot be stated without them."
+        )
     return rows
 
 
@@ -80,8 +94,10 @@ def record(settings: Settings, quarter: FiscalQuarter, table_draws: list[dict]) 
     if not table_draws:
         return
     now = catalog.now()
-    rows = [{"draw_id": uuid.uuid4().hex, "release": str(quarter), "drawn_at": now.isoformat(),
-             **d} for d in table_draws]
+    rows = [
+        {"draw_id": uuid.uuid4().hex, "release": str(quarter), "drawn_at": now.isoformat(), **d}
+        for d in table_draws
+    ]
     path = ledger_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -91,8 +107,10 @@ def record(settings: Settings, quarter: FiscalQuarter, table_draws: list[dict]) 
         os.fsync(handle.fileno())
     with catalog.connect(settings) as con:
         for row in rows:
-            con.execute(f"insert into dp_draws ({', '.join(COLUMNS)}) values "
-                        f"({', '.join('?' for _ in COLUMNS)})", [row[c] for c in COLUMNS])
+            con.execute(
+                f"insert into dp_draws ({', '.join(COLUMNS)}) values ({', '.join('?' for _ in COLUMNS)})",
+                [row[c] for c in COLUMNS],
+            )
 
 
 def _spent(rows: list[dict], release: str) -> tuple[float, int]:
@@ -113,8 +131,7 @@ def guarantee(rows: list[dict], quarter: FiscalQuarter) -> dict:
         "epsilon_per_device_present_every_day_of_quarter": round(spent * days, 6),
         "fiscal_year": f"FY{quarter.year}",
         "epsilon_per_device_day_in_fiscal_year": max((v[0] for v in year.values()), default=0.0),
-        "epsilon_per_device_present_every_day_of_fiscal_year": round(
-            sum(e * d for e, d in year.values()), 6),
+        "epsilon_per_device_present_every_day_of_fiscal_year": round(sum(e * d for e, d in year.values()), 6),
         "by_quarter": {q: {"epsilon_per_device_day": e, "days": d} for q, (e, d) in year.items()},
         "plainly": (
             "The unit is the device-day: pseudonyms change every day, so the pipeline cannot tell "
@@ -122,5 +139,6 @@ def guarantee(rows: list[dict], quarter: FiscalQuarter) -> dict:
             "A device seen on n days of the quarter is protected only with n times that epsilon "
             f"(here up to {round(spent * days, 6)} for a device seen every day), which is no "
             "meaningful protection for a regular visitor; over the fiscal year the epsilons of its "
-            "quarters add up."),
+            "quarters add up."
+        ),
     }

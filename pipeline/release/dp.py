@@ -39,8 +39,7 @@ ALPHA = 0.05  # accuracy is reported as the half-width of a 95% interval
 HOURS = range(24)
 # table -> (the count noised, its bounded true count, the columns left empty)
 NOISED = {
-    "daily": ("devices", "devices_dp", ("visits", "visitors", "passers_by", "median_dwell_s",
-                                        "no_data")),
+    "daily": ("devices", "devices_dp", ("visits", "visitors", "passers_by", "median_dwell_s", "no_data")),
     "profile": ("device_hours", "device_hours_dp", ("no_data_days",)),
     "od": ("device_days", "device_days_dp", ("median_travel_s",)),
 }
@@ -56,8 +55,9 @@ def _opendp():
     return dp
 
 
-def _grids(site_ids: list[str], zone_ids: list[str], days: list[date],
-           day_types: list[str]) -> dict[str, list[tuple]]:
+def _grids(
+    site_ids: list[str], zone_ids: list[str], days: list[date], day_types: list[str]
+) -> dict[str, list[tuple]]:
     """The public keys of every table: what exists whatever the data."""
     return {
         "daily": [(d, s) for d in days for s in site_ids],
@@ -66,8 +66,11 @@ def _grids(site_ids: list[str], zone_ids: list[str], days: list[date],
     }
 
 
-KEYS = {"daily": ("day", "site_id"), "profile": ("site_id", "day_type", "hour_local"),
-        "od": ("origin_zone_id", "dest_zone_id")}
+KEYS = {
+    "daily": ("day", "site_id"),
+    "profile": ("site_id", "day_type", "hour_local"),
+    "od": ("origin_zone_id", "dest_zone_id"),
+}
 
 
 def _noisy_table(name: str, table: pa.Table, grid: list[tuple], noise: list[int]) -> pa.Table:
@@ -76,8 +79,11 @@ def _noisy_table(name: str, table: pa.Table, grid: list[tuple], noise: list[int]
     keys = KEYS[name]
     rows = {tuple(r[k] for k in keys): r for r in table.to_pylist()}
     out = {k: [g[i] for g in grid] for i, k in enumerate(keys)}
-    extra: dict[str, list] = {c: [] for c in table.column_names  # the true bounded counts stay behind
-             if c not in keys and c != column and not c.endswith("_dp") and c != "dp_bound"}
+    extra: dict[str, list] = {
+        c: []
+        for c in table.column_names  # the true bounded counts stay behind
+        if c not in keys and c != column and not c.endswith("_dp") and c != "dp_bound"
+    }
     values = []
     for key, n in zip(grid, noise):
         row = rows.get(key, {})
@@ -97,8 +103,15 @@ def _fingerprint(name: str, table: pa.Table) -> str:
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
-def privatize(settings: Settings, quarter, cells: dict[str, pa.Table], site_ids: list[str],
-              zone_ids: list[str], days: list[date], day_types: list[str]) -> tuple[dict, dict]:
+def privatize(
+    settings: Settings,
+    quarter,
+    cells: dict[str, pa.Table],
+    site_ids: list[str],
+    zone_ids: list[str],
+    days: list[date],
+    day_types: list[str],
+) -> tuple[dict, dict]:
     """Noisy cells of a quarter and the report for the manifest (budget, bounds, accuracy)."""
     dp = _opendp()
     budget.draws(settings, [str(quarter)] if _published_with_dp(settings, quarter) else [])
@@ -106,8 +119,7 @@ def privatize(settings: Settings, quarter, cells: dict[str, pa.Table], site_ids:
     grids = _grids(site_ids, zone_ids, days, day_types)
     store = settings.home / "dp" / f"{quarter}.json"
     kept = json.loads(store.read_text()) if store.exists() else {}
-    bounds = {"daily": settings.dp_max_sites, "profile": settings.dp_max_hours,
-              "od": settings.dp_max_flows}
+    bounds = {"daily": settings.dp_max_sites, "profile": settings.dp_max_hours, "od": settings.dp_max_flows}
     noisy, report, drawn = {}, {}, []
     tables: dict[str, dict] = {}
     stored = {"epsilon": settings.dp_epsilon, "tables": tables}
@@ -123,20 +135,34 @@ def privatize(settings: Settings, quarter, cells: dict[str, pa.Table], site_ids:
         if old.get("fingerprint") == fingerprint and old.get("scale") == scale:
             noise = old["noise"]
         else:
-            mechanism = dp.m.make_laplace(dp.vector_domain(dp.atom_domain(T=int)),
-                                          dp.l1_distance(T=int), scale=scale)
+            mechanism = dp.m.make_laplace(
+                dp.vector_domain(dp.atom_domain(T=int)), dp.l1_distance(T=int), scale=scale
+            )
             assert mechanism.map(bound) <= epsilon + 1e-9  # the budget this table may spend
             zeros = [0] * len(grids[name])
             noise = [int(v) for v in mechanism(zeros)]  # noise alone; added to the true counts below
-            drawn.append({"table_name": name, "epsilon": epsilon, "unit": UNIT,
-                          "contribution_bound": bound, "scale": scale, "cells": len(grids[name]),
-                          "days": len(days)})
+            drawn.append(
+                {
+                    "table_name": name,
+                    "epsilon": epsilon,
+                    "unit": UNIT,
+                    "contribution_bound": bound,
+                    "scale": scale,
+                    "cells": len(grids[name]),
+                    "days": len(days),
+                }
+            )
         tables[name] = {"fingerprint": fingerprint, "scale": scale, "noise": noise}
         noisy[name] = _noisy_table(name, table, grids[name], noise)
         half_width = dp.discrete_laplacian_scale_to_accuracy(scale, ALPHA)
-        report[name] = {"column": NOISED[name][0], "cells": len(grids[name]), "epsilon": epsilon,
-                        "contribution_bound": bound, "scale": scale,
-                        "accuracy_95_per_cell": round(half_width, 1)}
+        report[name] = {
+            "column": NOISED[name][0],
+            "cells": len(grids[name]),
+            "epsilon": epsilon,
+            "contribution_bound": bound,
+            "scale": scale,
+            "accuracy_95_per_cell": round(half_width, 1),
+        }
     budget.record(settings, quarter, drawn)  # charged before the noise can be used
     lake.write_bytes(json.dumps(stored).encode(), store)
     ledger = budget.draws(settings)
@@ -150,9 +176,13 @@ def privatize(settings: Settings, quarter, cells: dict[str, pa.Table], site_ids:
         "epsilon_spent_for_quarter": budget.guarantee(ledger, quarter)["epsilon_per_device_day"],
         "guarantee": budget.guarantee(ledger, quarter),
         "ledger": "dp/budget.jsonl and the catalog table dp_draws (append-only, every draw)",
-        "not_published_in_dp_mode": ["no_data (daily)", "no_data_days (profile)",
-                                     "days_with_data, ap_uptime, no_data_hours (sites)",
-                                     "coverage.ap_uptime", "coverage.quarantine_rate"],
+        "not_published_in_dp_mode": [
+            "no_data (daily)",
+            "no_data_days (profile)",
+            "days_with_data, ap_uptime, no_data_hours (sites)",
+            "coverage.ap_uptime",
+            "coverage.quarantine_rate",
+        ],
         "tables": report,
         # a site's quarter total sums n_days noisy cells: its interval widens by about sqrt(n)
         "accuracy_95_site_total": round(1.96 * math.sqrt(2 * n_days) * report["daily"]["scale"], 1),
@@ -170,21 +200,29 @@ def refuse_downgrade(settings: Settings, quarter) -> None:
         raise budget.BudgetLedgerError(
             f"{quarter} was released with differential privacy before: publishing it without DP "
             "(FOOTFALL_DP_EPSILON=0) would put its exact counts beside the noisy ones. Publish it "
-            "with FOOTFALL_DP_EPSILON set; the budget ledger counts what every version spent.")
+            "with FOOTFALL_DP_EPSILON set; the budget ledger counts what every version spent."
+        )
 
 
 def _published_with_dp(settings: Settings, quarter) -> bool:
     """Whether a version of the quarter went out with DP (its manifest says so)."""
-    manifests = [settings.published / str(quarter) / "manifest.json",
-                 *(settings.home / "release_history" / str(quarter)).glob("*/manifest.json")]
-    return any(json.loads(p.read_text(encoding="utf-8"))["policy"].get("differential_privacy")
-               for p in manifests if p.exists())
+    manifests = [
+        settings.published / str(quarter) / "manifest.json",
+        *(settings.home / "release_history" / str(quarter)).glob("*/manifest.json"),
+    ]
+    return any(
+        json.loads(p.read_text(encoding="utf-8"))["policy"].get("differential_privacy")
+        for p in manifests
+        if p.exists()
+    )
 
 
 def accuracy_table(report: dict) -> pa.Table:
     """The accuracy published beside the noisy tables (tables/dp_accuracy.csv)."""
-    rows = [(name, r["column"], r["epsilon"], r["contribution_bound"], r["scale"],
-             r["accuracy_95_per_cell"]) for name, r in report["tables"].items()]
+    rows = [
+        (name, r["column"], r["epsilon"], r["contribution_bound"], r["scale"], r["accuracy_95_per_cell"])
+        for name, r in report["tables"].items()
+    ]
     rows.append(("sites", "device_days", None, None, None, report["accuracy_95_site_total"]))
     names = ("table", "column", "epsilon", "contribution_bound", "noise_scale", "accuracy_95")
     return pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})

@@ -37,8 +37,10 @@ class FiscalYearKpi:
 def record_release(settings: Settings, quarter: FiscalQuarter, sha: str, path) -> None:
     """Note a built release in the catalog (the build time lives here, not in the package)."""
     with catalog.connect(settings) as con:
-        con.execute("insert or replace into releases values (?, ?, ?, ?)",
-                    [str(quarter), sha, catalog.now(), str(path)])
+        con.execute(
+            "insert or replace into releases values (?, ?, ?, ?)",
+            [str(quarter), sha, catalog.now(), str(path)],
+        )
 
 
 def provide(settings: Settings, release: str, recipients: list[str], at: datetime | None = None):
@@ -46,11 +48,11 @@ def provide(settings: Settings, release: str, recipients: list[str], at: datetim
     if not recipients:
         raise LedgerError("name at least one recipient department (--to).")
     with catalog.connect(settings) as con:
-        found = con.execute("select package_sha256 from releases where release = ?",
-                            [release]).fetchall()
+        found = con.execute("select package_sha256 from releases where release = ?", [release]).fetchall()
         if not found:
-            raise LedgerError(f"release {release} has not been built; run "
-                              f"`footfall publish --quarter {release}` first.")
+            raise LedgerError(
+                f"release {release} has not been built; run `footfall publish --quarter {release}` first."
+            )
         row = [release, "; ".join(recipients), at or catalog.now(), found[0][0]]
         con.execute("insert into provisions values (?, ?, ?, ?)", row)
     return row
@@ -59,23 +61,29 @@ def provide(settings: Settings, release: str, recipients: list[str], at: datetim
 def kpi(settings: Settings, today: date, fiscal_year: int | None = None) -> list[FiscalYearKpi]:
     """Per fiscal year (the one asked, else every year with a release or provision up to today)."""
     with catalog.connect(settings) as con:
-        rows = con.execute("select release, recipients, provided_at from provisions "
-                           "order by provided_at").fetchall()
+        rows = con.execute(
+            "select release, recipients, provided_at from provisions order by provided_at"
+        ).fetchall()
         releases = [r[0] for r in con.execute("select release from releases").fetchall()]
     by_fy: dict[int, list] = {}
     for release, recipients, at in rows:
         day = at.astimezone(settings.zone).date()
         by_fy.setdefault(FiscalQuarter.of(day).year, []).append((release, recipients, day))
-    years = {fiscal_year} if fiscal_year else (set(by_fy) | {FiscalQuarter.parse(r).year
-                                                             for r in releases})
+    years = {fiscal_year} if fiscal_year else (set(by_fy) | {FiscalQuarter.parse(r).year for r in releases})
     current = FiscalQuarter.of(today)
     out = []
     for fy in sorted(years):
         provisions = by_fy.get(fy, [])
         done = {FiscalQuarter.of(day).quarter for _, _, day in provisions}
         elapsed = [q for q in range(1, 5) if FiscalQuarter(fy, q) <= current]
-        out.append(FiscalYearKpi(fy, provisions, [f"FY{fy}Q{q}" for q in elapsed if q not in done],
-                                 closed=FiscalQuarter(fy, 4) < current))
+        out.append(
+            FiscalYearKpi(
+                fy,
+                provisions,
+                [f"FY{fy}Q{q}" for q in elapsed if q not in done],
+                closed=FiscalQuarter(fy, 4) < current,
+            )
+        )
     return out
 
 
@@ -83,9 +91,11 @@ def check_quarter(settings: Settings, quarter: FiscalQuarter, today: date) -> No
     """Raise when a quarter ended without any provision: the KPI alert."""
     year = kpi(settings, today, quarter.year)[0]
     if str(quarter) in year.quarters_without:
-        raise LedgerError(f"{quarter} ended without any provision of flow-analysis data to the "
-                          f"departments ({len(year.provisions)} of {TARGET} in FY{quarter.year} so "
-                          "far): provide a release (`footfall provide`) and record it.")
+        raise LedgerError(
+            f"{quarter} ended without any provision of flow-analysis data to the "
+            f"departments ({len(year.provisions)} of {TARGET} in FY{quarter.year} so "
+            "far): provide a release (`footfall provide`) and record it."
+        )
 
 
 def check_last_quarter(settings: Settings, today: date) -> str:
@@ -95,8 +105,9 @@ def check_last_quarter(settings: Settings, today: date) -> str:
     quarter = FiscalQuarter.of(FiscalQuarter.of(today).first_day - timedelta(days=1))
     ended = datetime.combine(quarter.next().first_day, time(), tzinfo=settings.zone)
     with catalog.connect(settings) as con:
-        earlier = con.execute("select count(*) from provisions where provided_at < ?",
-                              [ended]).fetchall()[0][0]
+        earlier = con.execute("select count(*) from provisions where provided_at < ?", [ended]).fetchall()[0][
+            0
+        ]
     if not earlier:
         return f"{quarter}: it ended before the first provision was recorded; nothing to check"
     check_quarter(settings, quarter, today)

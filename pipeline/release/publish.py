@@ -37,7 +37,8 @@ SUPPRESSION = (
     "devices, repeat trips = trips - device_days; 0 is shown); versions: a value hidden in an "
     "earlier version of the quarter stays hidden, and a value that moved by less than k since "
     "one is hidden, for every count column; secondary: see protection_interval; sensitive sites "
-    "publish no figure and no field made from their logs")
+    "publish no figure and no field made from their logs"
+)
 
 
 class NothingToPublishError(RuntimeError):
@@ -73,8 +74,10 @@ def _mart_files(settings: Settings, quarter: FiscalQuarter) -> dict[str, list[st
 def build_tables(settings: Settings, quarter: FiscalQuarter) -> tuple[dict[str, pa.Table], dict | None]:
     """The published tables of a quarter (k-suppressed; noised first when DP is on) and the DP
     report for the manifest (None without DP)."""
-    integrity.require(nightly.repair(settings, quarter.first_day, quarter.last_day, only=("marts/",)),
-                      f"the release of {quarter}")
+    integrity.require(
+        nightly.repair(settings, quarter.first_day, quarter.last_day, only=("marts/",)),
+        f"the release of {quarter}",
+    )
     files = _mart_files(settings, quarter)
     if not files["footfall_daily"]:
         raise NothingToPublishError(
@@ -101,9 +104,15 @@ def build_tables(settings: Settings, quarter: FiscalQuarter) -> tuple[dict[str, 
         if settings.dp_epsilon:
             sites = registry.sites.column("site_id").to_pylist()
             zones = sorted(set(registry.sites.column("zone_id").to_pylist()))
-            cells, report = dp.privatize(settings, quarter, cells, sites, zones,
-                                         _built_days(settings, quarter),
-                                         sorted(set(calendar.column("day_type").to_pylist())))
+            cells, report = dp.privatize(
+                settings,
+                quarter,
+                cells,
+                sites,
+                zones,
+                _built_days(settings, quarter),
+                sorted(set(calendar.column("day_type").to_pylist())),
+            )
         cells = guard(settings, quarter, cells)
         tables = disclose(con, cells, {**params, "dp": bool(settings.dp_epsilon)})
     finally:
@@ -118,8 +127,11 @@ def guard(settings: Settings, quarter: FiscalQuarter, cells: dict[str, pa.Table]
     the rule that a hidden value stays hidden applies across versions."""
     earlier = revision.earlier_versions(settings, quarter)
     noisy = bool(settings.dp_epsilon)
-    forced = {name: revision.forced(name, table.to_pylist(), earlier, settings.k, moved=not noisy)
-              for name, table in cells.items() if name in suppression.GROUPS}
+    forced = {
+        name: revision.forced(name, table.to_pylist(), earlier, settings.k, moved=not noisy)
+        for name, table in cells.items()
+        if name in suppression.GROUPS
+    }
     cells = suppression.apply(cells, forced, [] if noisy else earlier, settings.k)
     return cells if noisy else suppression.across_tables(cells, earlier, day_type)
 
@@ -156,24 +168,40 @@ def _coverage(settings: Settings, quarter: FiscalQuarter, tables: dict) -> dict:
     Uptime and the events the rate divides by are those of the published (not sensitive) sites:
     whether anyone came to a sensitive site must not move them. Both come from client events,
     outside any privacy budget: a differentially private release does not publish them (None)."""
-    figures = {"days": len(quarter.days()), "days_with_data": len(_built_days(settings, quarter)),
-               "ap_uptime": None, "quarantine_rate": None}
+    figures = {
+        "days": len(quarter.days()),
+        "days_with_data": len(_built_days(settings, quarter)),
+        "ap_uptime": None,
+        "quarantine_rate": None,
+    }
     if settings.dp_epsilon:
         return figures
     public = [s["site_id"] for s in tables["sites"].to_pylist() if not s["sensitive"]]
     con = lake.connect(settings)
     try:
         health = lake.range_files(settings.marts / "ap_health", quarter.first_day, quarter.last_day)
-        uptime, good = con.execute(
-            "select avg((status <> 'silent')::int), sum(events) from read_parquet(?) "
-            "where list_contains(?, site_id)", [health, public]).fetchall()[0] if health else (None, 0)
+        uptime, good = (
+            con.execute(
+                "select avg((status <> 'silent')::int), sum(events) from read_parquet(?) "
+                "where list_contains(?, site_id)",
+                [health, public],
+            ).fetchall()[0]
+            if health
+            else (None, 0)
+        )
         quality = lake.range_files(settings.marts / "quality", quarter.first_day, quarter.last_day)
-        bad = con.execute("select sum(quarantined) from read_parquet(?)",
-                          [quality]).fetchall()[0][0] if quality else 0
+        bad = (
+            con.execute("select sum(quarantined) from read_parquet(?)", [quality]).fetchall()[0][0]
+            if quality
+            else 0
+        )
     finally:
         con.close()
-    return {**figures, "ap_uptime": round(uptime or 0.0, 3),
-            "quarantine_rate": round(bad / (bad + good), 3) if bad and good else 0.0}
+    return {
+        **figures,
+        "ap_uptime": round(uptime or 0.0, 3),
+        "quarantine_rate": round(bad / (bad + good), 3) if bad and good else 0.0,
+    }
 
 
 def _built_days(settings: Settings, quarter: FiscalQuarter) -> list[date]:
@@ -204,15 +232,14 @@ def _previous_headline(settings: Settings, quarter: FiscalQuarter) -> dict:
     return json.loads(path.read_text(encoding="utf-8")).get("headline", {}) if path.exists() else {}
 
 
-def _manifest(settings: Settings, quarter: FiscalQuarter, root: Path, rows: dict,
-              figures: dict, dp_report: dict | None) -> dict:
+def _manifest(
+    settings: Settings, quarter: FiscalQuarter, root: Path, rows: dict, figures: dict, dp_report: dict | None
+) -> dict:
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != "manifest.json")
     return {
         "release": str(quarter),
-        "period": {"first_day": quarter.first_day.isoformat(),
-                   "last_day": quarter.last_day.isoformat()},
-        "coverage": {key: figures[key] for key in ("days", "days_with_data", "ap_uptime",
-                                                   "quarantine_rate")},
+        "period": {"first_day": quarter.first_day.isoformat(), "last_day": quarter.last_day.isoformat()},
+        "coverage": {key: figures[key] for key in ("days", "days_with_data", "ap_uptime", "quarantine_rate")},
         "headline": figures,
         "policy": {
             "k": settings.k,
@@ -228,27 +255,40 @@ def _manifest(settings: Settings, quarter: FiscalQuarter, root: Path, rows: dict
         },
         "code_version": version("wifi-footfall"),
         "files": [
-            {"path": p.relative_to(root).as_posix(), "sha256": lake.sha256_file(p), "bytes": p.stat().st_size,
-             **({"rows": rows[p.stem]} if p.stem in rows and p.parent.name == "tables" else {})}
+            {
+                "path": p.relative_to(root).as_posix(),
+                "sha256": lake.sha256_file(p),
+                "bytes": p.stat().st_size,
+                **({"rows": rows[p.stem]} if p.stem in rows and p.parent.name == "tables" else {}),
+            }
             for p in files
         ],
     }
 
 
-def _figures_and_report(settings: Settings, quarter: FiscalQuarter, tables: dict, staging: Path,
-                        figures: dict, previous: dict, last_year: dict) -> None:
+def _figures_and_report(
+    settings: Settings,
+    quarter: FiscalQuarter,
+    tables: dict,
+    staging: Path,
+    figures: dict,
+    previous: dict,
+    last_year: dict,
+) -> None:
     """figures/ (PNG 300 dpi + SVG) and report.pdf, drawn from the published tables only."""
     from maps import basemap, report
     from maps.figures import render_figures
 
     layers = basemap.load(settings.basemap)
     render_figures(tables, layers, staging / "figures")
-    report.build_report(staging / "report.pdf", quarter, tables, layers, figures, previous, last_year,
-                        settings.k)
+    report.build_report(
+        staging / "report.pdf", quarter, tables, layers, figures, previous, last_year, settings.k
+    )
 
 
-def _write_package(settings: Settings, quarter: FiscalQuarter, tables: dict, dp_report: dict | None,
-                   staging: Path) -> dict:
+def _write_package(
+    settings: Settings, quarter: FiscalQuarter, tables: dict, dp_report: dict | None, staging: Path
+) -> dict:
     from maps import render
     from maps.change import previous_sites
 
@@ -261,24 +301,35 @@ def _write_package(settings: Settings, quarter: FiscalQuarter, tables: dict, dp_
             lake.write_parquet(table, staging / "tables" / f"{name}.parquet")
     for name, data in package.geojson(tables).items():
         lake.write_bytes(data, staging / "geo" / name)
-    render.render_maps(tables, staging / "maps", title=str(quarter), k=settings.k,
-                       basemap_dir=settings.basemap, before=previous_sites(settings.published, quarter))
+    render.render_maps(
+        tables,
+        staging / "maps",
+        title=str(quarter),
+        k=settings.k,
+        basemap_dir=settings.basemap,
+        before=previous_sites(settings.published, quarter),
+    )
     figures = docs.headline(tables, quarter, _coverage(settings, quarter, tables))
-    previous = _previous_headline(settings, FiscalQuarter(quarter.year - (quarter.quarter == 1),
-                                                          (quarter.quarter - 2) % 4 + 1))
+    previous = _previous_headline(
+        settings, FiscalQuarter(quarter.year - (quarter.quarter == 1), (quarter.quarter - 2) % 4 + 1)
+    )
     last_year = _previous_headline(settings, FiscalQuarter(quarter.year - 1, quarter.quarter))
     _figures_and_report(settings, quarter, tables, staging, figures, previous, last_year)
-    links = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")
-                   if p.suffix in (".html", ".csv", ".geojson", ".pdf", ".png")
-                   and "lib" not in p.parts)
-    lake.write_bytes(docs.index_html(quarter, figures, previous, last_year, links,
-                                             settings.k).encode("utf-8"), staging / "index.html")
-    lake.write_bytes(docs.readme(quarter, figures, settings.k).encode("utf-8"),
-                     staging / "README.md")
+    links = sorted(
+        p.relative_to(staging).as_posix()
+        for p in staging.rglob("*")
+        if p.suffix in (".html", ".csv", ".geojson", ".pdf", ".png") and "lib" not in p.parts
+    )
+    lake.write_bytes(
+        docs.index_html(quarter, figures, previous, last_year, links, settings.k).encode("utf-8"),
+        staging / "index.html",
+    )
+    lake.write_bytes(docs.readme(quarter, figures, settings.k).encode("utf-8"), staging / "README.md")
     rows = {name: t.num_rows for name, t in {**tables, **extra}.items()}
     manifest = _manifest(settings, quarter, staging, rows, figures, dp_report)
-    lake.write_bytes(json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"),
-                     staging / "manifest.json")
+    lake.write_bytes(
+        json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"), staging / "manifest.json"
+    )
     return figures
 
 
@@ -306,5 +357,6 @@ def publish(settings: Settings, quarter: FiscalQuarter) -> Release:
     revision.keep(settings, quarter, final, sha)
     ledger.record_release(settings, quarter, sha, final)
     suppressed = {name: sum(t.column("suppressed").to_pylist()) for name, t in tables.items()}
-    return Release(quarter, final, figures["days_with_data"], {n: t.num_rows for n, t in
-                                                                  tables.items()}, suppressed)
+    return Release(
+        quarter, final, figures["days_with_data"], {n: t.num_rows for n, t in tables.items()}, suppressed
+    )

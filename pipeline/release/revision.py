@@ -35,8 +35,9 @@ def _folder(settings: Settings, quarter) -> Path:
 def earlier_versions(settings: Settings, quarter) -> list[dict]:
     """The published tables (and the manifest, when kept) of every earlier version of the quarter."""
     out = []
-    for version in sorted(p for p in _folder(settings, quarter).glob("*") if p.is_dir()
-                          and not p.name.startswith(".")):
+    for version in sorted(
+        p for p in _folder(settings, quarter).glob("*") if p.is_dir() and not p.name.startswith(".")
+    ):
         tables = {name: pq.read_table(version / f"{name}.parquet").to_pylist() for name in KEPT}
         manifest = version / "manifest.json"
         tables["manifest"] = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else None
@@ -65,8 +66,9 @@ def _was_hidden(old: dict, group: tuple) -> bool:
 
 
 def _moved_little(row: dict, old: dict, group: tuple, k: int) -> bool:
-    return any(old.get(c) is not None and row.get(c) is not None and 0 < abs(row[c] - old[c]) < k
-               for c in group)
+    return any(
+        old.get(c) is not None and row.get(c) is not None and 0 < abs(row[c] - old[c]) < k for c in group
+    )
 
 
 def forced(name: str, rows: list[dict], earlier: list[dict], k: int, moved: bool = True) -> list[list[bool]]:
@@ -80,6 +82,10 @@ def forced(name: str, rows: list[dict], earlier: list[dict], k: int, moved: bool
     out = []
     for row in rows:
         olds = past.get(tuple(row[key] for key in keys), ())
-        out.append([any(_was_hidden(old, g) or (moved and _moved_little(row, old, g, k)) for old in olds)
-                    for g in groups])
+        out.append(
+            [
+                any(_was_hidden(old, g) or (moved and _moved_little(row, old, g, k)) for old in olds)
+                for g in groups
+            ]
+        )
     return out

@@ -31,13 +31,18 @@ GROUPS = {
 }
 # cells table -> (a, b): a - b is a count of its own, hidden with a's group when below k
 COMPLEMENTS = {"daily": (("visits", "devices"),), "od": (("trips", "device_days"),)}
-KEYS = {"daily": ("day", "site_id"), "profile": ("site_id", "day_type", "hour_local"),
-        "od": ("origin_zone_id", "dest_zone_id")}
+KEYS = {
+    "daily": ("day", "site_id"),
+    "profile": ("site_id", "day_type", "hour_local"),
+    "od": ("origin_zone_id", "dest_zone_id"),
+}
 PUBLISHED = {"daily": "footfall_daily", "profile": "footfall_profile", "od": "od_flows"}
 FLOOR = 1  # a published daily row has at least one device: the attacker's lower bound
-PROTECTION = ("every hidden daily count: the interval an attacker can solve from the site totals "
-              "and shown cells of every published version of the quarter runs from 1 device to at "
-              "least k above its true value; otherwise the site total is hidden")
+PROTECTION = (
+    "every hidden daily count: the interval an attacker can solve from the site totals "
+    "and shown cells of every published version of the quarter runs from 1 device to at "
+    "least k above its true value; otherwise the site total is hidden"
+)
 
 
 def flag(group: tuple) -> str:
@@ -108,8 +113,11 @@ def _layer_holds(layer: set, values: dict, past: _Past, k: int) -> bool:
     protect; a revised count (published before with another value) is known to the attacker up to
     its revision, which widens the margin the others must give."""
     fresh = [values[d] - FLOOR for d in layer if d not in past.shown]
-    revised = [max(abs(values[d] - a) for a in past.shown[d])
-               for d in layer if d in past.shown and values[d] not in past.shown[d]]
+    revised = [
+        max(abs(values[d] - a) for a in past.shown[d])
+        for d in layer
+        if d in past.shown and values[d] not in past.shown[d]
+    ]
     if not fresh and not revised:
         return True
     margin, slack = k + sum(revised), sum(fresh)
@@ -181,8 +189,11 @@ def across_tables(cells: dict[str, pa.Table], earlier: list[dict], day_type) -> 
     daily change (found by an outside audit: +15 device-hours against a shown +12 gave a hidden 3)."""
     if "profile" not in cells or "daily" not in cells or not earlier:
         return cells
-    hidden = {(r["site_id"], day_type(r["day"])) for r in cells["daily"].to_pylist()
-              if r["hidden_devices"] and not r["no_data"]}
+    hidden = {
+        (r["site_id"], day_type(r["day"]))
+        for r in cells["daily"].to_pylist()
+        if r["hidden_devices"] and not r["no_data"]
+    }
     before = defaultdict(set)
     for version in earlier:
         for old in version["footfall_profile"]:
@@ -204,8 +215,10 @@ def apply(cells: dict[str, pa.Table], forced: dict[str, list], earlier: list[dic
         if name not in cells:
             continue
         rows = cells[name].to_pylist()
-        flags = [[p or f for p, f in zip(primary(name, row, k), extra)]
-                 for row, extra in zip(rows, forced.get(name) or [[False] * len(GROUPS[name])] * len(rows))]
+        flags = [
+            [p or f for p, f in zip(primary(name, row, k), extra)]
+            for row, extra in zip(rows, forced.get(name) or [[False] * len(GROUPS[name])] * len(rows))
+        ]
         out[name] = with_flags(name, cells[name], flags)
     if "daily" in out:
         out["daily"] = protect(out["daily"], earlier, k)

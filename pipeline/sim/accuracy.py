@@ -44,10 +44,13 @@ def evaluate_day(settings, result: SimulationResult, day: date) -> dict:
     con = lake.connect(settings)
     try:
         con.register("truth_visits", _truth(settings, result, day))
-        params = {"visits": lake.day_files(settings.visits, day),
-                  "trips": lake.day_files(settings.trips, day),
-                  "footfall_hourly": lake.day_files(settings.marts / "footfall_hourly", day),
-                  "gap_s": settings.gap_s, "max_transit_s": settings.max_transit_s}
+        params = {
+            "visits": lake.day_files(settings.visits, day),
+            "trips": lake.day_files(settings.trips, day),
+            "footfall_hourly": lake.day_files(settings.marts / "footfall_hourly", day),
+            "gap_s": settings.gap_s,
+            "max_transit_s": settings.max_transit_s,
+        }
         out = {}
         for name in ("visits", "trips", "footfall"):
             row = lake.query(con, f"sim/accuracy/{name}", params).to_pylist()[0]
@@ -59,9 +62,15 @@ def evaluate_day(settings, result: SimulationResult, day: date) -> dict:
 
 def run_scenario(root: Path, noise: Noise, days: int, devices: int, seed: int = 5) -> dict:
     """Simulate, run every night, evaluate every day; figures averaged over the days."""
-    settings = load_settings({"FOOTFALL_HOME": str(root / "var"), "FOOTFALL_KEYSTORE": str(root / "keys"),
-                              "FOOTFALL_KEY_GRACE_DAYS": "400", "FOOTFALL_MAX_QUARANTINE_RATE": "1",
-                              "FOOTFALL_GATE_MAX_SILENT_SHARE": "1"})
+    settings = load_settings(
+        {
+            "FOOTFALL_HOME": str(root / "var"),
+            "FOOTFALL_KEYSTORE": str(root / "keys"),
+            "FOOTFALL_KEY_GRACE_DAYS": "400",
+            "FOOTFALL_MAX_QUARANTINE_RATE": "1",
+            "FOOTFALL_GATE_MAX_SILENT_SHARE": "1",
+        }
+    )
     last = FIRST + timedelta(days=days - 1)
     registry = load_registry(settings.registry)
     if noise.utc_clock:  # the city tells the pipeline which AP's clock runs on UTC
@@ -76,13 +85,16 @@ def run_scenario(root: Path, noise: Noise, days: int, devices: int, seed: int = 
 
 
 def _table(results: dict) -> str:
-    head = ("| scenario | visits P | visits R | trips P | trips R | hourly cells (>=20) | "
-            "within 5 % | median error |\n|---|---|---|---|---|---|---|---|\n")
+    head = (
+        "| scenario | visits P | visits R | trips P | trips R | hourly cells (>=20) | "
+        "within 5 % | median error |\n|---|---|---|---|---|---|---|---|\n"
+    )
     return head + "".join(
         f"| {name} | {r['visits_precision']:.3f} | {r['visits_recall']:.3f} | "
         f"{r['trips_precision']:.3f} | {r['trips_recall']:.3f} | {r['footfall_cells']:.0f} | "
         f"{r['footfall_within_5pct']:.3f} | {r['footfall_median_error']:.3f} |\n"
-        for name, r in results.items())
+        for name, r in results.items()
+    )
 
 
 def main() -> None:
@@ -97,8 +109,10 @@ def main() -> None:
         print(name, {k: round(v, 3) for k, v in results[name].items()}, flush=True)
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
     marker = "<!-- results -->"
-    body = (f"{marker}\nMeasured with `python -m pipeline.sim.accuracy --days {args.days} "
-            f"--devices {args.devices}` (sample city, FY2024Q1 from {FIRST}):\n\n{_table(results)}")
+    body = (
+        f"{marker}\nMeasured with `python -m pipeline.sim.accuracy --days {args.days} "
+        f"--devices {args.devices}` (sample city, FY2024Q1 from {FIRST}):\n\n{_table(results)}"
+    )
     DOC.write_text(text.split(marker)[0] + body if marker in text else text + body, encoding="utf-8")
 
 

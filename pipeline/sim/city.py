@@ -30,21 +30,37 @@ from pipeline.sim.logs import Noise, write_day
 ROUTINES = {
     "commuter": (0.35, 0.75, 0.15, (1, 3), (7.6, 0.6), {"station": 6, "civic": 1, "arcade": 1}),
     "office": (0.15, 0.65, 0.05, (1, 3), (8.4, 0.4), {"civic": 5, "branch": 3, "station": 1}),
-    "shopper": (0.25, 0.25, 0.45, (2, 4), (12.5, 2.2),
-                {"arcade": 6, "culture": 2, "station": 2, "park": 1}),
-    "tourist": (0.15, 0.10, 0.25, (2, 4), (10.5, 1.5),
-                {"tourist": 5, "culture": 4, "station": 2, "arcade": 2}),
+    "shopper": (0.25, 0.25, 0.45, (2, 4), (12.5, 2.2), {"arcade": 6, "culture": 2, "station": 2, "park": 1}),
+    "tourist": (
+        0.15,
+        0.10,
+        0.25,
+        (2, 4),
+        (10.5, 1.5),
+        {"tourist": 5, "culture": 4, "station": 2, "arcade": 2},
+    ),
     "evening": (0.10, 0.25, 0.40, (1, 3), (18.5, 1.2), {"arcade": 4, "station": 3, "sports": 2, "park": 1}),
 }
 # Kinds of site, recognised from 名称, and the median dwell (minutes) people spend there.
 KIND_WORDS = [
-    ("station", ("駅",)), ("branch", ("支所", "行政センター")), ("civic", ("市役所", "保健所", "消費生活")),
+    ("station", ("駅",)),
+    ("branch", ("支所", "行政センター")),
+    ("civic", ("市役所", "保健所", "消費生活")),
     ("arcade", ("商店街", "竹町", "ポルタ", "通り")),
     ("tourist", ("動物園", "水族館", "ビーチ", "海星館", "港")),
-    ("sports", ("スポーツ", "ドーム", "競技場")), ("park", ("公園", "広場", "庭園", "いこい")),
+    ("sports", ("スポーツ", "ドーム", "競技場")),
+    ("park", ("公園", "広場", "庭園", "いこい")),
 ]
-DWELL_MIN = {"station": 8, "branch": 20, "civic": 35, "arcade": 30, "tourist": 80, "sports": 120,
-             "park": 25, "culture": 60}
+DWELL_MIN = {
+    "station": 8,
+    "branch": 20,
+    "civic": 35,
+    "arcade": 30,
+    "tourist": 80,
+    "sports": 120,
+    "park": 25,
+    "culture": 60,
+}
 LOCAL_ADMIN_SHARE = 0.12  # share of devices that show a randomised (locally administered) MAC
 WIFI_OFF_SHARE = 0.15  # people whose phone never joins the network: in the truth, not in the logs
 SECOND_DEVICE_SHARE = 0.10  # people who carry a second device (a tablet, a router) along
@@ -52,10 +68,20 @@ STAFF_KINDS = ("civic", "branch", "culture", "arcade", "station")  # a staff dev
 # Event days: (name, is it one, site kinds and their weights, extra people as a share of the
 # population, start hour mean and sd). Several times the usual crowd at the event's sites.
 EVENTS = (
-    ("tanabata", lambda d: d.month == 8 and d.day <= 7 and d.weekday() >= 4,
-     {"arcade": 6, "station": 3, "park": 2, "culture": 1}, 0.5, (17.5, 1.5)),
-    ("new_year", lambda d: d.month == 1 and d.day <= 3,
-     {"arcade": 5, "station": 4, "park": 2, "culture": 1}, 0.4, (11.0, 2.0)),
+    (
+        "tanabata",
+        lambda d: d.month == 8 and d.day <= 7 and d.weekday() >= 4,
+        {"arcade": 6, "station": 3, "park": 2, "culture": 1},
+        0.5,
+        (17.5, 1.5),
+    ),
+    (
+        "new_year",
+        lambda d: d.month == 1 and d.day <= 3,
+        {"arcade": 5, "station": 4, "park": 2, "culture": 1},
+        0.4,
+        (11.0, 2.0),
+    ),
 )
 
 
@@ -146,7 +172,8 @@ def _outings(rng, day: date, settings: Settings, weights, group, kinds, n_stops,
     dwell = np.maximum(60.0, dwell_med * rng.lognormal(0.0, 0.5, stops.shape))
     transit = rng.uniform(5 * 60, 40 * 60, stops.shape)
     starts = first[:, None] + np.concatenate(
-        [np.zeros((n, 1)), np.cumsum(dwell + transit, axis=1)[:, :-1]], axis=1)
+        [np.zeros((n, 1)), np.cumsum(dwell + transit, axis=1)[:, :-1]], axis=1
+    )
     ends = starts + dwell
     valid = (np.arange(max_stops)[None, :] < n_stops[:, None]) & (ends < day_start.timestamp() + 23.5 * 3600)
     row = np.broadcast_to(np.arange(n)[:, None], stops.shape)[valid]
@@ -165,8 +192,9 @@ def _people_visits(rng, day: date, settings: Settings, population, registry: Reg
     hi = np.array([ROUTINES[n][3][1] for n in names])[r]
     mean_h = np.array([ROUTINES[n][4][0] for n in names])[r]
     sd_h = np.array([ROUTINES[n][4][1] for n in names])[r]
-    row, site, start, end = _outings(rng, day, settings, weights, r, kinds, rng.integers(lo, hi + 1),
-                                     mean_h, sd_h)
+    row, site, start, end = _outings(
+        rng, day, settings, weights, r, kinds, rng.integers(lo, hi + 1), mean_h, sd_h
+    )
     return out[row], site, start, end
 
 
@@ -216,8 +244,17 @@ def _event_visits(rng, day: date, settings: Settings, registry: Registry, n_peop
     _, _, weights_by_kind, share, (mean_h, sd_h) = event
     site_ids, kinds, weights = _site_weights(registry, [weights_by_kind])
     n = int(n_people * share)
-    row, site, start, end = _outings(rng, day, settings, weights, np.zeros(n, dtype=np.int64), kinds,
-                                     rng.integers(2, 5, n), np.full(n, mean_h), np.full(n, sd_h))
+    row, site, start, end = _outings(
+        rng,
+        day,
+        settings,
+        weights,
+        np.zeros(n, dtype=np.int64),
+        kinds,
+        rng.integers(2, 5, n),
+        np.full(n, mean_h),
+        np.full(n, sd_h),
+    )
     return row, site, start, end, n
 
 
@@ -231,7 +268,8 @@ def _visits_of_day(rng, day: date, settings: Settings, population, registry: Reg
     device, row, dev_start, dev_end = _device_visits(rng, population, person, site, start, end)
     n_pop = len(base_macs)
     staff_device, staff_site, staff_start, staff_end, n_staff = _staff_visits(
-        rng, day, settings, registry, n_pop)
+        rng, day, settings, registry, n_pop
+    )
     ev_row, ev_site, ev_start, ev_end, n_event = _event_visits(rng, day, settings, registry, len(routine))
     # Randomised MACs rotate every day; staff devices keep theirs; visitors are new every day.
     fresh = _random_macs(rng, n_pop, np.ones(n_pop, dtype=bool))
@@ -245,22 +283,38 @@ def _visits_of_day(rng, day: date, settings: Settings, population, registry: Reg
         (n_pop + n_staff + ev_row, n_people + n_staff + ev_row, ev_site, ev_start, ev_end, False),
     ]
     to_us = lambda t: pa.array(np.round(t).astype("int64") * 1_000_000, pa.timestamp("us", "UTC"))  # noqa: E731
-    visits = pa.table({
-        "device_idx": pa.array(np.concatenate([p[0] for p in parts]), pa.int64()),
-        "person_idx": pa.array(np.concatenate([p[1] for p in parts]), pa.int64()),
-        "site_id": pa.array(site_ids[np.concatenate([p[2] for p in parts])]),
-        "start": to_us(np.concatenate([p[3] for p in parts])),
-        "end": to_us(np.concatenate([p[4] for p in parts])),
-        "staff": pa.array(np.concatenate([np.full(len(p[0]), p[5]) for p in parts])),
-    })
-    people = pa.table({"person_idx": pa.array(person, pa.int64()), "site_id": pa.array(site_ids[site]),
-                       "start": to_us(start), "end": to_us(end)})
+    visits = pa.table(
+        {
+            "device_idx": pa.array(np.concatenate([p[0] for p in parts]), pa.int64()),
+            "person_idx": pa.array(np.concatenate([p[1] for p in parts]), pa.int64()),
+            "site_id": pa.array(site_ids[np.concatenate([p[2] for p in parts])]),
+            "start": to_us(np.concatenate([p[3] for p in parts])),
+            "end": to_us(np.concatenate([p[4] for p in parts])),
+            "staff": pa.array(np.concatenate([np.full(len(p[0]), p[5]) for p in parts])),
+        }
+    )
+    people = pa.table(
+        {
+            "person_idx": pa.array(person, pa.int64()),
+            "site_id": pa.array(site_ids[site]),
+            "start": to_us(start),
+            "end": to_us(end),
+        }
+    )
     return visits, people, macs
 
 
-def simulate(settings: Settings, registry: Registry, first: date, last: date,
-             devices: int = 6000, seed: int = 7, outdir: Path | None = None,
-             noise: Noise | None = None, on_day=None) -> SimulationResult:
+def simulate(
+    settings: Settings,
+    registry: Registry,
+    first: date,
+    last: date,
+    devices: int = 6000,
+    seed: int = 7,
+    outdir: Path | None = None,
+    noise: Noise | None = None,
+    on_day=None,
+) -> SimulationResult:
     """Simulate service days first..last: logs into the inbox, ground truth apart.
 
     devices: the population's devices (its people are about devices / 0.95); staff devices and
@@ -275,12 +329,13 @@ def simulate(settings: Settings, registry: Registry, first: date, last: date,
     day = first
     while day <= last:
         visits, people, macs = _visits_of_day(rng, day, settings, population, registry)
-        written, events = write_day(con, rng, registry, visits, macs, day, settings.zone, outdir,
-                                    noise)
-        lake.write_parquet(visits, settings.truth / "visits" / f"day={day}" / "part.parquet",
-                           sort_by=["device_idx", "start"])
-        lake.write_parquet(people, settings.truth / "people" / f"day={day}" / "part.parquet",
-                           sort_by=["person_idx", "start"])
+        written, events = write_day(con, rng, registry, visits, macs, day, settings.zone, outdir, noise)
+        lake.write_parquet(
+            visits, settings.truth / "visits" / f"day={day}" / "part.parquet", sort_by=["device_idx", "start"]
+        )
+        lake.write_parquet(
+            people, settings.truth / "people" / f"day={day}" / "part.parquet", sort_by=["person_idx", "start"]
+        )
         files.extend(written)
         if on_day is not None:
             on_day(day, written)
@@ -316,14 +371,19 @@ def metro_registry(sample: Path, out: Path, n_aps: int = 5000, seed: int = 1) ->
             lon = float(base["経度"]) + rng.normal(0, 0.03)
             for ap in range(min(int(rng.integers(1, 4)), n_aps - written)):
                 mac = next(macs)
-                writer.writerow({**base, "NO": written + 1, "名称": f"{base['名称']} 第{site + 1}地点",
-                                 "名称_英語": f"{base['名称_英語']} #{site + 1}",
-                                 "緯度": f"{lat + rng.normal(0, 0.0003):.6f}",
-                                 "経度": f"{lon + rng.normal(0, 0.0003):.6f}",
-                                 "AP_ID": f"METRO-{site + 1:05d}-{ap + 1:02d}",
-                                 "AP名": f"METRO-{site + 1:05d}-AP{ap + 1:02d}",
-                                 "AP_MAC": "0c:8e:" + ":".join(f"{(mac >> s) & 0xff:02x}" for s in (16, 8, 0))
-                                           + ":00"})
+                writer.writerow(
+                    {
+                        **base,
+                        "NO": written + 1,
+                        "名称": f"{base['名称']} 第{site + 1}地点",
+                        "名称_英語": f"{base['名称_英語']} #{site + 1}",
+                        "緯度": f"{lat + rng.normal(0, 0.0003):.6f}",
+                        "経度": f"{lon + rng.normal(0, 0.0003):.6f}",
+                        "AP_ID": f"METRO-{site + 1:05d}-{ap + 1:02d}",
+                        "AP名": f"METRO-{site + 1:05d}-AP{ap + 1:02d}",
+                        "AP_MAC": "0c:8e:" + ":".join(f"{(mac >> s) & 0xFF:02x}" for s in (16, 8, 0)) + ":00",
+                    }
+                )
                 written += 1
             site += 1
     return out

@@ -25,9 +25,20 @@ from pipeline import lake
 from pipeline.ingest.registry import Registry
 
 # The controller of each site, in turn: every supported format appears, Meraki and Aruba most.
-VENDOR_CYCLE = ("meraki_syslog", "aruba_stm", "meraki_syslog", "hostapd", "cisco_wlc",
-                "meraki_syslog", "unifi", "aruba_stm", "meraki_scanning", "hostapd", "generic_csv",
-                "generic_jsonl")
+VENDOR_CYCLE = (
+    "meraki_syslog",
+    "aruba_stm",
+    "meraki_syslog",
+    "hostapd",
+    "cisco_wlc",
+    "meraki_syslog",
+    "unifi",
+    "aruba_stm",
+    "meraki_scanning",
+    "hostapd",
+    "generic_csv",
+    "generic_jsonl",
+)
 VENDORS = tuple(dict.fromkeys(VENDOR_CYCLE))
 SCAN_EVERY_S = 300  # a Scanning API network reports a present device every 5 minutes
 RESET_AFTER_S = 20  # a restarted NAS sends its Accounting-On this long after going down
@@ -59,8 +70,18 @@ SCENARIOS = {
     "outages": Noise(outages=2),
     "nas_restarts": Noise(radius=True, nas_restarts=2),
     "unfiltered": Noise(foreign=9, central=True, utc_clock=True, band_steer=0.05),
-    "realistic": Noise(radius=True, lost=0.02, skew_s=90, flap=0.03, outages=1, nas_restarts=0.05,
-                       foreign=4, central=True, utc_clock=True, band_steer=0.03),
+    "realistic": Noise(
+        radius=True,
+        lost=0.02,
+        skew_s=90,
+        flap=0.03,
+        outages=1,
+        nas_restarts=0.05,
+        foreign=4,
+        central=True,
+        utc_clock=True,
+        band_steer=0.03,
+    ),
 }
 SYSLOG_FILES = ("meraki_syslog", "aruba_stm", "cisco_wlc", "unifi", "hostapd")
 
@@ -81,7 +102,7 @@ def _ap_table(registry: Registry) -> dict:
         "first": np.searchsorted(ap_site, np.arange(len(sites))),
         "count": np.bincount(ap_site, minlength=len(sites)),
         "name": np.array([a["ap_name"] for a in aps]),
-        "bssid": np.array([":".join(first_mac[a["ap_id"]][i:i + 2] for i in range(0, 12, 2)) for a in aps]),
+        "bssid": np.array([":".join(first_mac[a["ap_id"]][i : i + 2] for i in range(0, 12, 2)) for a in aps]),
         "vendor": vendor,
     }
 
@@ -125,17 +146,24 @@ def session_events(rng, visits: pa.Table, macs, aps: dict) -> dict:
     end = visits["end"].cast(pa.int64()).to_numpy() / 1e6
     n_aps = aps["count"][site]
     first_ap = rng.integers(0, 1 << 30, len(site)) % np.maximum(n_aps, 1)
-    staff = visits["staff"].to_numpy(zero_copy_only=False) if "staff" in visits.column_names \
+    staff = (
+        visits["staff"].to_numpy(zero_copy_only=False)
+        if "staff" in visits.column_names
         else np.zeros(len(site), dtype=bool)
+    )
     first_ap[staff] = 0
     roam = (n_aps > 1) & (end - start > 900) & ~staff
     mid = np.where(roam, np.round((start + end) / 2), end)
     seg_site = np.concatenate([site, site[roam]])
     seg_ap = np.concatenate([first_ap, ((first_ap + 1) % np.maximum(n_aps, 1))[roam]])
     device = visits["device_idx"].to_numpy()
-    return {"site": seg_site, "ap": aps["first"][seg_site] + seg_ap,
-            "start": np.concatenate([start, mid[roam]]), "end": np.concatenate([mid, end[roam]]),
-            "mac": macs[np.concatenate([device, device[roam]])]}
+    return {
+        "site": seg_site,
+        "ap": aps["first"][seg_site] + seg_ap,
+        "start": np.concatenate([start, mid[roam]]),
+        "end": np.concatenate([mid, end[roam]]),
+        "mac": macs[np.concatenate([device, device[roam]])],
+    }
 
 
 def _flaps(rng, seg: dict, share: float, nearest: np.ndarray, aps: dict) -> dict:
@@ -151,20 +179,33 @@ def _subset(seg: dict, mask: np.ndarray) -> dict:
 
 
 def _table(ts, site, ap, mac, kind, duration, aps: dict) -> pa.Table:
-    return pa.table({
-        "ts": ts, "site_id": aps["sites"][site], "ap_name": aps["name"][ap], "bssid": aps["bssid"][ap],
-        "mac": mac, "kind": kind, "duration": duration, "rssi": np.full(len(ts), 40),
-        "utc": aps["utc"][ap],
-    })
+    return pa.table(
+        {
+            "ts": ts,
+            "site_id": aps["sites"][site],
+            "ap_name": aps["name"][ap],
+            "bssid": aps["bssid"][ap],
+            "mac": mac,
+            "kind": kind,
+            "duration": duration,
+            "rssi": np.full(len(ts), 40),
+            "utc": aps["utc"][ap],
+        }
+    )
 
 
 def _events(seg: dict, aps: dict) -> pa.Table:
     """Two events per session segment: association, and disassociation carrying its duration."""
     n = len(seg["site"])
-    return _table(np.concatenate([seg["start"], seg["end"]]), np.tile(seg["site"], 2),
-                  np.tile(seg["ap"], 2), np.tile(seg["mac"], 2),
-                  np.repeat(np.array(["association", "disassociation"]), n),
-                  np.concatenate([np.full(n, np.nan), seg["end"] - seg["start"]]), aps)
+    return _table(
+        np.concatenate([seg["start"], seg["end"]]),
+        np.tile(seg["site"], 2),
+        np.tile(seg["ap"], 2),
+        np.tile(seg["mac"], 2),
+        np.repeat(np.array(["association", "disassociation"]), n),
+        np.concatenate([np.full(n, np.nan), seg["end"] - seg["start"]]),
+        aps,
+    )
 
 
 def _restart_times(rng, day: date, tz, rate: float) -> np.ndarray:
@@ -192,8 +233,15 @@ def _radius_sessions(seg: dict, restarts: np.ndarray, windows: list[tuple], aps:
     keep = np.concatenate([np.ones(len(stop_lost), dtype=bool), ~stop_lost])
     sessions = sessions.filter(pa.array(keep & ~_in_outage(sessions, windows)))
     n = len(restarts)
-    resets = _table(restarts + RESET_AFTER_S, np.zeros(n, dtype=int), np.zeros(n, dtype=int),
-                    np.zeros(n, dtype=np.uint64), np.full(n, "nas_reset"), np.full(n, np.nan), aps)
+    resets = _table(
+        restarts + RESET_AFTER_S,
+        np.zeros(n, dtype=int),
+        np.zeros(n, dtype=int),
+        np.zeros(n, dtype=np.uint64),
+        np.full(n, "nas_reset"),
+        np.full(n, np.nan),
+        aps,
+    )
     return pa.concat_tables([sessions, resets])
 
 
@@ -205,8 +253,15 @@ def _seen(seg: dict, aps: dict) -> pa.Table:
     step = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
     ts = np.concatenate([seg["start"][row] + step * SCAN_EVERY_S, seg["end"]])
     row = np.concatenate([row, np.arange(len(span))])
-    return _table(ts, seg["site"][row], seg["ap"][row], seg["mac"][row],
-                  np.full(len(ts), "seen"), np.full(len(ts), np.nan), aps)
+    return _table(
+        ts,
+        seg["site"][row],
+        seg["ap"][row],
+        seg["mac"][row],
+        np.full(len(ts), "seen"),
+        np.full(len(ts), np.nan),
+        aps,
+    )
 
 
 def _controller_events(seg: dict, aps: dict) -> pa.Table:
@@ -234,8 +289,9 @@ def _in_outage(events: pa.Table, windows: list[tuple]) -> np.ndarray:
     return mask
 
 
-def write_day(con, rng, registry: Registry, visits: pa.Table, macs, day: date, tz,
-              outdir: Path, noise: Noise) -> tuple[list[Path], int]:
+def write_day(
+    con, rng, registry: Registry, visits: pa.Table, macs, day: date, tz, outdir: Path, noise: Noise
+) -> tuple[list[Path], int]:
     """Write one day's logs, a file per controller format (and RADIUS); returns the files and events."""
     aps = _ap_table(registry)
     seg = session_events(rng, visits, macs, aps)
@@ -245,8 +301,14 @@ def write_day(con, rng, registry: Registry, visits: pa.Table, macs, day: date, t
         aps = {**aps, "utc": np.zeros(len(aps["utc"]), dtype=bool)}
     controller = _controller_events(seg, aps)
     if noise.flap:
-        controller = pa.concat_tables([controller, _controller_events(
-            _flaps(rng, seg, noise.flap, _nearest_other_site(registry, aps), aps), aps)])
+        controller = pa.concat_tables(
+            [
+                controller,
+                _controller_events(
+                    _flaps(rng, seg, noise.flap, _nearest_other_site(registry, aps), aps), aps
+                ),
+            ]
+        )
     site = pc.index_in(controller["site_id"], value_set=pa.array(aps["sites"])).to_numpy()
     vendor = aps["vendor"][site]
     windows = _outage_windows(rng, aps["sites"], day, tz, noise.outages) if noise.outages else []

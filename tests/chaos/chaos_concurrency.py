@@ -53,6 +53,7 @@ def before_pair(tmp_path_factory, nine_days):
             made[(a, b)] = root / "before", kit.marts_bytes(reference)
         # the same logs wait in both inboxes: the first night after lands them all
         return made[(a, b)]
+
     return get
 
 
@@ -64,10 +65,16 @@ def _pair(settings, a, b, how: str):
     if how == "cli":
         runs = [kit.start(settings, "nightly", "--day", day, **POLICY) for day in (b, a)]
     else:
-        runs = [subprocess.Popen([sys.executable, "-c", STAGE_BY_STAGE, str(day)],
-                                 env=kit.env(settings, **POLICY),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for day in (b, a)]
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-c", STAGE_BY_STAGE, str(day)],
+                env=kit.env(settings, **POLICY),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for day in (b, a)
+        ]
     for run in runs:
         _, err = run.communicate(timeout=900)
         assert run.returncode == 0, err

@@ -13,8 +13,9 @@ DAY = date(2024, 4, 1)
 @pytest.fixture(scope="session")
 def day_logs(tmp_path_factory, registry):
     """(inbox copy, marts of the undisturbed night) of one simulated day."""
-    logs, settings = undisturbed_nights(tmp_path_factory.mktemp("chaos-day"), registry, DAY, DAY,
-                                        devices=1500, seed=9)
+    logs, settings = undisturbed_nights(
+        tmp_path_factory.mktemp("chaos-day"), registry, DAY, DAY, devices=1500, seed=9
+    )
     return logs, kit.marts_bytes(settings)
 
 

@@ -59,7 +59,8 @@ def test_the_same_file_under_two_names_is_ingested_once(settings):
 
 def test_nul_bytes_and_binary_garbage_are_quarantined(settings):
     lines = GOOD.split(b"\n")
-    data = b"\n".join(lines[:2] + [b"\x00\x00\xff\xfe" + MAC_TEXT.encode() + b"\x00"] * 1
-                      + lines[2:] + lines[:2] * 10)
+    data = b"\n".join(
+        lines[:2] + [b"\x00\x00\xff\xfe" + MAC_TEXT.encode() + b"\x00"] * 1 + lines[2:] + lines[:2] * 10
+    )
     totals = land_and_ingest(settings, "nul-20240401.log", data)
     assert totals.quarantined == 1 and totals.events == 12

@@ -50,13 +50,25 @@ def test_every_spelling_the_parser_reads_is_masked(con, mac, context):
     assert not _leaks(con.execute("select mask_macs(?)", [text]).fetchall()[0][0], digits)
 
 
-@pytest.mark.parametrize("spelled", ["80d605-a1b2c3", "80d6-05a1-b2f1", "80d6:05a1:b2c4",
-                                     "80 d6 05 a1 b2 c3", "80d6.05a1.b2c3", "80D605A1B2C3",
-                                     "80-D6-05-A1-B2-C3", "80:d6:05:a1"])
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        "80d605-a1b2c3",
+        "80d6-05a1-b2f1",
+        "80d6:05a1:b2c4",
+        "80 d6 05 a1 b2 c3",
+        "80d6.05a1.b2c3",
+        "80D605A1B2C3",
+        "80-D6-05-A1-B2-C3",
+        "80:d6:05:a1",
+    ],
+)
 def test_the_spellings_found_unmasked_in_the_audit_are_masked(con, spelled):
     assert mask_macs(f"sta {spelled} left") == "sta xx:xx:xx:xx:xx:xx left"
-    assert con.execute("select mask_macs(?)", [f"sta {spelled} left"]).fetchall()[0][0] == \
-        "sta xx:xx:xx:xx:xx:xx left"
+    assert (
+        con.execute("select mask_macs(?)", [f"sta {spelled} left"]).fetchall()[0][0]
+        == "sta xx:xx:xx:xx:xx:xx left"
+    )
 
 
 def test_times_and_short_numbers_stay_readable():

@@ -22,20 +22,31 @@ OTHER = "80d605123456"
 
 
 def spellings(mac: str) -> list[str]:
-    pairs = [mac[i:i + 2] for i in range(0, 12, 2)]
+    pairs = [mac[i : i + 2] for i in range(0, 12, 2)]
     return [":".join(pairs), "-".join(pairs).upper(), f"{mac[:4]}.{mac[4:8]}.{mac[8:]}"]
 
 
 def footfall(settings, *args, stdin: str = "") -> subprocess.CompletedProcess:
-    env = {"FOOTFALL_HOME": str(settings.home), "FOOTFALL_KEYSTORE": str(settings.keystore),
-           "PATH": "/usr/bin:/bin"}
-    return subprocess.run([str(Path(sys.executable).with_name("footfall")), *args], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=120)
+    env = {
+        "FOOTFALL_HOME": str(settings.home),
+        "FOOTFALL_KEYSTORE": str(settings.keystore),
+        "PATH": "/usr/bin:/bin",
+    }
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("footfall")), *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def hostapd_lines(mac_texts: list[str]) -> list[str]:
-    return [f"Apr  1 10:{n:02d}:00 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED {mac}"
-            for n, mac in enumerate(mac_texts)]
+    return [
+        f"Apr  1 10:{n:02d}:00 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED {mac}"
+        for n, mac in enumerate(mac_texts)
+    ]
 
 
 def test_an_opted_out_device_is_never_staged_and_only_counted(settings, parse):
@@ -103,8 +114,10 @@ def test_an_opted_out_device_leaves_nothing_in_quarantine(settings, parse):
     """The outside audit found an opted-out device's unusable records (an unknown AP) in the
     quarantine: they are dropped and counted as opted out, like its usable ones."""
     assert footfall(settings, "optout", "add", stdin=f"{spellings(OPTED)[0]}\n").returncode == 0
-    lines = [f"Apr  1 10:0{n}:00 OITA-999-AP99 hostapd: wlan0: AP-STA-CONNECTED {mac}"  # unknown AP
-             for n, mac in enumerate(spellings(OPTED) + spellings(OTHER))]
+    lines = [
+        f"Apr  1 10:0{n}:00 OITA-999-AP99 hostapd: wlan0: AP-STA-CONNECTED {mac}"  # unknown AP
+        for n, mac in enumerate(spellings(OPTED) + spellings(OTHER))
+    ]
     out = parse(lines, name="b-20240401.log", hint=DAY)
     assert out.result.opted_out == 3
     assert out.result.quarantined == {"unknown_ap": 3}  # the other device's records only

@@ -7,8 +7,7 @@ import pyarrow as pa
 import pytest
 
 from pipeline import lake
-from pipeline.ingest.pseudonym import (KeyDestroyedError, day_key, destroy_key, hmac_pads,
-                                pseudonym)
+from pipeline.ingest.pseudonym import KeyDestroyedError, day_key, destroy_key, hmac_pads, pseudonym
 
 DAY = date(2024, 4, 1)
 
@@ -25,15 +24,18 @@ def test_keys_are_random_256_bit_owner_only_and_stable_within_a_day(tmp_path):
 def test_the_pseudonym_is_the_first_8_bytes_of_hmac_sha256_of_the_48_bit_mac(tmp_path):
     key = day_key(tmp_path, DAY)
     expected = int.from_bytes(
-        hmac.new(key, bytes.fromhex("0c8ddb123456"), hashlib.sha256).digest()[:8], "big")
+        hmac.new(key, bytes.fromhex("0c8ddb123456"), hashlib.sha256).digest()[:8], "big"
+    )
     assert pseudonym(key, 0x0C8DDB123456) == expected
     assert pseudonym(key, 0x0C8DDB123456) != int.from_bytes(
-        hashlib.sha256(bytes.fromhex("0c8ddb123456")).digest()[:8], "big")
+        hashlib.sha256(bytes.fromhex("0c8ddb123456")).digest()[:8], "big"
+    )
 
 
 def test_pseudonyms_of_one_mac_differ_across_days(tmp_path):
     assert pseudonym(day_key(tmp_path, DAY), 0x0C8DDB123456) != pseudonym(
-        day_key(tmp_path, date(2024, 4, 2)), 0x0C8DDB123456)
+        day_key(tmp_path, date(2024, 4, 2)), 0x0C8DDB123456
+    )
 
 
 def test_the_sql_macro_computes_the_same_pseudonyms_for_a_whole_column(tmp_path, settings):

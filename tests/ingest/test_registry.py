@@ -66,8 +66,7 @@ def test_a_wrong_header_says_what_is_expected(tmp_path):
         load_registry(_write(tmp_path / "short.csv", rows))
 
 
-@pytest.mark.parametrize("text", ["aa:bb:cc:dd:ee:ff", "AA-BB-CC-DD-EE-FF", "aabb.ccdd.eeff",
-                                  "AABBCCDDEEFF"])
+@pytest.mark.parametrize("text", ["aa:bb:cc:dd:ee:ff", "AA-BB-CC-DD-EE-FF", "aabb.ccdd.eeff", "AABBCCDDEEFF"])
 def test_every_mac_spelling_is_one_canonical_form(text):
     assert canonical_mac(text) == "aabbccddeeff"
 
@@ -84,7 +83,8 @@ def _zones_file(tmp_path):
     zones = gpd.GeoDataFrame(
         {"zone_id": ["Z-CENTRAL", "Z-EAST"], "name": ["中心市街地", "東部"]},
         geometry=[box(131.600, 33.228, 131.616, 33.242), box(131.64, 33.20, 131.78, 33.26)],
-        crs=4326).to_crs(3857)  # any CRS: it is reprojected
+        crs=4326,
+    ).to_crs(3857)  # any CRS: it is reprojected
     path = tmp_path / "zones.geojson"
     zones.to_file(path, driver="GeoJSON")
     return path
@@ -118,10 +118,11 @@ def test_od_flows_run_between_zones_when_polygons_are_given(tmp_path):
 
     registry = registry_for(settings, DAY)
     station, arcade, east = (aps_of(registry, n)[0] for n in ("JR大分駅", "ガレリア竹町", "JR鶴崎駅"))
-    stage_events(settings, session(1, station, 0, 10) + session(1, arcade, 20, 40)
-                 + session(1, east, 60, 80))
+    stage_events(settings, session(1, station, 0, 10) + session(1, arcade, 20, 40) + session(1, east, 60, 80))
     stages.movement(settings, DAY)
     stages.marts(settings, DAY)
-    flows = duckdb.sql(f"select origin_zone_id, dest_zone_id, trips from "
-                       f"'{settings.marts}/od_flows/day={date(2024, 4, 1)}/part.parquet'").fetchall()
+    flows = duckdb.sql(
+        f"select origin_zone_id, dest_zone_id, trips from "
+        f"'{settings.marts}/od_flows/day={date(2024, 4, 1)}/part.parquet'"
+    ).fetchall()
     assert flows == [("Z-CENTRAL", "Z-EAST", 1)]  # station -> arcade stays inside the centre

@@ -28,8 +28,9 @@ def _hold(home, keystore, day, seconds, ready):
 
 def _holder(settings, day, seconds):
     ready = multiprocessing.Event()
-    process = multiprocessing.Process(target=_hold, args=(str(settings.home), str(settings.keystore),
-                                                          day, seconds, ready))
+    process = multiprocessing.Process(
+        target=_hold, args=(str(settings.home), str(settings.keystore), day, seconds, ready)
+    )
     process.start()
     assert ready.wait(30)
     return process
@@ -67,8 +68,12 @@ def test_a_killed_run_leaves_no_stale_lock(settings):
 
 
 def _owner_of_an_ended_process() -> str:
-    done = subprocess.run([sys.executable, "-c", "from pipeline.lake import sweep; print(sweep.owner())"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", "from pipeline.lake import sweep; print(sweep.owner())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout.strip()
 
 

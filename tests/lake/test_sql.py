@@ -32,8 +32,10 @@ def test_the_files_are_found():
 
 
 def test_an_undeclared_parameter_is_refused_naming_the_file(tmp_path):
-    path = _file(tmp_path, "-- reads: nothing\n-- params: day\n"
-                           "select getvariable('day') as day, getvariable('tz') as tz\n")
+    path = _file(
+        tmp_path,
+        "-- reads: nothing\n-- params: day\nselect getvariable('day') as day, getvariable('tz') as tz\n",
+    )
     with pytest.raises(sql.SqlContractError, match=r"probe\.sql.*used but not declared: tz"):
         sql.read(path)
 
@@ -51,10 +53,13 @@ def test_a_second_parameter_mechanism_is_refused(tmp_path):
 
 
 def test_comments_and_string_literals_are_not_parameters_or_relations(tmp_path):
-    path = _file(tmp_path, "-- reads: nothing\n-- params: day\n"
-                           "-- getvariable('tz') and $k in a comment, from old_table\n"
-                           "select getvariable('day') as day, '$.ts' as path, 'getvariable(''x'')' as s,\n"
-                           "    /* from other_table, getvariable('y') */ 'a from b' as t\n")
+    path = _file(
+        tmp_path,
+        "-- reads: nothing\n-- params: day\n"
+        "-- getvariable('tz') and $k in a comment, from old_table\n"
+        "select getvariable('day') as day, '$.ts' as path, 'getvariable(''x'')' as s,\n"
+        "    /* from other_table, getvariable('y') */ 'a from b' as t\n",
+    )
     loaded = sql.read(path)
     assert (loaded.params, loaded.reads) == (("day",), ())
 
@@ -65,16 +70,22 @@ def test_a_missing_header_is_refused(tmp_path):
 
 
 def test_a_relation_read_but_not_declared_is_refused(tmp_path):
-    path = _file(tmp_path, "-- reads: aps\n-- params: none\n"
-                           "with named as (select * from aps join sites using (site_id))\n"
-                           "select * from named\n")
+    path = _file(
+        tmp_path,
+        "-- reads: aps\n-- params: none\n"
+        "with named as (select * from aps join sites using (site_id))\n"
+        "select * from named\n",
+    )
     with pytest.raises(sql.SqlContractError, match=r"probe\.sql.*reads aps, sites"):
         sql.read(path)
 
 
 def test_a_missing_relation_is_refused_at_run_naming_the_file(tmp_path):
-    loaded = sql.read(_file(tmp_path, "-- reads: aps, sites\n-- params: none\n"
-                                      "select * from aps join sites using (site_id)\n"))
+    loaded = sql.read(
+        _file(
+            tmp_path, "-- reads: aps, sites\n-- params: none\nselect * from aps join sites using (site_id)\n"
+        )
+    )
     con = duckdb.connect()
     con.register("aps", pa.table({"site_id": ["s1"]}))
     with pytest.raises(sql.SqlContractError, match=r"probe\.sql: reads sites, which the connection"):
@@ -85,8 +96,9 @@ def test_a_missing_relation_is_refused_at_run_naming_the_file(tmp_path):
 
 
 def test_parameters_are_bound_as_variables_and_a_missing_one_is_refused(tmp_path):
-    loaded = sql.read(_file(tmp_path, "-- reads: nothing\n-- params: name\n"
-                                      "select getvariable('name') as name\n"))
+    loaded = sql.read(
+        _file(tmp_path, "-- reads: nothing\n-- params: name\nselect getvariable('name') as name\n")
+    )
     con = duckdb.connect()
     with pytest.raises(sql.SqlContractError, match=r"probe\.sql: needs the parameter\(s\) name"):
         sql.bind(con, loaded, {"other": 1})

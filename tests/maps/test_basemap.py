@@ -45,9 +45,15 @@ def test_a_large_layer_is_simplified_to_its_budget(lake):
 
 
 @pytest.mark.filterwarnings("ignore:'crs' was not provided")
-@pytest.mark.parametrize("case, message", [
-    ("points", "needs MultiPolygon or Polygon"), ("nocrs", "no coordinate reference system"),
-    ("garbage", "not a readable"), ("layer", "unknown layer")])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("points", "needs MultiPolygon or Polygon"),
+        ("nocrs", "no coordinate reference system"),
+        ("garbage", "not a readable"),
+        ("layer", "unknown layer"),
+    ],
+)
 def test_an_unusable_export_is_refused_with_what_to_do(lake, case, message):
     source = lake / "bad.geojson"
     if case == "points":

@@ -15,8 +15,9 @@ from pipeline.sim.city import simulate
 from tests.conftest import make_settings
 from tests.maps.browser import CHROMIUM, probe_map
 
-HOSTILE = ("JR大分駅<script>window.ffPwned=1</script>\"'`${window.ffPwned=1}"
-           "<img src=x onerror=window.ffPwned=1>")
+HOSTILE = (
+    "JR大分駅<script>window.ffPwned=1</script>\"'`${window.ffPwned=1}<img src=x onerror=window.ffPwned=1>"
+)
 FIRST = date(2024, 4, 1)
 
 
@@ -31,8 +32,9 @@ def hostile_release(tmp_path_factory):
     csv.writer(out, lineterminator="\n").writerows(rows)
     (root / "registry.csv").write_text(out.getvalue(), encoding="utf-8")
     settings = make_settings(root, FOOTFALL_REGISTRY=str(root / "registry.csv"))
-    simulate(settings, load_registry(settings.registry), FIRST, FIRST + timedelta(days=1), devices=3000,
-             seed=5)
+    simulate(
+        settings, load_registry(settings.registry), FIRST, FIRST + timedelta(days=1), devices=3000, seed=5
+    )
     for day in (FIRST, FIRST + timedelta(days=1)):
         nightly.run(settings, day)
     return publish(settings, FiscalQuarter.of(FIRST))

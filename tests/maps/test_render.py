@@ -13,7 +13,8 @@ from tests.maps.browser import CHROMIUM, probe_map
 
 
 pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is required: `make test` installs it (apt-get)")
+    CHROMIUM is None, reason="Debian's chromium is required: `make test` installs it (apt-get)"
+)
 
 
 def _only_local(resources):
@@ -62,8 +63,9 @@ def test_no_map_asks_a_cdn_for_anything(simulated_quarter):
 def test_every_map_draws_the_offline_base_map_under_the_data(simulated_quarter, tmp_path, page):
     _, release, _ = simulated_quarter
     result = probe_map(getattr(release, page), tmp_path)
-    stations = json.loads((release.path / "maps" / "lib" / "basemap-stations.geojson").read_text(
-        encoding="utf-8"))["features"]
+    stations = json.loads(
+        (release.path / "maps" / "lib" / "basemap-stations.geojson").read_text(encoding="utf-8")
+    )["features"]
     assert result["base_city"] >= 1  # the city boundary, drawn from the vendored N03 polygon
     assert result["base_stations"] == len(stations) > 10
     assert "大分駅" in result["station_labels"] and "鶴崎駅" in result["station_labels"]
@@ -104,8 +106,15 @@ def test_the_change_map_colours_rises_falls_and_shows_hidden_sites(simulated_qua
     tables = {p.stem: pq.read_table(p) for p in (release.path / "tables").glob("*.parquet")}
     now = tables["sites"].to_pylist()
     # an earlier quarter of the same sites: the first third busier, the rest quieter, one hidden
-    earlier = [{**s, "mean_daily_devices": None if i == 0 or s["mean_daily_devices"] is None else
-                s["mean_daily_devices"] * (2 if i < len(now) / 3 else 0.5)} for i, s in enumerate(now)]
+    earlier = [
+        {
+            **s,
+            "mean_daily_devices": None
+            if i == 0 or s["mean_daily_devices"] is None
+            else s["mean_daily_devices"] * (2 if i < len(now) / 3 else 0.5),
+        }
+        for i, s in enumerate(now)
+    ]
     before = {"previous": pa.Table.from_pylist(earlier, schema=tables["sites"].schema), "last_year": None}
     render.render_maps(tables, tmp_path / "maps", "FY2024Q1", 10, before=before)
     result = probe_map(tmp_path / "maps" / "change.html", tmp_path)

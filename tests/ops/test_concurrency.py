@@ -19,8 +19,9 @@ NEXT = DAY + timedelta(days=1)
 def two_days(tmp_path_factory, registry):
     """The logs of two days in one inbox, and the marts after their nights in day order (marts:
     another lake has other keys, so other pseudonyms in its events, visits and trips)."""
-    logs, settings = undisturbed_nights(tmp_path_factory.mktemp("two-days"), registry, DAY, NEXT,
-                                        devices=1500, seed=3)
+    logs, settings = undisturbed_nights(
+        tmp_path_factory.mktemp("two-days"), registry, DAY, NEXT, devices=1500, seed=3
+    )
     return logs, kit.marts_bytes(settings)
 
 
@@ -64,9 +65,16 @@ def test_two_nights_at_once_stage_by_stage_as_airflow_runs_them(tmp_path, two_da
     logs, reference = two_days
     settings = fresh_lake(tmp_path, logs)
     days = [first, NEXT if first == DAY else DAY]
-    nights = [subprocess.Popen([sys.executable, "-c", STAGE_BY_STAGE, str(day)], env=kit.env(settings),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-              for day in days]
+    nights = [
+        subprocess.Popen(
+            [sys.executable, "-c", STAGE_BY_STAGE, str(day)],
+            env=kit.env(settings),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for day in days
+    ]
     for night in nights:
         out, err = night.communicate(timeout=600)
         assert night.returncode == 0, err
@@ -92,9 +100,16 @@ def test_nights_of_different_days_land_one_inbox_at_once(tmp_path, settings):
     for n in range(40):
         (settings.inbox / f"meraki_{n:02d}_20240401.log").write_bytes(bytes([n]) * 200_000)
     go = tmp_path / "go"
-    landers = [subprocess.Popen([sys.executable, "-c", LAND, str(DAY + timedelta(days=k)), str(go)],
-                                env=kit.env(settings), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for k in range(3)]
+    landers = [
+        subprocess.Popen(
+            [sys.executable, "-c", LAND, str(DAY + timedelta(days=k)), str(go)],
+            env=kit.env(settings),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for k in range(3)
+    ]
     go.touch()
     landed = []
     for lander in landers:

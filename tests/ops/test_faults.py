@@ -29,8 +29,9 @@ KILL_AFTER_S = (0.5, 1.5, 2.5, 3.5, 5.0)
 @pytest.fixture(scope="module")
 def template(tmp_path_factory, registry):
     """Simulated logs of one day, and the marts of an undisturbed night over them."""
-    logs, settings = undisturbed_nights(tmp_path_factory.mktemp("template"), registry, DAY, DAY,
-                                        devices=3000, seed=2)
+    logs, settings = undisturbed_nights(
+        tmp_path_factory.mktemp("template"), registry, DAY, DAY, devices=3000, seed=2
+    )
     return logs, _marts(settings)
 
 
@@ -44,8 +45,12 @@ def test_a_killed_night_is_completed_by_the_next_run(tmp_path, template, after):
     settings = make_settings(tmp_path)
     shutil.copytree(inbox, settings.inbox)
     env = {**os.environ, "FOOTFALL_HOME": str(settings.home), "FOOTFALL_KEYSTORE": str(settings.keystore)}
-    night = subprocess.Popen([FOOTFALL, "nightly", "--day", str(DAY)], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    night = subprocess.Popen(
+        [FOOTFALL, "nightly", "--day", str(DAY)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(after)
     night.send_signal(signal.SIGKILL)
     night.wait()
@@ -61,6 +66,7 @@ def _file_size_limit(limit):
     def apply():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a refused write is an error, not a kill
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
     return apply
 
 
@@ -73,13 +79,19 @@ def test_a_full_disk_fails_the_stage_clearly_and_leaves_nothing_partial(tmp_path
     shutil.copytree(inbox, settings.inbox)
     raw = b"".join(p.read_bytes() for p in inbox.iterdir())
     stages.land(settings, DAY)  # landing copies the raw logs: give it room
-    night = subprocess.run([FOOTFALL, "nightly", "--day", str(DAY)], env=_env(settings),
-                           preexec_fn=_file_size_limit(limit), capture_output=True, text=True)
+    night = subprocess.run(
+        [FOOTFALL, "nightly", "--day", str(DAY)],
+        env=_env(settings),
+        preexec_fn=_file_size_limit(limit),
+        capture_output=True,
+        text=True,
+    )
     assert night.returncode == 1
     assert f"the {stage} stage of service day {DAY} stopped" in night.stderr
     assert "Nothing partial was kept" in night.stderr and "Traceback" not in night.stderr
     assert not {m.lower() for m in re.findall(r"[0-9a-fA-F]{12}", night.stderr)} & {
-        m.decode().lower() for m in re.findall(rb"[0-9a-fA-F]{12}", raw)}
+        m.decode().lower() for m in re.findall(rb"[0-9a-fA-F]{12}", raw)
+    }
     assert not list(settings.home.rglob(".tmp-*")), "a temp file outlived the failed write"
     assert not list(settings.marts.rglob("*.parquet"))
     # the file that could not be staged stays pending: once there is room the night completes
@@ -91,8 +103,10 @@ def _flip_a_byte(path: Path) -> None:
     """Flip one bit in the middle of the file's biggest column chunk: its values, as a failing
     disk would, not the footer that any reader would stumble on anyway."""
     meta = pq.ParquetFile(path).metadata
-    chunk = max((meta.row_group(g).column(c) for g in range(meta.num_row_groups)
-                 for c in range(meta.num_columns)), key=lambda c: c.total_compressed_size)
+    chunk = max(
+        (meta.row_group(g).column(c) for g in range(meta.num_row_groups) for c in range(meta.num_columns)),
+        key=lambda c: c.total_compressed_size,
+    )
     start = chunk.dictionary_page_offset or chunk.data_page_offset
     end = chunk.data_page_offset if chunk.dictionary_page_offset else start + chunk.total_compressed_size
     data = bytearray(path.read_bytes())
@@ -118,9 +132,11 @@ def lake_copy(tmp_path, built):
 
 
 def _lake_bytes(settings):
-    return {p.relative_to(settings.home): p.read_bytes()
-            for root in (settings.events, settings.visits, settings.trips, settings.marts)
-            for p in root.rglob("*.parquet")}
+    return {
+        p.relative_to(settings.home): p.read_bytes()
+        for root in (settings.events, settings.visits, settings.trips, settings.marts)
+        for p in root.rglob("*.parquet")
+    }
 
 
 @pytest.mark.parametrize("table", ["marts/footfall_hourly", "visits", "events"])
@@ -134,8 +150,9 @@ def test_a_corrupt_partition_is_found_and_rebuilt_from_the_layer_below(lake_copy
     assert [(d.table, d.path) for d in found] == [(table, victim)]
     checked = subprocess.run([FOOTFALL, "check"], env=_env(settings), capture_output=True, text=True)
     assert checked.returncode == 1 and f"{table} {DAY}" in checked.stdout
-    repaired = subprocess.run([FOOTFALL, "check", "--repair"], env=_env(settings),
-                              capture_output=True, text=True)
+    repaired = subprocess.run(
+        [FOOTFALL, "check", "--repair"], env=_env(settings), capture_output=True, text=True
+    )
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     assert "rebuilt" in repaired.stdout
     assert integrity.scan(settings, DAY, DAY) == []
@@ -156,6 +173,7 @@ def test_a_corrupt_mart_past_retention_is_set_aside_and_reported(lake_copy):
     assert "set aside, restore from a backup: marts/footfall_daily" in checked.stdout
     # the operator may release without the day: it then counts as a day without data
     from pipeline.release.publish import NothingToPublishError
+
     with pytest.raises(NothingToPublishError):
         publish(settings, FiscalQuarter.of(DAY))
 
@@ -167,8 +185,10 @@ def test_a_file_beyond_the_memory_limit_stays_pending_and_says_what_to_do(tmp_pa
     from tests.ingest.formats.test_meraki_syslog import AP, ASSOC
 
     settings = make_settings(tmp_path, FOOTFALL_MEMORY_LIMIT="16MB")
-    lines = [ASSOC.format(ap=AP, mac=f"80:d6:05:{n >> 16 & 255:02x}:{n >> 8 & 255:02x}:{n & 255:02x}")
-             for n in range(300_000)]
+    lines = [
+        ASSOC.format(ap=AP, mac=f"80:d6:05:{n >> 16 & 255:02x}:{n >> 8 & 255:02x}:{n & 255:02x}")
+        for n in range(300_000)
+    ]
     path = tmp_path / "meraki_20240401.log"
     path.write_text("\n".join(lines) + "\n")
     landing.land(settings, [path])
@@ -194,8 +214,9 @@ def test_a_killed_nights_complete_temp_file_is_never_read_as_data(tmp_path, temp
     inbox, reference = template
     settings = make_settings(tmp_path)
     shutil.copytree(inbox, settings.inbox)
-    night = kit.footfall(settings, "nightly", "--day", DAY,
-                         **kit.replace_killer(tmp_path / "killer", EVENTS_RENAME, n))
+    night = kit.footfall(
+        settings, "nightly", "--day", DAY, **kit.replace_killer(tmp_path / "killer", EVENTS_RENAME, n)
+    )
     assert kit.killed(night), night.stderr
     nightly.run(settings, DAY)
     assert _marts(settings) == reference
@@ -227,8 +248,12 @@ def test_a_killed_nights_partial_temp_file_is_not_taken_for_damage(lake_copy, te
 
 def _dead_owner() -> str:
     """The owner part of temp names written by a process that has ended."""
-    done = subprocess.run([sys.executable, "-c", "from pipeline.lake import sweep; print(sweep.owner())"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", "from pipeline.lake import sweep; print(sweep.owner())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout.strip()
 
 
@@ -248,8 +273,13 @@ def test_a_killed_writers_temp_folder_of_visits_is_removed_at_once(tmp_path, tem
     visits; the next command (here `footfall check`) removes it, not a night an hour later."""
     settings = make_settings(tmp_path)
     shutil.copytree(template[0], settings.inbox)
-    night = kit.footfall(settings, "nightly", "--day", DAY, **kit.replace_killer(
-        tmp_path / "killer", r"curated/visits/\.tmp-[^/]+/part\.parquet$"))
+    night = kit.footfall(
+        settings,
+        "nightly",
+        "--day",
+        DAY,
+        **kit.replace_killer(tmp_path / "killer", r"curated/visits/\.tmp-[^/]+/part\.parquet$"),
+    )
     assert kit.killed(night), night.stderr
     assert [p for p in settings.visits.iterdir() if p.name.startswith(".tmp-")]
     checked = kit.footfall(settings, "check")
@@ -308,8 +338,9 @@ def test_a_footer_bit_flip_is_repaired_to_the_same_bytes(lake_copy, table):
     assert _lake_bytes(settings) == before
 
 
-@pytest.mark.parametrize("point", ["rename.sidecar@2", "rename.data@3", "rename.partition@2",
-                                   "rename.claim@2", "rename.landing@1"])
+@pytest.mark.parametrize(
+    "point", ["rename.sidecar@2", "rename.data@3", "rename.partition@2", "rename.claim@2", "rename.landing@1"]
+)
 def test_a_night_killed_at_a_rename_is_completed_by_the_next_run(tmp_path, template, point):
     """A sample of the kill points the chaos suite walks through one by one (`make chaos`)."""
     inbox, reference = template

@@ -15,10 +15,15 @@ from tests.conftest import make_settings
 
 FIRST = date(2024, 4, 1)
 DAYS = [FIRST + timedelta(days=n) for n in range(3)]
-POLICY = {"FOOTFALL_KEY_GRACE_DAYS": "1", "FOOTFALL_RAW_RETENTION_DAYS": "1",
-          "FOOTFALL_MAX_QUARANTINE_RATE": "1"}  # a late file of a closed day: all quarantined
-LATE = ("Apr {day:2d} 10:12:41 10.20.0.5 1 {epoch}.0 OITA-001-AP01 events type=association "
-        "radio='1' vap='0' client_mac='{mac}' channel='36' reason='0' rssi='37'")
+POLICY = {
+    "FOOTFALL_KEY_GRACE_DAYS": "1",
+    "FOOTFALL_RAW_RETENTION_DAYS": "1",
+    "FOOTFALL_MAX_QUARANTINE_RATE": "1",
+}  # a late file of a closed day: all quarantined
+LATE = (
+    "Apr {day:2d} 10:12:41 10.20.0.5 1 {epoch}.0 OITA-001-AP01 events type=association "
+    "radio='1' vap='0' client_mac='{mac}' channel='36' reason='0' rssi='37'"
+)
 
 
 def _settings(root):
@@ -27,8 +32,11 @@ def _settings(root):
 
 def _state(settings):
     """What the nights leave: marts, keys and tombstones, landed raw files."""
-    return (kit.marts_bytes(settings), sorted(p.name for p in settings.keystore.iterdir()),
-            sorted(p.name for p in settings.landing.iterdir()))
+    return (
+        kit.marts_bytes(settings),
+        sorted(p.name for p in settings.keystore.iterdir()),
+        sorted(p.name for p in settings.landing.iterdir()),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,13 +84,13 @@ def _truncate(path):
     os.truncate(path, path.stat().st_size // 2)
 
 
-DAMAGE = {"deleted": lambda path: path.unlink(), "zeroed": _zero, "garbage": _garbage,
-          "truncated": _truncate}
+DAMAGE = {"deleted": lambda path: path.unlink(), "zeroed": _zero, "garbage": _garbage, "truncated": _truncate}
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
-def test_a_lost_or_damaged_catalog_stops_every_command_until_repair_rebuilds_it(two_nights,
-                                                                                three_days, damage):
+def test_a_lost_or_damaged_catalog_stops_every_command_until_repair_rebuilds_it(
+    two_nights, three_days, damage
+):
     settings = two_nights
     DAMAGE[damage](settings.catalog)
     for command in (["nightly", "--day", DAYS[2]], ["kpi"], ["show", "visits", "--day", DAYS[1]]):
@@ -104,13 +112,14 @@ def test_a_catalog_whose_write_ahead_log_is_damaged_is_rebuilt(two_nights, three
     """A night killed while it writes the catalog leaves a write-ahead log; damaged, it made every
     command end in a traceback."""
     settings = two_nights
-    night = kit.footfall(settings, "nightly", "--day", DAYS[2], **POLICY,
-                         **kit.replace_killer(tmp_path / "killer", r"marts/"))
+    night = kit.footfall(
+        settings, "nightly", "--day", DAYS[2], **POLICY, **kit.replace_killer(tmp_path / "killer", r"marts/")
+    )
     assert kit.killed(night)
     wal = settings.home / "footfall.duckdb.wal"
     assert wal.exists()
     data = bytearray(wal.read_bytes())
-    data[len(data) // 2: len(data) // 2 + 64] = os.urandom(64)
+    data[len(data) // 2 : len(data) // 2 + 64] = os.urandom(64)
     wal.write_bytes(bytes(data))
     error = kit.one_line_error(kit.footfall(settings, "nightly", "--day", DAYS[2], **POLICY))
     assert "write-ahead log" in error and "footfall check --repair" in error
@@ -125,8 +134,14 @@ def test_a_catalog_that_lost_its_last_rows_is_noticed(two_nights, three_days, tm
     """Killed after landing and ingesting, then the write-ahead log deleted: the catalog forgot
     the night's files, which would have made "0 events from 0 file(s)"."""
     settings = two_nights
-    night = kit.footfall(settings, "nightly", "--day", DAYS[2], **POLICY,
-                         **kit.replace_killer(tmp_path / "killer", r"curated/"))
+    night = kit.footfall(
+        settings,
+        "nightly",
+        "--day",
+        DAYS[2],
+        **POLICY,
+        **kit.replace_killer(tmp_path / "killer", r"curated/"),
+    )
     assert kit.killed(night)
     (settings.home / "footfall.duckdb.wal").unlink()
     error = kit.one_line_error(kit.footfall(settings, "nightly", "--day", DAYS[2], **POLICY))
@@ -168,8 +183,9 @@ def test_a_key_lost_without_its_tombstone_is_never_made_again(two_nights):
     assert night.returncode == 0, night.stderr
     assert not (settings.keystore / f"{day}.key").exists()
     assert _counts(settings) == counts  # the late devices were quarantined, not counted
-    assert kit.catalog_rows(settings, "select sum(records) from file_quarantine "
-                                      "where reason = 'key_destroyed'") == [(40,)]
+    assert kit.catalog_rows(
+        settings, "select sum(records) from file_quarantine where reason = 'key_destroyed'"
+    ) == [(40,)]
 
 
 @pytest.mark.parametrize("point", ["key.tombstone", "key.overwrite", "key.unlink"])
@@ -177,8 +193,7 @@ def test_a_kill_at_any_step_of_key_destruction_never_lets_the_key_come_back(two_
     settings = two_nights
     day = DAYS[1]  # built yesterday: its key goes in tonight's retention (grace 1 day)
     assert (settings.keystore / f"{day}.key").exists()
-    night = kit.footfall(settings, "nightly", "--day", DAYS[2], **POLICY,
-                         FOOTFALL_FAULT=f"{point}@1")
+    night = kit.footfall(settings, "nightly", "--day", DAYS[2], **POLICY, FOOTFALL_FAULT=f"{point}@1")
     assert kit.killed(night)
     tombstone = (settings.keystore / f"{day}.destroyed").exists()
     assert tombstone or (settings.keystore / f"{day}.key").stat().st_size == 32
@@ -189,7 +204,8 @@ def test_a_kill_at_any_step_of_key_destruction_never_lets_the_key_come_back(two_
     assert (settings.keystore / f"{day}.destroyed").exists()
     assert not (settings.keystore / f"{day}.key").exists()
     assert kit.leftovers(settings) == []
-    quarantined = kit.catalog_rows(settings, "select coalesce(sum(records), 0) from file_quarantine "
-                                             "where reason = 'key_destroyed'")
+    quarantined = kit.catalog_rows(
+        settings, "select coalesce(sum(records), 0) from file_quarantine where reason = 'key_destroyed'"
+    )
     # killed before the tombstone, the key was still the day's: the late file went in under it
     assert quarantined == ([(0,)] if point == "key.tombstone" else [(40,)])

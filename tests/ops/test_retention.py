@@ -63,8 +63,11 @@ def test_no_pseudonym_of_a_day_whose_key_is_gone_leads_back_to_a_raw_line(nights
     """The issue mapped 254 of 254 pseudonyms back to MACs through file_id, record and the raw line
     still in landing/ after the key was destroyed. Raw files now go first: nothing to map."""
     settings = nights
-    closed = sorted(d for d in (FIRST + timedelta(days=n) for n in range(NIGHTS))
-                    if (settings.keystore / f"{d}.destroyed").exists())
+    closed = sorted(
+        d
+        for d in (FIRST + timedelta(days=n) for n in range(NIGHTS))
+        if (settings.keystore / f"{d}.destroyed").exists()
+    )
     live = [d for d in (FIRST + timedelta(days=n) for n in range(NIGHTS)) if d not in closed]
     assert closed and live
     attempts, recovered = 0, 0
@@ -136,8 +139,9 @@ def test_the_quarantine_of_a_file_with_no_usable_record_is_deleted(settings, reg
     path.parent.mkdir(parents=True)
     path.write_text("\n".join(hostapd(FIRST, f"80:d6:05:00:00:{i:02x}", ap="NOT-AN-AP") for i in range(5)))
     (file_id,) = landing.land(settings, [path], year_hint=FIRST)
-    result = landing.ingest_file(settings, registry, file_id, settings.landing / file_id / path.name,
-                                hint=FIRST)
+    result = landing.ingest_file(
+        settings, registry, file_id, settings.landing / file_id / path.name, hint=FIRST
+    )
     assert sum(result.quarantined.values()) == 5 and not result.events_by_day
     quarantine = settings.quarantine / f"{file_id}.parquet"
     assert quarantine.exists()
@@ -174,8 +178,11 @@ def test_raw_files_go_by_landing_date_and_wall_clock_too(settings, registry):
 
 def test_temp_files_of_killed_writers_are_swept(settings):
     old = time.time() - 2 * 86400
-    leftovers = [settings.keystore / ".2024-04-01.4242.deadbeef", settings.spill / "duckdb_temp_1.tmp",
-                 settings.events / "day=2024-04-01" / ".tmp-0a1b-f.parquet"]
+    leftovers = [
+        settings.keystore / ".2024-04-01.4242.deadbeef",
+        settings.spill / "duckdb_temp_1.tmp",
+        settings.events / "day=2024-04-01" / ".tmp-0a1b-f.parquet",
+    ]
     for path in leftovers:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"x")

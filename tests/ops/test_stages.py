@@ -28,21 +28,37 @@ def site_of(registry, site_name):
 
 def session(device, ap, start, end):
     """An association and the disassociation that closes it, like a controller logs them."""
-    return [(at(start), ap, device, "assoc", None), (at(end), ap, device, "disassoc",
-                                                     int((end - start) * 60))]
+    return [
+        (at(start), ap, device, "assoc", None),
+        (at(end), ap, device, "disassoc", int((end - start) * 60)),
+    ]
 
 
 def stage_events(settings, rows):
-    table = pa.Table.from_pylist([
-        {"ts": ts, "ap_id": ap, "device": dev, "kind": kind, "rssi": None, "duration_s": dur,
-         "source": "test", "file_id": "f", "record": i}
-        for i, (ts, ap, dev, kind, dur) in enumerate(rows, start=1)], EVENT_SCHEMA)
+    table = pa.Table.from_pylist(
+        [
+            {
+                "ts": ts,
+                "ap_id": ap,
+                "device": dev,
+                "kind": kind,
+                "rssi": None,
+                "duration_s": dur,
+                "source": "test",
+                "file_id": "f",
+                "record": i,
+            }
+            for i, (ts, ap, dev, kind, dur) in enumerate(rows, start=1)
+        ],
+        EVENT_SCHEMA,
+    )
     lake.write_parquet(table, settings.day_partition(settings.events, DAY) / "f.parquet")
 
 
 def table(settings, root, name="part.parquet"):
-    return duckdb.sql(f"select * from read_parquet('{root}/day={DAY}/{name}', "
-                      "hive_partitioning = false)").fetchall()
+    return duckdb.sql(
+        f"select * from read_parquet('{root}/day={DAY}/{name}', hive_partitioning = false)"
+    ).fetchall()
 
 
 @pytest.fixture
@@ -71,10 +87,13 @@ def test_a_gap_longer_than_the_threshold_splits_a_visit(settings, sites, gap, ex
 
 def test_moves_within_the_transit_limit_are_trips_and_chains_are_legs_of_a_journey(settings, sites):
     (a, a_aps), (b, b_aps), (c, c_aps) = sites["JR大分駅"], sites["ガレリア竹町"], sites["大分市役所"]
-    stage_events(settings,
-                 session(3, a_aps[0], 0, 10) + session(3, b_aps[0], 25, 60)
-                 + session(3, c_aps[0], 70, 100)       # A -> B -> C: one journey
-                 + session(3, a_aps[0], 200, 210))     # 100 min later: too slow to be a trip
+    stage_events(
+        settings,
+        session(3, a_aps[0], 0, 10)
+        + session(3, b_aps[0], 25, 60)
+        + session(3, c_aps[0], 70, 100)  # A -> B -> C: one journey
+        + session(3, a_aps[0], 200, 210),
+    )  # 100 min later: too slow to be a trip
     stages.movement(settings, DAY)
     trips = [(t[1], t[2], t[3], t[4], t[7]) for t in table(settings, settings.trips)]
     assert trips == [(1, 1, a, b, 15 * 60), (1, 2, b, c, 10 * 60)]
@@ -90,8 +109,8 @@ def test_marts_count_devices_per_hour_and_flows_per_zone_pair(settings, sites):
     stages.marts(settings, DAY)
     hourly = {(r[0], r[2]): r for r in table(settings, settings.marts / "footfall_hourly")}
     assert hourly[(a, 9)][3] == 12 and hourly[(a, 10)][3] == 12  # a visit 09:50-10:10 is in both hours
-    assert hourly[(a, 9)][6] == 12 and hourly[(a, 10)][6] == 0   # visits start in the first only
-    assert hourly[(b, 10)][4] == 12                               # 10 min: visitors
+    assert hourly[(a, 9)][6] == 12 and hourly[(a, 10)][6] == 0  # visits start in the first only
+    assert hourly[(b, 10)][4] == 12  # 10 min: visitors
     flows = table(settings, settings.marts / "od_flows")
     assert [(f[0], f[1], f[2], f[3], f[4]) for f in flows] == [(a, b, "10-13", 12, 12)]
 
@@ -102,8 +121,9 @@ def test_no_mart_holds_a_device_id(settings, sites):
     stages.movement(settings, DAY)
     stages.marts(settings, DAY)
     for name in stages.MARTS:
-        columns = duckdb.sql(f"describe select * from read_parquet("
-                             f"'{settings.marts}/{name}/day={DAY}/part.parquet')").fetchall()
+        columns = duckdb.sql(
+            f"describe select * from read_parquet('{settings.marts}/{name}/day={DAY}/part.parquet')"
+        ).fetchall()
         assert not {"device", "mac"} & {c[0] for c in columns}
 
 
@@ -127,8 +147,11 @@ def test_a_day_without_events_says_what_to_do(settings):
 
 def test_a_disassociation_without_duration_closes_the_session_its_ap_opened(settings, sites):
     _, aps = sites["大分市役所"]
-    rows = [(at(0), aps[0], 8, "assoc", None), (at(30), aps[0], 8, "disassoc", None),
-            (at(45), aps[0], 8, "disassoc", None)]  # a repeated close opens nothing
+    rows = [
+        (at(0), aps[0], 8, "assoc", None),
+        (at(30), aps[0], 8, "disassoc", None),
+        (at(45), aps[0], 8, "disassoc", None),
+    ]  # a repeated close opens nothing
     stage_events(settings, rows)
     stages.movement(settings, DAY)
     assert [(v[4], v[5]) for v in table(settings, settings.visits)] == [(30 * 60, 2), (0, 1)]
@@ -138,8 +161,12 @@ def test_band_steering_in_one_second_is_one_continuing_visit(settings, sites):
     # hostapd logs no duration: DISCONNECTED on the 5 GHz radio and CONNECTED on the 2.4 GHz one
     # of the same AP in the same second, in that order in the file
     _, aps = sites["大分市役所"]
-    rows = [(at(0), aps[0], 8, "assoc", None), (at(30), aps[0], 8, "disassoc", None),
-            (at(30), aps[0], 8, "assoc", None), (at(60), aps[0], 8, "disassoc", None)]
+    rows = [
+        (at(0), aps[0], 8, "assoc", None),
+        (at(30), aps[0], 8, "disassoc", None),
+        (at(30), aps[0], 8, "assoc", None),
+        (at(60), aps[0], 8, "disassoc", None),
+    ]
     stage_events(settings, rows)
     stages.movement(settings, DAY)
     assert [v[4] for v in table(settings, settings.visits)] == [60 * 60]
@@ -147,8 +174,10 @@ def test_band_steering_in_one_second_is_one_continuing_visit(settings, sites):
 
 def test_one_session_seen_by_radius_and_by_the_controller_is_one_visit(settings, sites):
     _, aps = sites["JR大分駅"]
-    rows = session(9, aps[0], 0, 30) + [(at(0.5), aps[0], 9, "start", None),
-                                        (at(30.2), aps[0], 9, "stop", 1780)]
+    rows = session(9, aps[0], 0, 30) + [
+        (at(0.5), aps[0], 9, "start", None),
+        (at(30.2), aps[0], 9, "stop", 1780),
+    ]
     stage_events(settings, rows)
     stages.movement(settings, DAY)
     assert len(table(settings, settings.visits)) == 1
@@ -156,9 +185,12 @@ def test_one_session_seen_by_radius_and_by_the_controller_is_one_visit(settings,
 
 def test_flapping_between_nearby_sites_makes_no_trip(settings, sites):
     (a, a_aps), (b, b_aps) = sites["JR大分駅"], sites["ガレリア竹町"]
-    rows = (session(11, a_aps[0], 0, 30) + session(11, b_aps[0], 30.5, 31.5)  # a 1-minute blip
-            + session(11, a_aps[0], 32, 60)
-            + session(11, b_aps[0], 75, 100))                                  # a real move
+    rows = (
+        session(11, a_aps[0], 0, 30)
+        + session(11, b_aps[0], 30.5, 31.5)  # a 1-minute blip
+        + session(11, a_aps[0], 32, 60)
+        + session(11, b_aps[0], 75, 100)
+    )  # a real move
     stage_events(settings, rows)
     stages.movement(settings, DAY)
     trips = [(t[3], t[4]) for t in table(settings, settings.trips)]
@@ -169,14 +201,30 @@ def test_the_quality_report_and_its_gate(settings, sites):
     from pipeline.marts.quality_report import QualityGateError
 
     _, aps = sites["JR大分駅"]
-    everyone = [(at(minute), a["ap_id"], 1000 + i * 20 + j, "seen", None)  # busy at 09 and 10
-                for i, a in enumerate(sites["_all"]) for j, minute in enumerate(range(0, 120, 6))]
+    everyone = [
+        (at(minute), a["ap_id"], 1000 + i * 20 + j, "seen", None)  # busy at 09 and 10
+        for i, a in enumerate(sites["_all"])
+        for j, minute in enumerate(range(0, 120, 6))
+    ]
     for back in range(6, 0, -1):  # six ordinary days (four weekdays): every AP logs
         day = DAY - timedelta(days=back)
-        table_ = pa.Table.from_pylist([
-            {"ts": ts - timedelta(days=back), "ap_id": ap, "device": dev, "kind": kind, "rssi": None,
-             "duration_s": dur, "source": "t", "file_id": "f", "record": 1}
-            for ts, ap, dev, kind, dur in everyone], EVENT_SCHEMA)
+        table_ = pa.Table.from_pylist(
+            [
+                {
+                    "ts": ts - timedelta(days=back),
+                    "ap_id": ap,
+                    "device": dev,
+                    "kind": kind,
+                    "rssi": None,
+                    "duration_s": dur,
+                    "source": "t",
+                    "file_id": "f",
+                    "record": 1,
+                }
+                for ts, ap, dev, kind, dur in everyone
+            ],
+            EVENT_SCHEMA,
+        )
         lake.write_parquet(table_, settings.day_partition(settings.events, day) / "f.parquet")
         stages.movement(settings, day)
         stages.marts(settings, day)
@@ -186,12 +234,18 @@ def test_the_quality_report_and_its_gate(settings, sites):
     with pytest.raises(QualityGateError, match=r"93 of 95 APs that usually log were silent"):
         stages.quality(settings, DAY)
     (row,) = duckdb.sql(f"select * from '{settings.marts}/quality/day={DAY}/part.parquet'").fetchall()
-    names = [c[0] for c in duckdb.sql(f"describe select * from '{settings.marts}/quality/day={DAY}/"
-                                      "part.parquet'").fetchall()]
+    names = [
+        c[0]
+        for c in duckdb.sql(
+            f"describe select * from '{settings.marts}/quality/day={DAY}/part.parquet'"
+        ).fetchall()
+    ]
     row = dict(zip(names, row))
     assert (row["devices"], row["visits"], row["silent_aps"], row["aps"]) == (2, 2, 93, 95)
-    hourly = duckdb.sql(f"select count(*) filter (no_data), count(*) from "
-                        f"'{settings.marts}/footfall_hourly/day={DAY}/part.parquet'").fetchall()[0]
+    hourly = duckdb.sql(
+        f"select count(*) filter (no_data), count(*) from "
+        f"'{settings.marts}/footfall_hourly/day={DAY}/part.parquet'"
+    ).fetchall()[0]
     assert hourly[0] == 2 * 53  # the two hours every site logs are no data at the 53 silent sites
     relaxed = settings.with_(gate_max_silent_share=1.0)
     assert stages.quality(relaxed, DAY).outage_aps == 93
@@ -202,8 +256,11 @@ def test_the_usual_weekday_needs_three_weeks_of_history(settings):
 
     def report(weeks_back, events):
         row = {name: 0 for name in quality_report.COMPARED} | {"events": events}
-        lake.replace_partition(settings.marts / "quality", DAY - timedelta(weeks=weeks_back),
-                               {"part.parquet": pa.Table.from_pylist([row], quality_report.SCHEMA)})
+        lake.replace_partition(
+            settings.marts / "quality",
+            DAY - timedelta(weeks=weeks_back),
+            {"part.parquet": pa.Table.from_pylist([row], quality_report.SCHEMA)},
+        )
 
     report(2, 90_000)  # a New Year crowd
     report(1, 30_000)  # then an ordinary Monday
@@ -219,8 +276,11 @@ def test_a_day_without_data_is_skipped_unless_its_weekday_usually_has_events(set
         stages.data_check(settings, DAY)
     for weeks_back in (1, 2, 3):  # three earlier Mondays with events: data was expected
         row = {name: 0 for name in quality_report.COMPARED} | {"events": 30_000}
-        lake.replace_partition(settings.marts / "quality", DAY - timedelta(weeks=weeks_back),
-                               {"part.parquet": pa.Table.from_pylist([row], quality_report.SCHEMA)})
+        lake.replace_partition(
+            settings.marts / "quality",
+            DAY - timedelta(weeks=weeks_back),
+            {"part.parquet": pa.Table.from_pylist([row], quality_report.SCHEMA)},
+        )
     with pytest.raises(stages.NoDataError, match="30000 are usual on its weekday") as raised:
         stages.data_check(settings, DAY)
     assert not isinstance(raised.value, stages.DayWithoutData)

@@ -73,8 +73,7 @@ def _interval(i: int, n: int, a_eq: list, b_eq: list) -> tuple[float, float] | N
     for sign in (1, -1):
         c = np.zeros(n)
         c[i] = sign
-        result = linprog(c, A_eq=np.array(a_eq), b_eq=np.array(b_eq), bounds=[(1, None)] * n,
-                         method="highs")
+        result = linprog(c, A_eq=np.array(a_eq), b_eq=np.array(b_eq), bounds=[(1, None)] * n, method="highs")
         if result.status == 2:  # infeasible: the versions contradict the attacker's assumption
             return None
         ends.append(math.inf if result.status == 3 else sign * result.fun)
@@ -86,8 +85,12 @@ def exposed(bounds: dict, truth: dict, k: int) -> list[str]:
 
     truth: (site, day) -> its count, or the set of counts it had in the versions (late logs): the
     attacker's equations then mix them, and the interval must protect at least the smallest."""
+
     def low(value):
         return min(value) if isinstance(value, (set, frozenset, list, tuple)) else value
-    return [f"{site} {day}: true {truth[(site, day)]}, solved [{lo:g}, {hi:g}]"
-            for (site, day), (lo, hi) in sorted(bounds.items())
-            if lo > 1 + 1e-6 or hi < low(truth[(site, day)]) + k - 1e-6]
+
+    return [
+        f"{site} {day}: true {truth[(site, day)]}, solved [{lo:g}, {hi:g}]"
+        for (site, day), (lo, hi) in sorted(bounds.items())
+        if lo > 1 + 1e-6 or hi < low(truth[(site, day)]) + k - 1e-6
+    ]

@@ -23,14 +23,18 @@ QUARTER = FiscalQuarter.of(E2E_FIRST)
 def lake_copy(tmp_path, simulated_quarter):
     """The simulated week's lake, copied, without releases."""
     settings, _, _ = simulated_quarter
-    shutil.copytree(settings.home, tmp_path / "var",
-                    ignore=shutil.ignore_patterns("published", "release_history", "locks", "dp"))
+    shutil.copytree(
+        settings.home,
+        tmp_path / "var",
+        ignore=shutil.ignore_patterns("published", "release_history", "locks", "dp"),
+    )
     return settings.with_(home=tmp_path / "var")
 
 
 def _dp(release) -> dict:
     return json.loads((release.path / "manifest.json").read_text(encoding="utf-8"))["policy"][
-        "differential_privacy"]
+        "differential_privacy"
+    ]
 
 
 def test_every_draw_is_charged_whatever_epsilon_was_set(lake_copy):
@@ -89,8 +93,10 @@ def test_a_quarter_published_with_dp_cannot_restart_its_budget_from_nothing(lake
 
 def test_a_dp_release_publishes_nothing_outside_its_budget(lake_copy):
     release = publish(lake_copy.with_(dp_epsilon=1.0), QUARTER)
-    tables = {name: pq.read_table(release.path / "tables" / f"{name}.parquet").to_pylist()
-              for name in ("footfall_daily", "footfall_profile", "sites")}
+    tables = {
+        name: pq.read_table(release.path / "tables" / f"{name}.parquet").to_pylist()
+        for name in ("footfall_daily", "footfall_profile", "sites")
+    }
     assert all(r["no_data"] is None for r in tables["footfall_daily"])
     assert all(r["no_data_days"] is None for r in tables["footfall_profile"])
     for column in ("days_with_data", "ap_uptime", "no_data_hours"):

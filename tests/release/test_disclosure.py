@@ -25,15 +25,17 @@ from tests.release.marts import day_cells, write_day
 FIRST = date(2024, 4, 1)
 QUARTER = FiscalQuarter.of(FIRST)
 K = 10
-COUNTS = {"footfall_daily": ("devices", "visitors", "passers_by", "visits"),
-          "footfall_profile": ("device_hours",), "od_flows": ("trips", "device_days"),
-          "sites": ("device_days",)}
+COUNTS = {
+    "footfall_daily": ("devices", "visitors", "passers_by", "visits"),
+    "footfall_profile": ("device_hours",),
+    "od_flows": ("trips", "device_days"),
+    "sites": ("device_days",),
+}
 DIFFERENCES = {"footfall_daily": (("visits", "devices"),), "od_flows": (("trips", "device_days"),)}
 
 
 def tables(release) -> dict[str, list[dict]]:
-    return {name: pq.read_table(release.path / "tables" / f"{name}.parquet").to_pylist()
-            for name in COUNTS}
+    return {name: pq.read_table(release.path / "tables" / f"{name}.parquet").to_pylist() for name in COUNTS}
 
 
 def assert_nothing_below_k(published: dict, k: int = K) -> None:
@@ -132,15 +134,21 @@ def _crowd_at_ten(settings, registry, day, cells, site, extra):
     write_day(settings, registry, day, {**cells, site: cells[site] + extra})
     hourly = pq.read_table(settings.marts / "footfall_hourly" / f"day={day}" / "part.parquet")
     base = {(r["site_id"], r["hour_local"]): r["devices"] for r in _hourly(cells, registry)}
-    devices = [base[(s, h)] + (extra if (s, h) == (site, 10) else 0)
-               for s, h in zip(hourly.column("site_id").to_pylist(), hourly.column("hour_local").to_pylist())]
+    devices = [
+        base[(s, h)] + (extra if (s, h) == (site, 10) else 0)
+        for s, h in zip(hourly.column("site_id").to_pylist(), hourly.column("hour_local").to_pylist())
+    ]
     hourly = hourly.set_column(hourly.schema.get_field_index("devices"), "devices", pa.array(devices))
     lake.replace_partition(settings.marts / "footfall_hourly", day, {"part.parquet": hourly})
 
 
 def _hourly(cells, registry) -> list[dict]:
-    return [{"site_id": s, "hour_local": h, "devices": max(1, n // 3)}
-            for s, n in cells.items() if n for h in range(8, 20)]
+    return [
+        {"site_id": s, "hour_local": h, "devices": max(1, n // 3)}
+        for s, n in cells.items()
+        if n
+        for h in range(8, 20)
+    ]
 
 
 def test_a_hidden_daily_change_cannot_be_read_from_the_profile(tmp_path, registry, city):
@@ -160,14 +168,19 @@ def test_a_hidden_daily_change_cannot_be_read_from_the_profile(tmp_path, registr
     second = tables(publish(settings, QUARTER))
     daily = {(r["day"], r["site_id"]): r["devices"] for r in second["footfall_daily"]}
     assert daily[(b, site)] is None  # the change of 3 itself is hidden
-    profile = [{(r["site_id"], r["day_type"], r["hour_local"]): r["device_hours"]
-                for r in v["footfall_profile"]} for v in (first, second)]
+    profile = [
+        {(r["site_id"], r["day_type"], r["hour_local"]): r["device_hours"] for r in v["footfall_profile"]}
+        for v in (first, second)
+    ]
     cell = (site, "weekday", 10)
-    shown_daily_change = sum(daily[(d, site)] - days[d][site] for d in weekdays
-                             if daily.get((d, site)) is not None and d in (a, b))
+    shown_daily_change = sum(
+        daily[(d, site)] - days[d][site] for d in weekdays if daily.get((d, site)) is not None and d in (a, b)
+    )
     if profile[0].get(cell) is not None and profile[1].get(cell) is not None:
-        pytest.fail(f"profile {profile[0][cell]} -> {profile[1][cell]} beside a shown daily change of "
-                    f"{shown_daily_change} gives the hidden one away")
+        pytest.fail(
+            f"profile {profile[0][cell]} -> {profile[1][cell]} beside a shown daily change of "
+            f"{shown_daily_change} gives the hidden one away"
+        )
     assert_nothing_below_k(second)
 
 
@@ -183,36 +196,61 @@ def test_a_sensitive_site_publishes_nothing_that_depends_on_its_visitors(tmp_pat
             write_day(settings, registry, day, {**cells, sensitive: visitors if day.day % 2 else 0})
         release = publish(settings, QUARTER)
         manifest = json.loads((release.path / "manifest.json").read_text(encoding="utf-8"))
-        packages.append({**{p.relative_to(release.path): p.read_bytes()
-                            for p in (release.path / "tables").glob("*.parquet")},
-                         "coverage": manifest["coverage"], "headline": manifest["headline"]})
+        packages.append(
+            {
+                **{
+                    p.relative_to(release.path): p.read_bytes()
+                    for p in (release.path / "tables").glob("*.parquet")
+                },
+                "coverage": manifest["coverage"],
+                "headline": manifest["headline"],
+            }
+        )
         row = next(r for r in tables(release)["sites"] if r["site_id"] == sensitive)
-        assert [row[c] for c in ("device_days", "days_with_data", "ap_uptime", "no_data_hours")] \
-            == [None] * 4
+        assert [row[c] for c in ("device_days", "days_with_data", "ap_uptime", "no_data_hours")] == [None] * 4
     assert packages[0] == packages[1]
 
 
 # --- the rules on their own, over generated tables -------------------------------------------------
 
-SITES = pa.table({"site_id": ["S1", "S2"], "site_name": ["a", "b"], "site_name_en": ["a", "b"],
-                  "zone_id": ["S1", "S2"], "lat": [33.2, 33.21], "lon": [131.6, 131.61],
-                  "n_aps": [1, 1], "sensitive": [False, False]})
+SITES = pa.table(
+    {
+        "site_id": ["S1", "S2"],
+        "site_name": ["a", "b"],
+        "site_name_en": ["a", "b"],
+        "zone_id": ["S1", "S2"],
+        "lat": [33.2, 33.21],
+        "lon": [131.6, 131.61],
+        "n_aps": [1, 1],
+        "sensitive": [False, False],
+    }
+)
 
 
 def _cells(values: dict) -> pa.Table:
     keys = sorted(values)
     devices = [values[k] for k in keys]
-    return pa.table({"day": [FIRST + timedelta(days=d) for d, _ in keys], "site_id": [s for _, s in keys],
-                     "devices": devices, "visits": devices, "visitors": devices,
-                     "passers_by": [0] * len(keys), "median_dwell_s": [600.0] * len(keys),
-                     "no_data": [False] * len(keys)})
+    return pa.table(
+        {
+            "day": [FIRST + timedelta(days=d) for d, _ in keys],
+            "site_id": [s for _, s in keys],
+            "devices": devices,
+            "visits": devices,
+            "visitors": devices,
+            "passers_by": [0] * len(keys),
+            "median_dwell_s": [600.0] * len(keys),
+            "no_data": [False] * len(keys),
+        }
+    )
 
 
 def _version(tmp, values: dict, earlier: list[dict]) -> dict:
     """One published version (daily table and site totals) of cells `values`, given the earlier ones."""
     settings = make_settings(tmp)
-    for name, table in (("ap_health", pa.table({"site_id": ["S1"], "status": ["ok"]})),
-                        ("footfall_hourly", pa.table({"site_id": ["S1"], "no_data": [False]}))):
+    for name, table in (
+        ("ap_health", pa.table({"site_id": ["S1"], "status": ["ok"]})),
+        ("footfall_hourly", pa.table({"site_id": ["S1"], "no_data": [False]})),
+    ):
         lake.write_parquet(table, settings.day_partition(settings.marts / name, FIRST) / "part.parquet")
     cells = _cells(values)
     forced = {"daily": revision.forced("daily", cells.to_pylist(), earlier, K)}
@@ -221,22 +259,33 @@ def _version(tmp, values: dict, earlier: list[dict]) -> dict:
     try:
         con.register("sites", SITES)
         con.register("daily_cells", cells)
-        params = {name: lake.range_files(settings.marts / name, FIRST, FIRST)
-                  for name in ("ap_health", "footfall_hourly")}
+        params = {
+            name: lake.range_files(settings.marts / name, FIRST, FIRST)
+            for name in ("ap_health", "footfall_hourly")
+        }
         params.update({"k": K, "days": 91, "dp": False})
-        return {name: lake.query(con, f"release/{name}", params).to_pylist()
-                for name in ("footfall_daily", "sites")}
+        return {
+            name: lake.query(con, f"release/{name}", params).to_pylist()
+            for name in ("footfall_daily", "sites")
+        }
     finally:
         con.close()
 
 
-cell_values = st.dictionaries(st.tuples(st.integers(0, 11), st.sampled_from(["S1", "S2"])),
-                              st.one_of(st.integers(1, 9), st.integers(10, 40)), min_size=1, max_size=24)
+cell_values = st.dictionaries(
+    st.tuples(st.integers(0, 11), st.sampled_from(["S1", "S2"])),
+    st.one_of(st.integers(1, 9), st.integers(10, 40)),
+    min_size=1,
+    max_size=24,
+)
 
 
 @hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(first=cell_values, more=st.lists(cell_values, min_size=1, max_size=2),
-       late=st.lists(st.lists(st.integers(-3, 12), max_size=4), min_size=2, max_size=2))
+@given(
+    first=cell_values,
+    more=st.lists(cell_values, min_size=1, max_size=2),
+    late=st.lists(st.lists(st.integers(-3, 12), max_size=4), min_size=2, max_size=2),
+)
 def test_no_hidden_count_can_be_narrowed_from_any_versions_totals(tmp_path_factory, first, more, late):
     """Two or three versions, each adding days and sometimes late changes to counts already
     published: every hidden count keeps an interval from 1 to k above it against the attacker's LP

@@ -22,8 +22,9 @@ def dp_release(tmp_path_factory, simulated_quarter):
     """The simulated week's lake, copied, released with DP on: (settings, release, plain release)."""
     settings, plain, _ = simulated_quarter
     root = tmp_path_factory.mktemp("dp")
-    shutil.copytree(settings.home, root / "var",
-                    ignore=shutil.ignore_patterns("published", "release_history", "locks"))
+    shutil.copytree(
+        settings.home, root / "var", ignore=shutil.ignore_patterns("published", "release_history", "locks")
+    )
     dp_settings = settings.with_(home=root / "var", dp_epsilon=EPSILON)
     return dp_settings, publish(dp_settings, FiscalQuarter.of(E2E_FIRST)), plain
 
@@ -65,14 +66,24 @@ def test_the_noise_has_the_scale_opendp_was_asked_for(dp_release):
     discrete Laplace spread (variance about 2 scale^2)."""
     settings, release, _ = dp_release
     scale = settings.dp_max_sites / (EPSILON / 3)
-    true = dict(((d, s), n) for d, s, n in duckdb.sql(
-        f"select day, site_id, devices_dp from read_parquet('{settings.marts}/footfall_daily/*/*.parquet',"
-        " hive_partitioning = true) where not no_data").fetchall())
-    errors = [r["devices"] - true.get((r["day"], r["site_id"]), 0)
-              for r in _table(release, "footfall_daily") if r["devices"] is not None]
+    true = dict(
+        ((d, s), n)
+        for d, s, n in duckdb.sql(
+            f"select day, site_id, devices_dp from read_parquet("
+            f"'{settings.marts}/footfall_daily/*/*.parquet', hive_partitioning = true) where not no_data"
+        ).fetchall()
+    )
+    errors = [
+        r["devices"] - true.get((r["day"], r["site_id"]), 0)
+        for r in _table(release, "footfall_daily")
+        if r["devices"] is not None
+    ]
     # cells shown are those whose noisy value passed k: take the busy ones, where the cut is far
-    busy = [e for (r, e) in zip([r for r in _table(release, "footfall_daily") if r["devices"] is not None],
-                                errors) if true.get((r["day"], r["site_id"]), 0) > 4 * scale + settings.k]
+    busy = [
+        e
+        for (r, e) in zip([r for r in _table(release, "footfall_daily") if r["devices"] is not None], errors)
+        if true.get((r["day"], r["site_id"]), 0) > 4 * scale + settings.k
+    ]
     assert len(busy) >= 30
     spread = statistics.pstdev(busy)
     assert abs(statistics.mean(busy)) < 4 * math.sqrt(2) * scale / math.sqrt(len(busy))
@@ -85,7 +96,8 @@ def test_a_rebuild_over_the_same_marts_is_identical_and_spends_nothing(dp_releas
     again = publish(settings, FiscalQuarter.of(E2E_FIRST))
     assert again.path.with_suffix(".zip").read_bytes() == before
     dp = json.loads((again.path / "manifest.json").read_text(encoding="utf-8"))["policy"][
-        "differential_privacy"]
+        "differential_privacy"
+    ]
     assert dp["releases_drawn_for_quarter"] == 1 and dp["epsilon_spent_for_quarter"] == EPSILON
 
 

@@ -51,8 +51,20 @@ def test_the_kpi_command_exits_1_for_a_missed_year(released, monkeypatch):
     monkeypatch.setenv("FOOTFALL_HOME", str(released.home))
     monkeypatch.setenv("FOOTFALL_KEYSTORE", str(released.keystore))
     runner = CliRunner()
-    provided = runner.invoke(app, ["provide", "--release", "FY2024Q1", "--to", "観光課",
-                                   "--to", "都市交通対策課", "--at", "2024-07-10"])
+    provided = runner.invoke(
+        app,
+        [
+            "provide",
+            "--release",
+            "FY2024Q1",
+            "--to",
+            "観光課",
+            "--to",
+            "都市交通対策課",
+            "--at",
+            "2024-07-10",
+        ],
+    )
     assert provided.exit_code == 0 and "観光課; 都市交通対策課" in provided.output
     result = runner.invoke(app, ["kpi", "--fy", "2024"])
     assert result.exit_code == 1  # FY2024 closed in March 2025 with one provision

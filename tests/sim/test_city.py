@@ -35,7 +35,11 @@ def test_every_supported_format_is_written_and_read(city, registry):
     files = sorted(city.inbox.glob(f"*_{PLAIN:%Y%m%d}.*"))
     (central,) = [f for f in files if f.name.startswith("syslog_")]  # a central syslog server's file
     assert {formats.detect(f) for f in files if f != central} == {
-        "radius_detail", "meraki_scanning", "generic_csv", "generic_jsonl"}
+        "radius_detail",
+        "meraki_scanning",
+        "generic_csv",
+        "generic_jsonl",
+    }
     events, counts = parse_file(city, registry, central, None, PLAIN, b"k" * 32)
     assert set(events.column("source").to_pylist()) == set(formats.ROUTED)
     # an unfiltered feed: other programs' lines beside hostapd's, ignored and counted
@@ -47,8 +51,9 @@ def test_people_carry_two_devices_or_none(city):
     con = duckdb.connect()
     con.register("visits", _truth(city, "visits", PLAIN))
     people = _truth(city, "people", PLAIN)
-    per_person = con.execute("select person_idx, count(distinct device_idx) as n from visits "
-                             "where not staff group by person_idx").fetchall()
+    per_person = con.execute(
+        "select person_idx, count(distinct device_idx) as n from visits where not staff group by person_idx"
+    ).fetchall()
     assert any(n == 2 for _, n in per_person)
     with_device = {p for p, _ in per_person}
     out = set(people.column("person_idx").to_pylist())
@@ -69,8 +74,14 @@ def test_an_event_day_brings_several_times_the_crowd_to_the_arcades(city, regist
     arcades = {s["site_id"] for s in registry.sites.to_pylist() if site_kind(s["site_name"]) == "arcade"}
 
     def crowd(day):
-        return len({v["device_idx"] for v in _truth(city, "visits", day).to_pylist()
-                    if v["site_id"] in arcades and not v["staff"]})
+        return len(
+            {
+                v["device_idx"]
+                for v in _truth(city, "visits", day).to_pylist()
+                if v["site_id"] in arcades and not v["staff"]
+            }
+        )
+
     assert crowd(FESTIVAL) > 2.5 * crowd(PLAIN)
 
 

@@ -33,13 +33,35 @@ from pipeline import lake
 from pipeline.config import Settings
 from pipeline.ingest.masking import safe_name
 from pipeline.ingest.registry import Registry
-from pipeline.ingest.formats import (aruba_stm, cisco_wlc, generic_csv, generic_jsonl, hostapd,
-                              meraki_scanning, meraki_syslog, radius_detail, syslog, unifi)
+from pipeline.ingest.formats import (
+    aruba_stm,
+    cisco_wlc,
+    generic_csv,
+    generic_jsonl,
+    hostapd,
+    meraki_scanning,
+    meraki_syslog,
+    radius_detail,
+    syslog,
+    unifi,
+)
 
 # Most specific first: detection takes the first format that recognises a file.
-FORMATS = {module.NAME: module for module in (
-    radius_detail, meraki_scanning, generic_jsonl, generic_csv, meraki_syslog, aruba_stm,
-    cisco_wlc, unifi, hostapd, syslog)}
+FORMATS = {
+    module.NAME: module
+    for module in (
+        radius_detail,
+        meraki_scanning,
+        generic_jsonl,
+        generic_csv,
+        meraki_syslog,
+        aruba_stm,
+        cisco_wlc,
+        unifi,
+        hostapd,
+        syslog,
+    )
+}
 # Syslog formats: a file of any of them is routed line by line (sql/ingest/staging/routed.sql), so one
 # file may hold several formats and other programs' lines (ignored, counted by program).
 ROUTED = ("meraki_syslog", "aruba_stm", "cisco_wlc", "unifi", "hostapd")
@@ -49,17 +71,21 @@ LINE_ENDS = (b"\n", b"\r")  # LF first: a CR ends a block only where no LF is in
 BLOCK_BYTES = 16 << 20  # a block of the file in memory at a time (with its parsed records)
 _SPLIT = dict(  # pyarrow's CSV reader as a parallel line splitter: one binary column, no quoting
     read_options=pacsv.ReadOptions(column_names=["bytes"], block_size=8 << 20),
-    parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False,
-                                     ignore_empty_lines=False),
-    convert_options=pacsv.ConvertOptions(column_types={"bytes": pa.large_binary()},
-                                         strings_can_be_null=False, quoted_strings_can_be_null=False),
+    parse_options=pacsv.ParseOptions(
+        delimiter="\x1f", quote_char=False, escape_char=False, ignore_empty_lines=False
+    ),
+    convert_options=pacsv.ConvertOptions(
+        column_types={"bytes": pa.large_binary()}, strings_can_be_null=False, quoted_strings_can_be_null=False
+    ),
 )
 OLDEST = datetime(2000, 1, 1)
 RAW_LINES = lake.sql_text("ingest/staging/raw_lines")
 ROUTED_LINES = lake.sql_text("ingest/staging/routed")
-_CANONICAL = ("create or replace temp view {view} as select cast(getvariable('fmt') as varchar) "
-              "as source, record, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, program, "
-              "event, host, naive from parsed")
+_CANONICAL = (
+    "create or replace temp view {view} as select cast(getvariable('fmt') as varchar) "
+    "as source, record, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, program, "
+    "event, host, naive from parsed"
+)
 _AS_CANONICAL = _CANONICAL.format(view="parsed_out")
 _DAY_IN_NAME = re.compile(r"(20\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])")
 
@@ -177,18 +203,29 @@ def load_sources(path: Path | None) -> pa.Table:
     client events count at. No file: no rows."""
     if path is None:
         return SOURCES_SCHEMA.empty_table()
-    table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in SOURCES_SCHEMA.names},
-        include_columns=SOURCES_SCHEMA.names, include_missing_columns=True))
+    table = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in SOURCES_SCHEMA.names},
+            include_columns=SOURCES_SCHEMA.names,
+            include_missing_columns=True,
+        ),
+    )
     return table.cast(SOURCES_SCHEMA)
 
 
 def _variables(settings: Settings, module, path: Path, fmt: str, hint: date, first: list[str]) -> dict:
     routes = [fmt] if fmt in ROUTED and fmt != detect_lines(first) else list(ROUTED)
     return {
-        "ingest_path": str(path), "tz": settings.tz, "day_start_hour": settings.day_start_hour,
-        "year_hint": hint, "file_stem": path.name.split(".")[0], "json_whole": False, "fmt": fmt,
-        "file_fmt": fmt, "routes": routes,  # fmt changes per format within a routed block
+        "ingest_path": str(path),
+        "tz": settings.tz,
+        "day_start_hour": settings.day_start_hour,
+        "year_hint": hint,
+        "file_stem": path.name.split(".")[0],
+        "json_whole": False,
+        "fmt": fmt,
+        "file_fmt": fmt,
+        "routes": routes,  # fmt changes per format within a routed block
         # Times decades off, or beyond tomorrow, cannot be real: they are quarantined.
         "oldest_ts": OLDEST.replace(tzinfo=settings.zone),
         "newest_ts": datetime.now(settings.zone) + timedelta(days=1),
@@ -196,8 +233,9 @@ def _variables(settings: Settings, module, path: Path, fmt: str, hint: date, fir
     }
 
 
-def resolve_blocks(con, settings: Settings, registry: Registry, path: Path, fmt: str,
-                   hint: date) -> Iterator[int]:
+def resolve_blocks(
+    con, settings: Settings, registry: Registry, path: Path, fmt: str, hint: date
+) -> Iterator[int]:
     """Build the temp table `resolved` for each block of a file in turn (yielding its number);
     for a format with a finish step, a last `resolved` holds what the whole file implied."""
     module = FORMATS[fmt]
@@ -209,12 +247,15 @@ def resolve_blocks(con, settings: Settings, registry: Registry, path: Path, fmt:
     con.register("aps", registry.aps)
     con.register("ap_macs", registry.ap_macs)
     con.register("sources_file", known)
-    con.execute("create or replace temp view source_aps as select s.source, s.tz, a.ap_id "
-                "from sources_file as s left join aps as a on a.ap_id = s.ap or a.ap_name = s.ap")
+    con.execute(
+        "create or replace temp view source_aps as select s.source, s.tz, a.ap_id "
+        "from sources_file as s left join aps as a on a.ap_id = s.ap or a.ap_name = s.ap"
+    )
     cut = module.cut(first) if hasattr(module, "cut") else getattr(module, "CUT", LINE_ENDS)
     resolved = lake.sql_text("ingest/staging/resolved")
-    con.execute("create or replace temp table ignored_lines "
-                "(reason varchar, program varchar, n bigint)")  # a routed block's other programs
+    con.execute(
+        "create or replace temp table ignored_lines (reason varchar, program varchar, n bigint)"
+    )  # a routed block's other programs
     if fmt in ROUTED or fmt == "syslog":
         for number, lines in enumerate(_numbered_blocks(path, cut)):
             _run_routed(con, lines, resolved, fmt)
@@ -222,7 +263,8 @@ def resolve_blocks(con, settings: Settings, registry: Registry, path: Path, fmt:
             yield number
         return
     parse, carry, replay, finish = (
-        _optional_sql(f"ingest/formats/{fmt}{step}") for step in ("", "_carry", "_replay", "_finish"))
+        _optional_sql(f"ingest/formats/{fmt}{step}") for step in ("", "_carry", "_replay", "_finish")
+    )
     number = -1
     for number, lines in enumerate(_numbered_blocks(path, cut)):
         _run_block(con, lines, parse, _AS_CANONICAL, resolved, carry)
@@ -264,35 +306,46 @@ def _run_routed(con, lines: pa.Table, resolved: str, fmt: str) -> None:
 
 # Every line of the block routes to the file's own format (no line to label or hand elsewhere):
 # one pass of the string tests, stopped at the first line that does not.
-_ALL_OWN = ("select list_contains(getvariable('routes'), getvariable('file_fmt')) and not exists ("
-            "select 1 from raw_lines where not coalesce("
-            "syslog_route(line, getvariable('file_fmt')) = getvariable('file_fmt'), false))")
+_ALL_OWN = (
+    "select list_contains(getvariable('routes'), getvariable('file_fmt')) and not exists ("
+    "select 1 from raw_lines where not coalesce("
+    "syslog_route(line, getvariable('file_fmt')) = getvariable('file_fmt'), false))"
+)
 
 
 def _parse_routed(con) -> None:
     """The routed block's other programs counted (`ignored_lines`), each format present parsed
     from its own lines, and all of them as `parsed_out`."""
     # other programs' lines are only counted, by program: they never reach `resolved`
-    con.execute("create or replace temp table ignored_lines as "
-                "select reason, program, count(*) as n from routed where fmt is null group by all")
-    present = [f for (f,) in con.execute(
-        "select distinct fmt from routed where fmt is not null order by fmt").fetchall()]
+    con.execute(
+        "create or replace temp table ignored_lines as "
+        "select reason, program, count(*) as n from routed where fmt is null group by all"
+    )
+    present = [
+        f
+        for (f,) in con.execute(
+            "select distinct fmt from routed where fmt is not null order by fmt"
+        ).fetchall()
+    ]
     if len(present) > 1:  # each format's records are kept while the next is read
-        con.execute("create or replace temp table parsed_all as "
-                    "select * from routed_foreign where false")
+        con.execute("create or replace temp table parsed_all as select * from routed_foreign where false")
     for name in present:
         con.execute("set variable fmt = ?", [name])
-        con.execute("create or replace temp view raw_lines as "
-                    "select record, line from routed where fmt = getvariable('fmt')")
+        con.execute(
+            "create or replace temp view raw_lines as "
+            "select record, line from routed where fmt = getvariable('fmt')"
+        )
         con.execute(FORMAT_SQL[name])
         con.execute(_CANONICAL.format(view="parsed_fmt"))
         if len(present) > 1:
             con.execute("insert into parsed_all by name select * from parsed_fmt")
-    con.execute("create or replace temp view parsed_out as select * from parsed_all"
-                if len(present) > 1 else
-                "create or replace temp view parsed_out as select * from routed_foreign where false"
-                if not present else
-                "create or replace temp view parsed_out as select * from parsed_fmt")
+    con.execute(
+        "create or replace temp view parsed_out as select * from parsed_all"
+        if len(present) > 1
+        else "create or replace temp view parsed_out as select * from routed_foreign where false"
+        if not present
+        else "create or replace temp view parsed_out as select * from parsed_fmt"
+    )
 
 
 def _optional_sql(name: str) -> str | None:

@@ -3,8 +3,10 @@
 import re
 
 NAME = "cisco_wlc"
-_MARK = re.compile(r"%CLIENT_ORCH_LOG-|%APF-\d|%DOT11-6-(DIS)?ASSOC|Client (Association|Disassociation"
-                   r"|Deauthenticated):")
+_MARK = re.compile(
+    r"%CLIENT_ORCH_LOG-|%APF-\d|%DOT11-6-(DIS)?ASSOC|Client (Association|Disassociation"
+    r"|Deauthenticated):"
+)
 
 
 def sniff(lines: list[str]) -> bool:

@@ -10,8 +10,10 @@ syslog file whose first lines show no client event at all (1 in 50 lines may be 
 import re
 
 NAME = "syslog"
-_STAMP = re.compile(r"^(<\d+>\d?\s*)?(\d+:\s+)?(\w{3} +\w{3} +\d{1,2} |\w{3} +\d{1,2} +\d{2}:\d{2}:\d{2}"
-                    r"|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}|\d{9,10}\.\d+ )")
+_STAMP = re.compile(
+    r"^(<\d+>\d?\s*)?(\d+:\s+)?(\w{3} +\w{3} +\d{1,2} |\w{3} +\d{1,2} +\d{2}:\d{2}:\d{2}"
+    r"|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}|\d{9,10}\.\d+ )"
+)
 
 
 def sniff(lines: list[str]) -> bool:

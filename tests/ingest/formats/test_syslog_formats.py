@@ -37,8 +37,10 @@ UNIFI = [
     "Apr  1 08:42:41 OITA-001-AP01 U7PG2,0c8ddba08c03,v4.3.28.11361: wevent[2042]: "
     "wevent.ubnt_custom_event(): EVENT_STA_LEAVE ath0: 80:d6:05:12:34:56 / 1",
 ]
-SESSION = [("assoc", "OITA-001-01", "2024-03-31T23:12:41+00:00", None),
-           ("disassoc", "OITA-001-01", "2024-03-31T23:42:41+00:00", None)]
+SESSION = [
+    ("assoc", "OITA-001-01", "2024-03-31T23:12:41+00:00", None),
+    ("disassoc", "OITA-001-01", "2024-03-31T23:42:41+00:00", None),
+]
 
 
 def test_aruba_assoc_and_deauth_by_bssid(parse):
@@ -46,7 +48,8 @@ def test_aruba_assoc_and_deauth_by_bssid(parse):
     assert out.result.fmt == "aruba_stm"
     assert [s[:3] for s in out.summary()] == [
         ("assoc", "OITA-001-01", "2024-03-31T23:12:41+00:00"),
-        ("disassoc", "OITA-001-01", "2024-03-31T23:42:41+00:00")]
+        ("disassoc", "OITA-001-01", "2024-03-31T23:42:41+00:00"),
+    ]
     assert out.result.ignored == 1  # other stm messages are counted, not kept
 
 
@@ -54,7 +57,10 @@ def test_cisco_aireos_and_9800_messages(parse):
     out = parse(WLC, name="wlc.log", hint=date(2024, 4, 1))
     assert out.result.fmt == "cisco_wlc"
     assert [(s[0], s[1]) for s in out.summary()] == [
-        ("assoc", "OITA-001-01"), ("assoc", "OITA-002-01"), ("disassoc", "OITA-001-01")]
+        ("assoc", "OITA-001-01"),
+        ("assoc", "OITA-002-01"),
+        ("disassoc", "OITA-001-01"),
+    ]
     assert len({e["device"] for e in out.events}) == 2
 
 
@@ -71,8 +77,10 @@ def test_unifi_join_and_leave(parse):
 
 
 def test_syslog_without_a_year_rolls_over_at_new_year(parse):
-    lines = ["Dec 31 23:59:00 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56",
-             "Jan  1 00:30:00 OITA-001-AP01 hostapd: wlan0: AP-STA-DISCONNECTED 80:d6:05:12:34:56"]
+    lines = [
+        "Dec 31 23:59:00 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56",
+        "Jan  1 00:30:00 OITA-001-AP01 hostapd: wlan0: AP-STA-DISCONNECTED 80:d6:05:12:34:56",
+    ]
     out = parse(lines, name="ap-20250101.log")  # the year comes from the date in the name
     assert [s[2] for s in out.summary()] == ["2024-12-31T14:59:00+00:00", "2024-12-31T15:30:00+00:00"]
 
@@ -84,17 +92,22 @@ def test_a_yearless_stamp_is_never_put_in_the_next_year_of_its_file(parse):
 
 
 def test_iso_stamps_and_forwarded_syslog_with_priority(parse):
-    lines = ["<30>1 2024-04-01T08:12:41.5+09:00 OITA-001-AP01 hostapd - - - wlan0: AP-STA-CONNECTED "
-             "80:d6:05:12:34:56"]
+    lines = [
+        "<30>1 2024-04-01T08:12:41.5+09:00 OITA-001-AP01 hostapd - - - wlan0: AP-STA-CONNECTED "
+        "80:d6:05:12:34:56"
+    ]
     out = parse(lines, name="x.log", hint=date(2024, 4, 1))
     assert out.summary() == [("assoc", "OITA-001-01", "2024-03-31T23:12:41.500000+00:00", None)]
 
 
-@pytest.mark.parametrize("stamp, expected", [
-    ("Apr  1 08:12:41.123456789", "2024-03-31T23:12:41.123456+00:00"),  # cut to microseconds
-    ("Apr  1 08:12:41.5 2023", "2023-03-31T23:12:41.500000+00:00"),  # its own year wins
-    ("Apr 01 08:12:41", "2024-03-31T23:12:41+00:00"),
-])
+@pytest.mark.parametrize(
+    "stamp, expected",
+    [
+        ("Apr  1 08:12:41.123456789", "2024-03-31T23:12:41.123456+00:00"),  # cut to microseconds
+        ("Apr  1 08:12:41.5 2023", "2023-03-31T23:12:41.500000+00:00"),  # its own year wins
+        ("Apr 01 08:12:41", "2024-03-31T23:12:41+00:00"),
+    ],
+)
 def test_bsd_stamps_with_fractions_and_years(parse, stamp, expected):
     lines = [f"{stamp} OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56"]
     out = parse(lines, name="x.log", hint=date(2024, 4, 1))
@@ -104,9 +117,11 @@ def test_bsd_stamps_with_fractions_and_years(parse, stamp, expected):
 # Shapes an outside test found in public sources that the parsers missed (see the closing note).
 def test_aireos_8_association_with_a_comma_after_the_client_mac(parse):
     """AireOS 8 writes `Client MAC: c4:4f:33:91:a6:58, AP Name: ...`: the comma is not the MAC's."""
-    lines = ["DownAP-Master: *apfMsConnTask_0: Apr 01 08:12:41.695: %APF-5-CLIENT_ASSOCIATE: "
-             "apf_80211.c:13338 Client Association: Client MAC: c4:4f:33:91:a6:58, AP Name: "
-             "OITA-001-AP01, Radio: 2.4GHz , WLAN Id: 1."]
+    lines = [
+        "DownAP-Master: *apfMsConnTask_0: Apr 01 08:12:41.695: %APF-5-CLIENT_ASSOCIATE: "
+        "apf_80211.c:13338 Client Association: Client MAC: c4:4f:33:91:a6:58, AP Name: "
+        "OITA-001-AP01, Radio: 2.4GHz , WLAN Id: 1."
+    ]
     out = parse(lines, name="wlc-20240401.log", hint=date(2024, 4, 1))
     assert [s[:3] for s in out.summary()] == [("assoc", "OITA-001-01", "2024-03-31T23:12:41.695000+00:00")]
     assert out.events[0]["device"] == out.device("c44f3391a658", date(2024, 4, 1))
@@ -115,8 +130,10 @@ def test_aireos_8_association_with_a_comma_after_the_client_mac(parse):
 def test_forwarded_hostapd_lines_without_a_host_take_the_ap_from_the_file_name(parse):
     """`<29>Apr  1 08:12:41 hostapd: phy0-ap0: ...`: the first word after the stamp is the tag,
     not a host; such a file is named after its AP, as logread files are."""
-    lines = ["<29>Apr  1 08:12:41 hostapd: phy0-ap0: AP-STA-CONNECTED 80:d6:05:12:34:56 auth_alg=open",
-             "<14>Apr  1 08:20:00 usteer: station 80:d6:05:12:34:56 disconnected from node hostapd.phy1-ap0",
-             "<29>Apr  1 08:42:41 hostapd: phy0-ap0: AP-STA-DISCONNECTED 80:d6:05:12:34:56"]
+    lines = [
+        "<29>Apr  1 08:12:41 hostapd: phy0-ap0: AP-STA-CONNECTED 80:d6:05:12:34:56 auth_alg=open",
+        "<14>Apr  1 08:20:00 usteer: station 80:d6:05:12:34:56 disconnected from node hostapd.phy1-ap0",
+        "<29>Apr  1 08:42:41 hostapd: phy0-ap0: AP-STA-DISCONNECTED 80:d6:05:12:34:56",
+    ]
     out = parse(lines, name="OITA-001-AP01.log", hint=date(2024, 4, 1))
     assert out.summary() == SESSION and out.result.ignored == 1
