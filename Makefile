@@ -46,7 +46,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
-	$(BIN)/sqlfluff lint --processes 2 sql
+	$(BIN)/sqlfluff lint sql
 
 # Re-resolve the lock after changing dependencies in pyproject.toml.
 lock:
