@@ -42,7 +42,7 @@ def _day(text: str) -> date:
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every step.")] = False):
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every step.")] = False) -> None:
     private_files()  # files 0600, folders 0700, whatever the shell's umask
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,

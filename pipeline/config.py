@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 PACKAGE_DATA = Path(__file__).parent / "data"
@@ -146,14 +147,14 @@ class Settings:
     def day_partition(self, table_root: Path, day: date) -> Path:
         return table_root / f"day={day.isoformat()}"
 
-    def day_bounds_local(self, day: date):
+    def day_bounds_local(self, day: date) -> tuple[datetime, datetime]:
         """Start and end (local, tz-aware) of a service day."""
         from datetime import datetime, time
 
         start = datetime.combine(day, time(self.day_start_hour), tzinfo=self.zone)
         return start, start + timedelta(days=1)
 
-    def with_(self, **changes) -> Settings:
+    def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 

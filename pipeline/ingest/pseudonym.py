@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -137,7 +138,7 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def lost_keys(keystore: Path, days) -> list[date]:
+def lost_keys(keystore: Path, days: Iterable[date]) -> list[date]:
     """The days among `days` (days with data in the lake) with neither a key nor a tombstone."""
     names = {p.name for p in keystore.iterdir()} if keystore.is_dir() else set()
     return sorted(
@@ -147,7 +148,7 @@ def lost_keys(keystore: Path, days) -> list[date]:
     )
 
 
-def require_keys(keystore: Path, days) -> None:
+def require_keys(keystore: Path, days: Iterable[date]) -> None:
     """Raise KeyLostError when a day with data has neither its key nor its tombstone."""
     lost = lost_keys(keystore, days)
     if lost:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from pipeline.config import Settings
+
 STANDARD_COLUMNS = [
     "都道府県コード又は市区町村コード",
     "NO",
@@ -256,7 +258,7 @@ def _from_catalog(con, effective: date) -> Registry:
     return Registry(aps, macs, _sites(rows))
 
 
-def store(settings, path: Path, effective: date) -> Registry:
+def store(settings: Settings, path: Path, effective: date) -> Registry:
     """Validate a registry file and keep it in the catalog, in force from `effective` on."""
     from pipeline.lake import catalog
 
@@ -278,7 +280,7 @@ def store(settings, path: Path, effective: date) -> Registry:
     return registry
 
 
-def registry_for(settings, day: date | None = None) -> Registry:
+def registry_for(settings: Settings, day: date | None = None) -> Registry:
     """The registry in force on a day: the latest one loaded from that day on or before, else
     the file of the settings (the sample registry by default)."""
     from pipeline.lake import catalog

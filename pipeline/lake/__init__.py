@@ -6,6 +6,7 @@ import errno
 import os
 import shutil
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -56,7 +57,7 @@ def is_disk_full(error: BaseException) -> bool:
 
 
 @contextmanager
-def disk_guard(what: str, home: Path):
+def disk_guard(what: str, home: Path) -> Iterator[None]:
     """Turn a refused write into a DiskFullError that says what stopped and what to do.
 
     The message never quotes the original error, which may carry a line of a raw log."""
@@ -219,7 +220,9 @@ def write_bytes(data: bytes, path: Path) -> Path:
     return path
 
 
-def replace_partition(root: Path, day: date, files: dict[str, pa.Table], sort_by=None) -> Path:
+def replace_partition(
+    root: Path, day: date, files: dict[str, pa.Table], sort_by: list[str] | None = None
+) -> Path:
     """Replace a whole day partition: build it aside (each file with its checksum), then swap it
     in at once (an atomic exchange where the filesystem has one: a reader sees the old partition
     or the new, never none; else two renames, which the sweep rolls back if cut in half)."""
@@ -260,7 +263,9 @@ def day_files(root: Path, day: date) -> list[str]:
     return [str(p) for p in committed(root / f"day={day.isoformat()}")]
 
 
-def read_days(con, root: Path, first: date, last: date, schema: pa.Schema) -> pa.Table:
+def read_days(
+    con: duckdb.DuckDBPyConnection, root: Path, first: date, last: date, schema: pa.Schema
+) -> pa.Table:
     """The day partitions first..last of a table with their `day`, or an empty table of `schema`."""
     files = range_files(root, first, last)
     if not files:

@@ -14,6 +14,7 @@ import random
 import time
 from dataclasses import asdict
 from typing import Any
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, UTC
 
@@ -70,7 +71,7 @@ def _locked(error: Exception) -> bool:
 
 
 @contextmanager
-def held(settings: Settings):
+def held(settings: Settings) -> Iterator[None]:
     """Keep the catalog open while a batch of stages runs in this process (a night from the CLI):
     each `connect` inside is a cursor on one connection, not an open of the file (some 15 ms,
     dozens of times a night). Other processes wait until the batch is done (LOCK_WAIT_S), or
@@ -103,7 +104,7 @@ locks.while_waiting(_let_go)
 
 
 @contextmanager
-def connect(settings: Settings):
+def connect(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the catalog, retried while another process holds the file."""
     held_open = _HELD.get(str(settings.catalog))
     if held_open is not None:
@@ -209,7 +210,7 @@ def record_run(settings: Settings, day: date, stage: str, seconds: float, result
         )
 
 
-def mark_days(con, days: list[date]) -> None:
+def mark_days(con: duckdb.DuckDBPyConnection, days: list[date]) -> None:
     """Days that received events and must be (re)built."""
     for day in days:
         con.execute(

@@ -9,7 +9,8 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import date
 
 from pipeline.config import Settings
@@ -20,7 +21,7 @@ WAIT_S = 600
 _WHILE_WAITING: list = []
 
 
-def while_waiting(hook) -> None:
+def while_waiting(hook: Callable[[], AbstractContextManager[object]]) -> None:
     """Register a context manager factory to enter whenever a lock has to be waited for."""
     _WHILE_WAITING.append(hook)
 
@@ -29,7 +30,7 @@ class DayBusyError(RuntimeError):
     """Another run holds the service day."""
 
 
-def day_lock(settings: Settings, day: date, wait_s: float = WAIT_S):
+def day_lock(settings: Settings, day: date, wait_s: float = WAIT_S) -> AbstractContextManager[None]:
     """Hold the lock of a service day, waiting up to wait_s for another run to finish."""
     return named_lock(settings, f"day={day.isoformat()}", wait_s, f"service day {day}")
 
@@ -37,7 +38,7 @@ def day_lock(settings: Settings, day: date, wait_s: float = WAIT_S):
 @contextmanager
 def named_lock(
     settings: Settings, name: str, wait_s: float = WAIT_S, what: str | None = None, shared: bool = False
-):
+) -> Iterator[None]:
     """Hold the lock `name` (a day, a file), waiting up to wait_s for its holder; shared: with
     other shared holders, apart from an exclusive one."""
     folder = settings.home / "locks"

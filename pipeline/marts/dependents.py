@@ -13,6 +13,7 @@ nights of different days therefore end with the same bytes in either order, or a
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -41,7 +42,7 @@ AP_HISTORY_SCHEMA = pa.schema(
 QUALITY_READ = ("events", "devices", "visits", "trips")  # what a later day's report reads
 
 
-def changed(root: Path, day: date, new: pa.Table, columns) -> bool:
+def changed(root: Path, day: date, new: pa.Table, columns: Iterable[str]) -> bool:
     """Whether the columns later days read differ between the day's partition and `new`."""
     files = lake.day_files(root, day)
     try:

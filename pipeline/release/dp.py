@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from pipeline import lake
 from pipeline.release import budget
+from pipeline.calendar import FiscalQuarter
 from pipeline.config import Settings
 
 ALPHA = 0.05  # accuracy is reported as the half-width of a 95% interval
@@ -105,7 +106,7 @@ def _fingerprint(name: str, table: pa.Table) -> str:
 
 def privatize(
     settings: Settings,
-    quarter,
+    quarter: FiscalQuarter,
     cells: dict[str, pa.Table],
     site_ids: list[str],
     zone_ids: list[str],
@@ -191,7 +192,7 @@ def privatize(
     }
 
 
-def refuse_downgrade(settings: Settings, quarter) -> None:
+def refuse_downgrade(settings: Settings, quarter: FiscalQuarter) -> None:
     """Refuse to publish exact values of a quarter that went out with DP, or drew noise, before:
     the exact version beside the noisy ones would undo the noise (found by an outside audit:
     FOOTFALL_DP_EPSILON=0 republished a DP quarter exactly and its manifest forgot the budget)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from pipeline.lake import catalog
 from pipeline.calendar import FiscalQuarter
@@ -34,7 +35,7 @@ class FiscalYearKpi:
         return len(self.provisions) >= TARGET
 
 
-def record_release(settings: Settings, quarter: FiscalQuarter, sha: str, path) -> None:
+def record_release(settings: Settings, quarter: FiscalQuarter, sha: str, path: Path) -> None:
     """Note a built release in the catalog (the build time lives here, not in the package)."""
     with catalog.connect(settings) as con:
         con.execute(
@@ -43,7 +44,7 @@ def record_release(settings: Settings, quarter: FiscalQuarter, sha: str, path) -
         )
 
 
-def provide(settings: Settings, release: str, recipients: list[str], at: datetime | None = None):
+def provide(settings: Settings, release: str, recipients: list[str], at: datetime | None = None) -> list:
     """Record that a release was handed to departments; returns the provision row."""
     if not recipients:
         raise LedgerError("name at least one recipient department (--to).")

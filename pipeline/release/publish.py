@@ -16,6 +16,7 @@ from datetime import date
 from importlib.metadata import version
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from pipeline import lake
@@ -136,7 +137,7 @@ def guard(settings: Settings, quarter: FiscalQuarter, cells: dict[str, pa.Table]
     return cells if noisy else suppression.across_tables(cells, earlier, day_type)
 
 
-def disclose(con, cells: dict[str, pa.Table], params: dict) -> dict[str, pa.Table]:
+def disclose(con: duckdb.DuckDBPyConnection, cells: dict[str, pa.Table], params: dict) -> dict[str, pa.Table]:
     """The published tables from their cells: k-suppression, secondary suppression, sensitive
     sites only within zones (sql/release/*.sql over daily_cells, profile_cells, od_cells)."""
     for name, table in cells.items():

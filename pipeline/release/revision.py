@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from pipeline.calendar import FiscalQuarter
 from pipeline.config import Settings
 from pipeline.release.suppression import GROUPS, KEYS, PUBLISHED
 
@@ -32,7 +33,7 @@ def _folder(settings: Settings, quarter) -> Path:
     return settings.home / HISTORY / str(quarter)
 
 
-def earlier_versions(settings: Settings, quarter) -> list[dict]:
+def earlier_versions(settings: Settings, quarter: FiscalQuarter) -> list[dict]:
     """The published tables (and the manifest, when kept) of every earlier version of the quarter."""
     out = []
     for version in sorted(
@@ -45,7 +46,7 @@ def earlier_versions(settings: Settings, quarter) -> list[dict]:
     return out
 
 
-def keep(settings: Settings, quarter, release: Path, sha: str) -> None:
+def keep(settings: Settings, quarter: FiscalQuarter, release: Path, sha: str) -> None:
     """Keep the published tables and manifest of a version (once per package checksum)."""
     folder = _folder(settings, quarter) / sha[:16]
     if folder.exists():

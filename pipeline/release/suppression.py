@@ -19,7 +19,9 @@ hides the site's total when it cannot (PROTECTION states it for the manifest).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import pyarrow as pa
 
@@ -183,7 +185,9 @@ def protect(cells: pa.Table, earlier: list[dict], k: int) -> pa.Table:
     return cells.append_column("total_hidden", pa.array(total, pa.bool_()))
 
 
-def across_tables(cells: dict[str, pa.Table], earlier: list[dict], day_type) -> dict[str, pa.Table]:
+def across_tables(
+    cells: dict[str, pa.Table], earlier: list[dict], day_type: Callable[[date], str]
+) -> dict[str, pa.Table]:
     """Hide the profile cells that moved since an earlier version at a site and day type with a
     hidden daily count: the profile's change less the shown daily changes would give the hidden
     daily change (found by an outside audit: +15 device-hours against a shown +12 gave a hidden 3)."""

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from pipeline import lake
 from pipeline.ops import nightly
-from pipeline.config import load_settings
+from pipeline.config import Settings, load_settings
 from pipeline.ingest.pseudonym import day_key, pseudonym
 from pipeline.ingest.registry import load_registry
 from pipeline.sim.logs import SCENARIOS, Noise, sources_csv
@@ -39,7 +39,7 @@ def _truth(settings, result: SimulationResult, day: date) -> pa.Table:
     return truth.append_column("device", pa.array([device[i] for i in index], pa.uint64()))
 
 
-def evaluate_day(settings, result: SimulationResult, day: date) -> dict:
+def evaluate_day(settings: Settings, result: SimulationResult, day: date) -> dict:
     """Precision and recall of visits and trips, and hourly footfall error, for one day."""
     con = lake.connect(settings)
     try:

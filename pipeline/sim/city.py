@@ -12,6 +12,7 @@ pipeline's numbers against what happened.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -313,7 +314,7 @@ def simulate(
     seed: int = 7,
     outdir: Path | None = None,
     noise: Noise | None = None,
-    on_day=None,
+    on_day: Callable[[date, list[Path]], None] | None = None,
 ) -> SimulationResult:
     """Simulate service days first..last: logs into the inbox, ground truth apart.
 

@@ -14,9 +14,10 @@ looked up by integer index.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -138,7 +139,7 @@ def _nearest_other_site(registry: Registry, aps: dict) -> np.ndarray:
     return dist.argmin(axis=1)
 
 
-def session_events(rng, visits: pa.Table, macs, aps: dict) -> dict:
+def session_events(rng: np.random.Generator, visits: pa.Table, macs: np.ndarray, aps: dict) -> dict:
     """Session segments: a visit at one AP of its site; a visit over 15 minutes at a multi-AP site
     roams once to a second AP half-way, except a staff device's, which stays at its AP all day."""
     site = pc.index_in(visits["site_id"], value_set=pa.array(aps["sites"])).to_numpy()
@@ -290,7 +291,15 @@ def _in_outage(events: pa.Table, windows: list[tuple]) -> np.ndarray:
 
 
 def write_day(
-    con, rng, registry: Registry, visits: pa.Table, macs, day: date, tz, outdir: Path, noise: Noise
+    con: duckdb.DuckDBPyConnection,
+    rng: np.random.Generator,
+    registry: Registry,
+    visits: pa.Table,
+    macs: np.ndarray,
+    day: date,
+    tz: tzinfo,
+    outdir: Path,
+    noise: Noise,
 ) -> tuple[list[Path], int]:
     """Write one day's logs, a file per controller format (and RADIUS); returns the files and events."""
     aps = _ap_table(registry)

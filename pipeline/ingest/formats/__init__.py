@@ -22,9 +22,10 @@ from __future__ import annotations
 import gzip
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -126,7 +127,7 @@ def detect(path: Path) -> str:
     )
 
 
-def year_hint(path: Path, day: date | None, tz) -> date:
+def year_hint(path: Path, day: date | None, tz: tzinfo | None) -> date:
     """The day a file's yearless times are read near: the given day, else a date in the file's
     name (20240401, 2024-04-01), else the day of its modification time."""
     return day or day_in_name(path.name) or datetime.fromtimestamp(path.stat().st_mtime, tz).date()
@@ -234,7 +235,7 @@ def _variables(settings: Settings, module, path: Path, fmt: str, hint: date, fir
 
 
 def resolve_blocks(
-    con, settings: Settings, registry: Registry, path: Path, fmt: str, hint: date
+    con: duckdb.DuckDBPyConnection, settings: Settings, registry: Registry, path: Path, fmt: str, hint: date
 ) -> Iterator[int]:
     """Build the temp table `resolved` for each block of a file in turn (yielding its number);
     for a format with a finish step, a last `resolved` holds what the whole file implied."""

@@ -2,6 +2,8 @@
 
 import re
 
+import duckdb
+
 NAME = "radius_detail"
 CUT = (b"\n\n", b"\n\r\n")  # a block ends at the blank line after a record: none is split
 _HEADER = re.compile(r"^\w{3} \w{3}\s+\d{1,2} \d{2}:\d{2}:\d{2} \d{4}\s*$")
@@ -13,6 +15,6 @@ def sniff(lines: list[str]) -> bool:
     return any(_HEADER.match(line) for line in lines) and any(_ATTRIBUTE.match(line) for line in lines)
 
 
-def replay_needed(con) -> bool:
+def replay_needed(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the file must be read again for the sessions its NAS restarts closed."""
     return con.execute("select count(*) > 0 from radius_resets").fetchall()[0][0]
