@@ -506,7 +506,7 @@ def demo(
     """Simulate a fiscal quarter of the sample city (realistic logs of several vendors), run every
     night and publish the release."""
     from pipeline.ops import nightly
-    from pipeline.ops.stages import Movement
+    from pipeline.movement.model import Movement
     from pipeline.calendar import FiscalQuarter
     from pipeline.release import publish
     from pipeline.ingest.registry import load_registry

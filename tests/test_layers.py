@@ -16,6 +16,7 @@ LAYERS = (
     ("ground", ("pipeline.config", "pipeline.calendar")),
     ("lake", ("pipeline.lake",)),
     ("ingest", ("pipeline.ingest",)),
+    ("movement", ("pipeline.movement",)),
     ("marts", ("pipeline.marts",)),
     ("ops", ("pipeline.ops",)),
     ("maps", ("maps",)),

@@ -24,7 +24,8 @@ from pipeline.ingest.landing import Ingested
 from pipeline.marts.quality_report import QualityGateError, QualityReport
 from pipeline.ops import integrity, recovery, stages
 from pipeline.ops.retention_policy import Retention
-from pipeline.ops.stages import Closed, Landed, Marts, Movement, StageResult
+from pipeline.movement.model import Movement
+from pipeline.ops.stages import Closed, Landed, Marts, StageResult
 
 log = logging.getLogger(__name__)
 

@@ -27,6 +27,8 @@ from pipeline import lake
 from pipeline.ingest import pseudonym
 from pipeline.lake import catalog, locks
 from pipeline.marts import dependents
+from pipeline.movement import model
+from pipeline.movement.model import Movement
 from pipeline.ops import recovery
 from pipeline.calendar import day_type
 from pipeline.ingest import landing
@@ -88,16 +90,6 @@ class DataCheck:
 
     events_files: int
     closed: bool
-
-
-@dataclass(frozen=True)
-class Movement:
-    """The day's movement model: devices seen, visits and trips built."""
-
-    events_files: int
-    devices: int
-    visits: int
-    trips: int
 
 
 @dataclass(frozen=True)
@@ -220,30 +212,7 @@ def movement(settings: Settings, day: date) -> Movement | Closed:
         return _timed(settings, day, "movement", started, Closed())
     if not events:
         raise NoDataError(f"no staged events for service day {day}; land and ingest its logs first.")
-    registry = registry_for(settings, day)
-    con = lake.connect(settings)
-    try:
-        con.register("aps", registry.aps)
-        visits = lake.query(
-            con, "movement/visits", {"events": events, "gap_s": settings.gap_s, "flap_s": settings.flap_s}
-        )
-        lake.replace_partition(settings.visits, day, {"part.parquet": visits})
-        trips = lake.query(
-            con,
-            "movement/trips",
-            {
-                "visits": lake.day_files(settings.visits, day),
-                "max_transit_s": settings.max_transit_s,
-                "flap_s": settings.flap_s,
-            },
-        )
-        lake.replace_partition(settings.trips, day, {"part.parquet": trips})
-        devices = con.execute("select count(distinct device) from read_parquet(?)", [events]).fetchall()[0][0]
-    finally:
-        con.close()
-    return _timed(
-        settings, day, "movement", started, Movement(len(events), devices, visits.num_rows, trips.num_rows)
-    )
+    return _timed(settings, day, "movement", started, model.build(settings, day, events))
 
 
 def marts(settings: Settings, day: date) -> Marts | Closed:
