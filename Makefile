@@ -39,8 +39,14 @@ RELEASE ?= var/published/FY2024Q1
 screenshots: $(STAMP) browser
 	$(BIN)/python -m tests.maps.screenshots $(RELEASE) docs/img
 
+# The habits CI keeps (.ci/run) and .pre-commit-config.yaml runs before a commit: ruff's rules and
+# format, the types of pipeline/ (mypy, [tool.mypy]) and the SQL style of sql/ (.sqlfluff).
+LINTED := pipeline maps dags tests benchmarks
 lint: $(STAMP)
-	$(BIN)/ruff check pipeline maps dags tests benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
+	$(BIN)/sqlfluff lint sql
 
 # Re-resolve the lock after changing dependencies in pyproject.toml.
 lock:
@@ -72,19 +78,19 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py --lines 10000000
 
 accuracy: $(STAMP)
-	$(BIN)/python -m pipeline.accuracy
+	$(BIN)/python -m pipeline.sim.accuracy
 
 # The long jobs of the reliability work, not part of `make test`: every parser against thousands of
 # mangled files, and a simulated year night by night with its four releases.
 FUZZ_EXAMPLES ?= 3000
 fuzz: $(STAMP)
 	FOOTFALL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider \
-	  tests/sources/test_detect_and_fuzz.py -k never_crash
+	  tests/ingest/formats/test_detect_and_fuzz.py -k never_crash
 
 soak: $(STAMP)
 	$(BIN)/python benchmarks/soak.py
 
-# The fault-injection suite (not part of `make test`, whose tests/test_faults.py, test_recovery.py
+# The fault-injection suite (not part of `make test`, whose tests/ops/test_faults.py, test_recovery.py
 # and test_concurrency.py hold a fast sample): a night killed at every rename and key step and at
 # random moments, pairs of nights at once both ways, a small filesystem that fills (a tmpfs when
 # run as root, else a file-size limit), every bit of a footer flipped, the catalog damaged and lost.

@@ -28,53 +28,64 @@ from pathlib import Path
 
 from measure import HWM, run_child
 
-from pipeline.sources import FORMATS
+from pipeline.ingest.formats import FORMATS
 
 RESULTS = Path(__file__).parent / "results"
 DAY = date(2024, 4, 1)
 
 # Each side runs in a fresh process, times itself and reports its own peak memory (measure.HWM).
-FLOOR = """
+FLOOR = (
+    """
 import json, sys
 sys.path.insert(0, sys.argv[2])
 from measure import floor_seconds
 seconds, lines = floor_seconds([sys.argv[1]])
-print(json.dumps({"seconds": seconds, "out": lines, "peak_mb": """ + HWM + """}))
+print(json.dumps({"seconds": seconds, "out": lines, "peak_mb": """
+    + HWM
+    + """}))
 """
-BOUND = """
+)
+BOUND = (
+    """
 import json, sys
 sys.path.insert(0, sys.argv[2])
 from measure import bound_seconds
 seconds = bound_seconds(sys.argv[1], sys.argv[3])
-print(json.dumps({"seconds": seconds, "out": 0, "peak_mb": """ + HWM + """}))
+print(json.dumps({"seconds": seconds, "out": 0, "peak_mb": """
+    + HWM
+    + """}))
 """
-INGEST = """
+)
+INGEST = (
+    """
 import json, sys, time
 from datetime import date
 from pathlib import Path
-from pipeline import ingest
+from pipeline.ingest import landing
 from pipeline.config import load_settings
-from pipeline.registry import load_registry
+from pipeline.ingest.registry import load_registry
 settings = load_settings({"FOOTFALL_HOME": sys.argv[2], "FOOTFALL_KEYSTORE": sys.argv[3]})
 registry = load_registry(settings.registry)
 started, cpu = time.perf_counter(), time.process_time()
-out = ingest.ingest_file(settings, registry, "bench", Path(sys.argv[1]), fmt=sys.argv[4],
+out = landing.ingest_file(settings, registry, "bench", Path(sys.argv[1]), fmt=sys.argv[4],
                          hint=date(2024, 4, 1)).records
 print(json.dumps({"seconds": time.perf_counter() - started, "cpu_s": time.process_time() - cpu,
-                  "out": out, "peak_mb": """ + HWM + """}))
+                  "out": out, "peak_mb": """
+    + HWM
+    + """}))
 """
+)
 
 
 def build_file(tmp: Path, lines: int, fmt: str) -> Path:
     from pipeline.config import load_settings
-    from pipeline.registry import load_registry
-    from pipeline.sim_logs import Noise
-    from pipeline.simulate import simulate
+    from pipeline.ingest.registry import load_registry
+    from pipeline.sim.logs import Noise
+    from pipeline.sim.city import simulate
 
     settings = load_settings({"FOOTFALL_HOME": str(tmp / "sim"), "FOOTFALL_KEYSTORE": str(tmp / "k")})
     noise = Noise(radius=fmt == "radius_detail")  # RADIUS accounting is written only when asked
-    files = simulate(settings, load_registry(settings.registry), DAY, DAY, devices=100_000,
-                     noise=noise).files
+    files = simulate(settings, load_registry(settings.registry), DAY, DAY, devices=100_000, noise=noise).files
     day_file = next(f for f in files if f.name.startswith(fmt))
     block = day_file.read_bytes()
     per_block = block.count(b"\n")
@@ -117,8 +128,9 @@ def build_unfiltered(tmp: Path, client: Path, lines: int) -> Path:
             head = stamp.match(line)
             out.write(line + "\n")
             for template in FOREIGN:
-                out.write(template.format(stamp=head[1], host=head[2], i=i, a=i % 250, b=(i // 250) % 250)
-                          + "\n")
+                out.write(
+                    template.format(stamp=head[1], host=head[2], i=i, a=i % 250, b=(i // 250) % 250) + "\n"
+                )
             written, i = written + 1 + len(FOREIGN), i + 1
     return path
 
@@ -131,32 +143,44 @@ def unfiltered(args) -> dict:
         feed = build_unfiltered(tmp, client, args.lines)
         figures = {}
         for name, path in (("all_client", client), ("unfiltered", feed)):
-            run = run_child(INGEST, str(path), str(tmp / f"lake-{name}"), str(tmp / f"keys-{name}"),
-                            args.format)
+            run = run_child(
+                INGEST, str(path), str(tmp / f"lake-{name}"), str(tmp / f"keys-{name}"), args.format
+            )
             lines = sum(1 for _ in open(path, "rb"))
-            figures[name] = {"lines": lines, "seconds": round(run["seconds"], 2),
-                             "lines_per_s": round(lines / run["seconds"]),
-                             "cpu_s": round(run["cpu_s"], 2),  # steadier on a shared machine
-                             "peak_rss_mb": round(run["peak_mb"])}
-    return {"date": date.today().isoformat(), "machine": platform.platform(), "format": args.format,
-            **figures, "speedup": round(figures["unfiltered"]["lines_per_s"]
-                                        / figures["all_client"]["lines_per_s"], 2),
-            "speedup_cpu": round(figures["all_client"]["cpu_s"] / figures["unfiltered"]["cpu_s"], 2)}
+            figures[name] = {
+                "lines": lines,
+                "seconds": round(run["seconds"], 2),
+                "lines_per_s": round(lines / run["seconds"]),
+                "cpu_s": round(run["cpu_s"], 2),  # steadier on a shared machine
+                "peak_rss_mb": round(run["peak_mb"]),
+            }
+    return {
+        "date": date.today().isoformat(),
+        "machine": platform.platform(),
+        "format": args.format,
+        **figures,
+        "speedup": round(figures["unfiltered"]["lines_per_s"] / figures["all_client"]["lines_per_s"], 2),
+        "speedup_cpu": round(figures["all_client"]["cpu_s"] / figures["unfiltered"]["cpu_s"], 2),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=10_000_000)
     parser.add_argument("--format", default=None, choices=sorted(FORMATS))
-    parser.add_argument("--unfiltered", action="store_true",
-                        help="an all-client feed against one where 9 lines in 10 are other programs'")
+    parser.add_argument(
+        "--unfiltered",
+        action="store_true",
+        help="an all-client feed against one where 9 lines in 10 are other programs'",
+    )
     args = parser.parse_args()
     if args.unfiltered:
         args.format = args.format or "hostapd"
         report = unfiltered(args)
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / f"ingest-unfiltered-{args.lines}-{args.format}.json").write_text(
-            json.dumps(report, indent=2) + "\n")
+            json.dumps(report, indent=2) + "\n"
+        )
         print(json.dumps(report, indent=2))
         return
     args.format = args.format or "meraki_syslog"
@@ -170,14 +194,21 @@ def main() -> None:
         floor_s, floor_mb, floor_lines = floor["seconds"], floor["peak_mb"], floor["out"]
         ingest_s, ingest_mb, records = ingest["seconds"], ingest["peak_mb"], ingest["out"]
         report = {
-            "date": date.today().isoformat(), "machine": platform.platform(), "format": args.format,
-            "lines": int(floor_lines), "records": int(records), "bytes": path.stat().st_size,
-            "floor_s": round(floor_s, 2), "bound_s": round(bound["seconds"], 2),
-            "ingest_s": round(ingest_s, 2), "bound_over_floor": round(bound["seconds"] / floor_s, 2),
+            "date": date.today().isoformat(),
+            "machine": platform.platform(),
+            "format": args.format,
+            "lines": int(floor_lines),
+            "records": int(records),
+            "bytes": path.stat().st_size,
+            "floor_s": round(floor_s, 2),
+            "bound_s": round(bound["seconds"], 2),
+            "ingest_s": round(ingest_s, 2),
+            "bound_over_floor": round(bound["seconds"] / floor_s, 2),
             "ingest_over_floor": round(ingest_s / floor_s, 2),
             "ingest_over_bound": round(ingest_s / bound["seconds"], 2),
             "lines_per_s": round(int(records) / ingest_s),
-            "peak_rss_mb": round(ingest_mb), "floor_peak_rss_mb": round(floor_mb),
+            "peak_rss_mb": round(ingest_mb),
+            "floor_peak_rss_mb": round(floor_mb),
         }
     RESULTS.mkdir(exist_ok=True)
     suffix = "" if args.format == "meraki_syslog" else f"-{args.format}"

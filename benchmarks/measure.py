@@ -19,9 +19,11 @@ from pathlib import Path
 
 import duckdb
 
-FLOOR_SQL = ("select count(*), sum(length(line)) from read_csv(?, columns = {'line': 'VARCHAR'}, "
-             "header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false, "
-             "compression = 'auto')")
+FLOOR_SQL = (
+    "select count(*), sum(length(line)) from read_csv(?, columns = {'line': 'VARCHAR'}, "
+    "header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false, "
+    "compression = 'auto')"
+)
 BOUND_SQL = """
 copy (
     select

@@ -25,18 +25,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline import ledger, stages  # noqa: E402
+from pipeline.ops import nightly  # noqa: E402
+from pipeline.release import ledger
 from pipeline.calendar import FiscalQuarter  # noqa: E402
 from pipeline.config import load_settings  # noqa: E402
-from pipeline.publish import publish  # noqa: E402
-from pipeline.quality import QualityGateError  # noqa: E402
-from pipeline.registry import load_registry  # noqa: E402
-from pipeline.sim_logs import SCENARIOS  # noqa: E402
-from pipeline.simulate import simulate  # noqa: E402
+from pipeline.release.publish import publish  # noqa: E402
+from pipeline.marts.quality_report import QualityGateError  # noqa: E402
+from pipeline.ingest.registry import load_registry  # noqa: E402
+from pipeline.sim.logs import SCENARIOS  # noqa: E402
+from pipeline.sim.city import simulate  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
-AREAS = {"landing": "landing", "staged": "staged", "curated": "curated", "marts": "marts",
-         "published": "published"}
+AREAS = {
+    "landing": "landing",
+    "staged": "staged",
+    "curated": "curated",
+    "marts": "marts",
+    "published": "published",
+}
 RECIPIENTS = ["観光課", "交通政策課", "防災危機管理課", "商工労政課"]
 
 
@@ -82,15 +88,16 @@ def main() -> int:
     started = time.monotonic()
     day = args.first
     while day <= last:
-        simulate(settings, registry, day, day, args.devices, seed=day.toordinal(),
-                 noise=SCENARIOS["realistic"])
+        simulate(
+            settings, registry, day, day, args.devices, seed=day.toordinal(), noise=SCENARIOS["realistic"]
+        )
         for truth in settings.truth.glob("*/day=*"):  # the simulator's answer key, not the lake
             for path in truth.iterdir():
                 path.unlink()
             truth.rmdir()
         t0 = time.monotonic()
         try:
-            stages.nightly(settings, day)
+            nightly.run(settings, day)
         except QualityGateError as error:  # the night's data is built; the DAG would alert
             gate_failures.append({"day": str(day), "why": str(error)[:200]})
         nights.append(time.monotonic() - t0)
@@ -102,8 +109,13 @@ def main() -> int:
             release = publish(settings, quarter)
             seconds = time.monotonic() - t0
             ledger.provide(settings, str(quarter), RECIPIENTS, at=provision_time(quarter, settings.zone))
-            releases.append({"release": str(quarter), "seconds": round(seconds, 1),
-                             "days_with_data": release.days_with_data})
+            releases.append(
+                {
+                    "release": str(quarter),
+                    "seconds": round(seconds, 1),
+                    "days_with_data": release.days_with_data,
+                }
+            )
             print(f"{day}: released {quarter} in {seconds:.1f} s", flush=True)
         if day.day == 1:
             print(f"{day}: night {nights[-1]:.1f} s, lake {figures['mb']}", flush=True)
@@ -123,26 +135,35 @@ def main() -> int:
     late = max(sum(s["mb"][a] for a in transient) for s in series[-30:])
     checks = {
         "no temp files after any night": all(s["temp_files"] == 0 for s in series),
-        f"raw files kept <= {settings.raw_retention_days + 2} days":
-            bounded["landed_files"] <= series[0]["landed_files"] * (settings.raw_retention_days + 2),
-        f"staged days kept <= {settings.staged_retention_days + 1}":
-            bounded["event_days"] <= settings.staged_retention_days + 1,
+        f"raw files kept <= {settings.raw_retention_days + 2} days": bounded["landed_files"]
+        <= series[0]["landed_files"] * (settings.raw_retention_days + 2),
+        f"staged days kept <= {settings.staged_retention_days + 1}": bounded["event_days"]
+        <= settings.staged_retention_days + 1,
         f"keys kept <= {settings.key_grace_days + 2}": bounded["keys"] <= settings.key_grace_days + 2,
         "transient storage flat (last month <= 1.5x second month)": late <= 1.5 * early,
         f"FY{fy} ledger shows 4 provisions": len(year.provisions) == 4 and year.met,
     }
     monthly = [s for s in series if s["day"].endswith("-01")] + [series[-1]]
     result = {
-        "date": date.today().isoformat(), "machine": platform.platform(), "cpus": 2,
-        "first": str(args.first), "days": args.days, "devices": args.devices,
+        "date": date.today().isoformat(),
+        "machine": platform.platform(),
+        "cpus": 2,
+        "first": str(args.first),
+        "days": args.days,
+        "devices": args.devices,
         "total_s": round(time.monotonic() - started, 1),
-        "night_s": {"median": round(statistics.median(nights), 2), "p95": round(
-            sorted(nights)[int(0.95 * len(nights))], 2), "max": round(max(nights), 2)},
-        "releases": releases, "gate_failures": gate_failures,
+        "night_s": {
+            "median": round(statistics.median(nights), 2),
+            "p95": round(sorted(nights)[int(0.95 * len(nights))], 2),
+            "max": round(max(nights), 2),
+        },
+        "releases": releases,
+        "gate_failures": gate_failures,
         "kpi": {"fiscal_year": fy, "provisions": len(year.provisions), "met": year.met},
-        "bounded": bounded, "transient_mb": {"second_month_max": round(early, 1),
-                                             "last_month_max": round(late, 1)},
-        "monthly": monthly, "checks": checks,
+        "bounded": bounded,
+        "transient_mb": {"second_month_max": round(early, 1), "last_month_max": round(late, 1)},
+        "monthly": monthly,
+        "checks": checks,
     }
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"soak-{args.first}-{args.days}.json"

@@ -2,7 +2,7 @@
 arrive: land -> ingest (mapped over the landed files) -> has_data -> visits/trips -> marts ->
 quality gate -> retention.
 
-Thin on purpose: every task calls one function of pipeline.stages with (settings, day); heavy
+Thin on purpose: every task calls one function of pipeline.ops.stages with (settings, day); heavy
 imports happen inside the tasks. The schedule comes from the settings (FOOTFALL_TZ,
 FOOTFALL_DAY_START_HOUR, FOOTFALL_DELIVERY_GRACE_MINUTES), read from the environment when the
 file is parsed. A manual run takes the day as a Param.
@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
 
-from pipeline.alerts import log_failure  # logging only: light to parse
+from pipeline.ops.alerts import log_failure  # logging only: light to parse
 from pipeline.calendar import nightly_cron, nightly_run_time
 from pipeline.config import load_settings
 
@@ -46,11 +46,21 @@ A run triggered while the DAG is paused waits in the queue: unpause the DAG.
     catchup=False,  # history and missed nights: `airflow backfill create` (docs/operations.md)
     max_active_runs=2,  # days are independent: a lock per day and per file keeps them apart
     tags=["footfall", "nightly"],
-    params={"day": Param(None, type=["null", "string"], format="date",
-                         description="Service day to process (YYYY-MM-DD); empty: the last service "
-                                     "day that closed (plus the delivery grace) before the run.")},
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=5),
-                  "retry_exponential_backoff": True, "on_failure_callback": log_failure},
+    params={
+        "day": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="Service day to process (YYYY-MM-DD); empty: the last service "
+            "day that closed (plus the delivery grace) before the run.",
+        )
+    },
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "retry_exponential_backoff": True,
+        "on_failure_callback": log_failure,
+    },
     doc_md=DOC,
 )
 def footfall_nightly():
@@ -64,14 +74,15 @@ def footfall_nightly():
     def stage(name: str, **task_kwargs):
         @task(task_id=name, pool="duckdb", **task_kwargs)
         def run(day: str) -> dict:
+            from dataclasses import asdict
             from datetime import date
 
             from airflow.sdk.exceptions import AirflowFailException
 
-            from pipeline import stages
+            from pipeline.ops import nightly, stages
 
             try:
-                return stages.run(load_settings(), name, date.fromisoformat(day))
+                return asdict(nightly.stage(load_settings(), name, date.fromisoformat(day)))
             except stages.BAD_INPUT as error:  # retrying cannot fix bad input: fail at once
                 raise AirflowFailException(str(error)) from None
 
@@ -81,21 +92,22 @@ def footfall_nightly():
     def pending(day: str) -> list[str]:
         from datetime import date
 
-        from pipeline import stages
+        from pipeline.ops import stages
 
         return stages.pending(load_settings(), date.fromisoformat(day))
 
     @task(pool="duckdb", max_active_tis_per_dagrun=4)
     def ingest(day: str, file_id: str) -> dict:
         """One landed file; the files of a night fan out over the workers (duckdb pool)."""
+        from dataclasses import asdict
         from datetime import date
 
         from airflow.sdk.exceptions import AirflowFailException
 
-        from pipeline import stages
+        from pipeline.ops import stages
 
         try:
-            return stages.ingest_file(load_settings(), date.fromisoformat(day), file_id)
+            return asdict(stages.ingest_file(load_settings(), date.fromisoformat(day), file_id))
         except stages.BAD_INPUT as error:  # a bad file, a damaged catalog: a retry cannot mend it
             raise AirflowFailException(str(error)) from None
 
@@ -104,14 +116,15 @@ def footfall_nightly():
     def has_data(day: str) -> dict:
         """Skip the rest of a night without data, unless data was expected (then fail)."""
         import logging
+        from dataclasses import asdict
         from datetime import date
 
         from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-        from pipeline import stages
+        from pipeline.ops import stages
 
         try:
-            return stages.data_check(load_settings(), date.fromisoformat(day))
+            return asdict(stages.data_check(load_settings(), date.fromisoformat(day)))
         except stages.DayWithoutData as reason:
             logging.getLogger("footfall.nightly").warning("%s", reason)
             raise AirflowSkipException(str(reason)) from None
@@ -121,12 +134,16 @@ def footfall_nightly():
     day = service_day()
     files = pending(day)
     stage("land")(day) >> files
-    (ingest.partial(day=day).expand(file_id=files) >> has_data(day)
-     >> stage("movement")(day) >> stage("marts", outlets=[MARTS])(day)
-     >> stage("quality")(day)
-     # all_done: retention runs after a failed or skipped night too (raw data never outlives its
-     # policy because a gate failed or a day had no data)
-     >> stage("retention", trigger_rule="all_done")(day))
+    (
+        ingest.partial(day=day).expand(file_id=files)
+        >> has_data(day)
+        >> stage("movement")(day)
+        >> stage("marts", outlets=[MARTS])(day)
+        >> stage("quality")(day)
+        # all_done: retention runs after a failed or skipped night too (raw data never outlives its
+        # policy because a gate failed or a day had no data)
+        >> stage("retention", trigger_rule="all_done")(day)
+    )
 
 
 footfall_nightly()

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from airflow.sdk import Asset, CronTriggerTimetable, Param, PokeReturnValue, dag, task
 
-from pipeline.alerts import log_failure  # logging only: light to parse
+from pipeline.ops.alerts import log_failure  # logging only: light to parse
 from pipeline.config import load_settings
 
 RELEASE = Asset("footfall://published/quarterly")
@@ -23,9 +23,13 @@ WAIT_HOURS = 72  # how long a run waits for the quarter's missing nights before 
 NO_RECIPIENTS = (
     "FOOTFALL_RECIPIENTS is not set: footfall_quarterly provides each release to the departments "
     "it names (`;`-separated, e.g. 観光課;都市交通対策課) and counts that for the KPI. Set it in "
-    ".env (or the environment) and restart Airflow (`make airflow`), then clear this run.")
-NEEDS = (f"Provides each release to: {'; '.join(SETTINGS.recipients)}." if SETTINGS.recipients
-         else f"**Before its first run**: {NO_RECIPIENTS}")
+    ".env (or the environment) and restart Airflow (`make airflow`), then clear this run."
+)
+NEEDS = (
+    f"Provides each release to: {'; '.join(SETTINGS.recipients)}."
+    if SETTINGS.recipients
+    else f"**Before its first run**: {NO_RECIPIENTS}"
+)
 
 DOC = f"""{__doc__}
 {NEEDS}
@@ -46,20 +50,33 @@ A run triggered while the DAG is paused waits in the queue: unpause the DAG.
 
 @dag(
     dag_id="footfall_quarterly",
-    description=("Quarterly release, provided to " + "; ".join(SETTINGS.recipients)
-                 if SETTINGS.recipients else "Quarterly release: set FOOTFALL_RECIPIENTS first"),
+    description=(
+        "Quarterly release, provided to " + "; ".join(SETTINGS.recipients)
+        if SETTINGS.recipients
+        else "Quarterly release: set FOOTFALL_RECIPIENTS first"
+    ),
     schedule=CronTriggerTimetable("0 6 5 1,4,7,10 *", timezone=SETTINGS.tz),
     catchup=False,  # and no start date: unpausing schedules the next quarter only
     max_active_runs=1,
     tags=["footfall", "quarterly", "release"],
     params={
-        "quarter": Param(None, type=["null", "string"], pattern=r"^FY\d{4}Q[1-4]$",
-                         description="Fiscal quarter to publish, e.g. FY2024Q1; empty: the last "
-                                     "quarter that ended before the run."),
-        "allow_partial": Param(False, type="boolean",
-                               description="Publish even with nights missing (coverage says so)."),
-        "wait_hours": Param(WAIT_HOURS, type="integer", minimum=0, maximum=168,
-                            description="Hours to wait for missing nights before refusing."),
+        "quarter": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^FY\d{4}Q[1-4]$",
+            description="Fiscal quarter to publish, e.g. FY2024Q1; empty: the last "
+            "quarter that ended before the run.",
+        ),
+        "allow_partial": Param(
+            False, type="boolean", description="Publish even with nights missing (coverage says so)."
+        ),
+        "wait_hours": Param(
+            WAIT_HOURS,
+            type="integer",
+            minimum=0,
+            maximum=168,
+            description="Hours to wait for missing nights before refusing.",
+        ),
     },
     default_args={"on_failure_callback": log_failure},
     doc_md=DOC,
@@ -91,14 +108,16 @@ def footfall_quarterly():
         from airflow.sdk.exceptions import AirflowFailException
 
         from pipeline.calendar import FiscalQuarter
-        from pipeline.publish import day_ranges, missing_days
+        from pipeline.release.publish import day_ranges, missing_days
 
         fq = FiscalQuarter.parse(name)
         missing = missing_days(load_settings(), fq)
         if not missing:
             return PokeReturnValue(is_done=True, xcom_value=len(fq.days()))
-        said = (f"{fq} has no nightly marts for {len(missing)} of its {len(fq.days())} days: "
-                f"{day_ranges(missing)}")
+        said = (
+            f"{fq} has no nightly marts for {len(missing)} of its {len(fq.days())} days: "
+            f"{day_ranges(missing)}"
+        )
         log = logging.getLogger("footfall.quarterly")
         if params["allow_partial"]:
             log.warning("%s; publishing what there is (allow_partial).", said)
@@ -107,34 +126,39 @@ def footfall_quarterly():
         if pendulum.now("UTC") >= deadline:
             raise AirflowFailException(
                 f"{said}. Refused after waiting {params['wait_hours']} h: run footfall_nightly for "
-                f"those days (a run with {{\"day\": \"YYYY-MM-DD\"}} or `airflow backfill create`), "
+                f'those days (a run with {{"day": "YYYY-MM-DD"}} or `airflow backfill create`), '
                 f"then clear this task; or publish them as missing with a run of "
-                f"{{\"quarter\": \"{fq}\", \"allow_partial\": true}}.")
+                f'{{"quarter": "{fq}", "allow_partial": true}}.'
+            )
         log.info("%s; waiting for their nights until %s.", said, deadline)
         return PokeReturnValue(is_done=False)
 
     @task(pool="duckdb", outlets=[RELEASE])
     def publish(name: str) -> dict:
         from pipeline.calendar import FiscalQuarter
-        from pipeline.publish import publish as build
-        from pipeline.recovery import preflight
+        from pipeline.release.publish import publish as build
+        from pipeline.ops.recovery import preflight
 
         settings = load_settings()
         preflight(settings)  # leftovers of killed runs cleared; a damaged catalog said in one line
         release = build(settings, FiscalQuarter.parse(name))
-        return {"quarter": name, "path": str(release.path), "rows": release.rows,
-                "days_with_data": release.days_with_data}
+        return {
+            "quarter": name,
+            "path": str(release.path),
+            "rows": release.rows,
+            "days_with_data": release.days_with_data,
+        }
 
     @task
     def provide(name: str, to: list[str]) -> str:
-        from pipeline import ledger
+        from pipeline.release import ledger
 
         return ledger.provide(load_settings(), name, to)[1]
 
     @task
     def check_kpi(dag_run=None) -> str:
         """The KPI alert: the quarter that ended last saw no provision (once the ledger is in use)."""
-        from pipeline import ledger
+        from pipeline.release import ledger
 
         settings = load_settings()
         moment = dag_run.logical_date or dag_run.run_after

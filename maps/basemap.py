@@ -27,8 +27,20 @@ LAYERS = {
 # Bytes per layer. Each layer is in a release twice (lib/basemap.js for the maps, a .geojson for a
 # GIS), so seven full layers stay under 3 MB and the whole release well under 10 MB.
 LAYER_BUDGET = 200_000
-NAME_FIELDS = ("name", "名称", "N03_004", "N02_005", "N02_003", "W05_004", "N01_003", "S_NAME",
-               "MOJI", "NAME", "Name", "name:ja")
+NAME_FIELDS = (
+    "name",
+    "名称",
+    "N03_004",
+    "N02_005",
+    "N02_003",
+    "W05_004",
+    "N01_003",
+    "S_NAME",
+    "MOJI",
+    "NAME",
+    "Name",
+    "name:ja",
+)
 EMPTY = {"type": "FeatureCollection", "features": []}
 
 
@@ -72,17 +84,23 @@ def _read(source: Path, layer: str):
     try:
         frame = gpd.read_file(source)
     except Exception as exc:  # pyogrio raises its own types for every malformed format
-        raise BasemapError(f"{source}: not a readable GeoJSON, GeoPackage or Shapefile "
-                           f"({type(exc).__name__}); export it again from the GIS") from exc
+        raise BasemapError(
+            f"{source}: not a readable GeoJSON, GeoPackage or Shapefile "
+            f"({type(exc).__name__}); export it again from the GIS"
+        ) from exc
     if frame.crs is None:
-        raise BasemapError(f"{source}: the file has no coordinate reference system; export it with "
-                           "its CRS (a .prj beside a Shapefile)")
+        raise BasemapError(
+            f"{source}: the file has no coordinate reference system; export it with "
+            "its CRS (a .prj beside a Shapefile)"
+        )
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     kinds = set(frame.geometry.geom_type)
     allowed = LAYERS[layer][2]
     if frame.empty or not kinds <= allowed:
-        raise BasemapError(f"{source}: layer {layer} needs {' or '.join(sorted(allowed))} features, "
-                           f"the file has {', '.join(sorted(kinds)) or 'none'}")
+        raise BasemapError(
+            f"{source}: layer {layer} needs {' or '.join(sorted(allowed))} features, "
+            f"the file has {', '.join(sorted(kinds)) or 'none'}"
+        )
     return frame.to_crs(4326)
 
 
@@ -121,8 +139,10 @@ def import_layer(layer: str, source: Path, outdir: Path, budget: int = LAYER_BUD
     frame = gpd.GeoDataFrame({"name": list(names)}, geometry=frame.geometry.make_valid(), crs=4326)
     frame = _clip(frame, layer, outdir)
     if frame.empty:
-        raise BasemapError(f"{source}: no feature of the file lies in the city; is it the right "
-                           "area, and does its CRS say where it is?")
+        raise BasemapError(
+            f"{source}: no feature of the file lies in the city; is it the right "
+            "area, and does its CRS say where it is?"
+        )
     tolerance, data = 0.0, b""
     for _ in range(12):
         data = _encode(frame, tolerance)
@@ -130,9 +150,16 @@ def import_layer(layer: str, source: Path, outdir: Path, budget: int = LAYER_BUD
             break
         tolerance = tolerance * 2 if tolerance else 0.00005  # about 5 m, doubling
     else:
-        raise BasemapError(f"{source}: still {len(data):,} bytes after simplifying to "
-                           f"{tolerance:g} degrees; keep fewer features (budget {budget:,} bytes)")
+        raise BasemapError(
+            f"{source}: still {len(data):,} bytes after simplifying to "
+            f"{tolerance:g} degrees; keep fewer features (budget {budget:,} bytes)"
+        )
     outdir.mkdir(parents=True, exist_ok=True)
     (outdir / f"{layer}.geojson").write_bytes(data)
-    return {"layer": layer, "features": len(frame), "bytes": len(data), "tolerance_deg": tolerance,
-            "name_field": field}
+    return {
+        "layer": layer,
+        "features": len(frame),
+        "bytes": len(data),
+        "tolerance_deg": tolerance,
+        "name_field": field,
+    }

@@ -11,10 +11,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 # PuOr: orange = fewer, purple = more; both ends stay apart for red-green colour-blind readers.
-DIVERGING = [(-0.5, "#b35806"), (-0.2, "#f1a340"), (-0.05, "#fee0b6"), (0.05, "#f7f7f7"),
-             (0.2, "#d8daeb"), (0.5, "#998ec3"), (float("inf"), "#542788")]
-COMPARISONS = {"previous": ("前四半期比", "vs previous quarter"),
-               "last_year": ("前年同期比", "vs same quarter last year")}
+DIVERGING = [
+    (-0.5, "#b35806"),
+    (-0.2, "#f1a340"),
+    (-0.05, "#fee0b6"),
+    (0.05, "#f7f7f7"),
+    (0.2, "#d8daeb"),
+    (0.5, "#998ec3"),
+    (float("inf"), "#542788"),
+]
+COMPARISONS = {
+    "previous": ("前四半期比", "vs previous quarter"),
+    "last_year": ("前年同期比", "vs same quarter last year"),
+}
 
 
 def previous_sites(published: Path, quarter) -> dict[str, pa.Table | None]:
@@ -22,8 +31,10 @@ def previous_sites(published: Path, quarter) -> dict[str, pa.Table | None]:
     where published."""
     from pipeline.calendar import FiscalQuarter
 
-    before = {"previous": FiscalQuarter(quarter.year - (quarter.quarter == 1), (quarter.quarter - 2) % 4 + 1),
-              "last_year": FiscalQuarter(quarter.year - 1, quarter.quarter)}
+    before = {
+        "previous": FiscalQuarter(quarter.year - (quarter.quarter == 1), (quarter.quarter - 2) % 4 + 1),
+        "last_year": FiscalQuarter(quarter.year - 1, quarter.quarter),
+    }
     out = {}
     for key, fq in before.items():
         for table, name in (("sites", key), ("od_flows", f"{key}_od")):
@@ -47,8 +58,10 @@ def _changes(now: pa.Table, before: pa.Table) -> list[dict]:
     return rows
 
 
-def add_layers(fmap: folium.Map, now: pa.Table, before: dict[str, pa.Table | None], escape) -> list:
-    """One layer per comparison with a release to compare with; returns (key, ja, en, counts)."""
+def add_layers(fmap: folium.Map, now: pa.Table, before: dict[str, pa.Table | None], fragments) -> list:
+    """One layer per comparison with a release to compare with; returns (key, ja, en, counts).
+
+    fragments: the macros of templates/fragments.html (maps.render), which escape every name."""
     shown = []
     for key, (ja, en) in COMPARISONS.items():
         if before.get(key) is None:
@@ -58,17 +71,29 @@ def add_layers(fmap: folium.Map, now: pa.Table, before: dict[str, pa.Table | Non
         for r in _changes(now, before[key]):
             if r["change"] is None:
                 counts["hidden"] += 1
-                folium.CircleMarker((r["lat"], r["lon"]), radius=6, color="#888", weight=1.5,
-                                    dash_array="3 2", fill=False, class_name=f"ff-change-hidden ff-{key}",
-                                    tooltip=f"{escape(r['site_name'])}：秘匿または比較不能").add_to(group)
+                folium.CircleMarker(
+                    (r["lat"], r["lon"]),
+                    radius=6,
+                    color="#888",
+                    weight=1.5,
+                    dash_array="3 2",
+                    fill=False,
+                    class_name=f"ff-change-hidden ff-{key}",
+                    tooltip=str(fragments.change_hidden_tooltip(r)),
+                ).add_to(group)
                 continue
             counts["up" if r["change"] >= 0 else "down"] += 1
             folium.CircleMarker(
-                (r["lat"], r["lon"]), radius=5 + min(abs(r["change"]), 1) * 10, color="#333", weight=1,
-                fill=True, fill_color=colour(r["change"]), fill_opacity=0.9,
+                (r["lat"], r["lon"]),
+                radius=5 + min(abs(r["change"]), 1) * 10,
+                color="#333",
+                weight=1,
+                fill=True,
+                fill_color=colour(r["change"]),
+                fill_opacity=0.9,
                 class_name=f"ff-change-{'up' if r['change'] >= 0 else 'down'} ff-{key}",
-                tooltip=(f"{escape(r['site_name'])}：{ja} {r['change']:+.0%}<br>1日平均 "
-                         f"{r['before']:,.1f} → {r['mean_daily_devices']:,.1f} 端末")).add_to(group)
+                tooltip=str(fragments.change_tooltip(r, ja)),
+            ).add_to(group)
         group.add_to(fmap)
         shown.append((key, ja, en, counts))
     return shown
@@ -77,26 +102,34 @@ def add_layers(fmap: folium.Map, now: pa.Table, before: dict[str, pa.Table | Non
 OD_SHOWN = 30  # the pairs whose trips changed most (either way) among those published in both
 
 
-def add_od_layers(fmap: folium.Map, now: pa.Table, before: dict, escape) -> list:
+def add_od_layers(fmap: folium.Map, now: pa.Table, before: dict, fragments) -> list:
     """Per comparison, the OD pairs published in both quarters whose trips changed most, as
-    straight lines in the diverging colours (off until picked); returns (ja, drawn, hidden)."""
+    straight lines in the diverging colours (off until picked); returns (ja, drawn, hidden).
+
+    fragments: the macros of templates/fragments.html (maps.render), which escape every name."""
     shown = []
     current = {(r["origin_zone_id"], r["dest_zone_id"]): r for r in now.to_pylist() if not r["suppressed"]}
     for key, (ja, _) in COMPARISONS.items():
         if before.get(f"{key}_od") is None:
             continue
-        old = {(r["origin_zone_id"], r["dest_zone_id"]): r["trips"] for r in before[f"{key}_od"].to_pylist()
-               if not r["suppressed"]}
+        old = {
+            (r["origin_zone_id"], r["dest_zone_id"]): r["trips"]
+            for r in before[f"{key}_od"].to_pylist()
+            if not r["suppressed"]
+        }
         both = [(pair, r, old[pair]) for pair, r in current.items() if old.get(pair)]
         both.sort(key=lambda x: (-abs(x[1]["trips"] - x[2]), x[0]))
         group = folium.FeatureGroup(name=f"移動（OD）の{ja}", show=False)
         for _, r, was in both[:OD_SHOWN]:
             change = (r["trips"] - was) / was
-            folium.PolyLine([(r["origin_lat"], r["origin_lon"]), (r["dest_lat"], r["dest_lon"])],
-                            color=colour(change), weight=3 + min(abs(change), 1) * 5, opacity=0.9,
-                            class_name=f"ff-odchange ff-{key}",
-                            tooltip=(f"{escape(r['origin_name'])} → {escape(r['dest_name'])}：{ja} "
-                                     f"{change:+.0%}<br>トリップ数 {was:,} → {r['trips']:,}")).add_to(group)
+            folium.PolyLine(
+                [(r["origin_lat"], r["origin_lon"]), (r["dest_lat"], r["dest_lon"])],
+                color=colour(change),
+                weight=3 + min(abs(change), 1) * 5,
+                opacity=0.9,
+                class_name=f"ff-odchange ff-{key}",
+                tooltip=str(fragments.od_change_tooltip(r, ja, change, was)),
+            ).add_to(group)
         group.add_to(fmap)
         shown.append((ja, min(len(both), OD_SHOWN), len(current) - len(both)))
     return shown

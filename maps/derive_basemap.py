@@ -25,12 +25,13 @@ SHARED_BORDER_M = 150  # an edge of the city this close to a neighbour is a land
 def _round(geometry, digits: int = 5):
     from shapely import set_precision
 
-    return set_precision(geometry, 10 ** -digits)
+    return set_precision(geometry, 10**-digits)
 
 
 def _write(name: str, features: list[dict]) -> int:
-    text = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
-                      separators=(",", ":"))
+    text = json.dumps(
+        {"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":")
+    )
     (HERE / f"{name}.geojson").write_text(text, encoding="utf-8")
     return len(text.encode("utf-8"))
 
@@ -41,14 +42,13 @@ def coast(topography: Path) -> int:
     from shapely.ops import unary_union
 
     features = json.loads((topography / N03).read_text(encoding="utf-8"))["features"]
-    city = unary_union([shape(f["geometry"]) for f in features
-                        if f["properties"]["N03_007"] == CITY_CODE])
-    others = unary_union([shape(f["geometry"]) for f in features
-                          if f["properties"]["N03_007"] != CITY_CODE])
+    city = unary_union([shape(f["geometry"]) for f in features if f["properties"]["N03_007"] == CITY_CODE])
+    others = unary_union([shape(f["geometry"]) for f in features if f["properties"]["N03_007"] != CITY_CODE])
     near = others.buffer(SHARED_BORDER_M / 111_000)
     shore = _round(city.boundary.difference(near).simplify(0.0002))
-    return _write("coast", [{"type": "Feature", "properties": {"name": "海岸線"},
-                             "geometry": mapping(shore)}])
+    return _write(
+        "coast", [{"type": "Feature", "properties": {"name": "海岸線"}, "geometry": mapping(shore)}]
+    )
 
 
 def railways_and_stations(station_db: Path) -> tuple[int, int]:
@@ -68,12 +68,18 @@ def railways_and_stations(station_db: Path) -> tuple[int, int]:
         stops = json.loads((station_db / f"out/main/line/{code}.json").read_text(encoding="utf-8"))
         for s in stops["station_list"]:
             if not s["closed"] and city.contains(Point(s["lng"], s["lat"])):
-                entry = stations.setdefault(s["original_name"],
-                                            {"lat": s["lat"], "lng": s["lng"], "lines": []})
+                entry = stations.setdefault(
+                    s["original_name"], {"lat": s["lat"], "lng": s["lng"], "lines": []}
+                )
                 entry["lines"].append(name.removeprefix("JR"))
-    points = [{"type": "Feature", "properties": {"name": f"{n}駅", "lines": "・".join(s["lines"])},
-               "geometry": {"type": "Point", "coordinates": [round(s["lng"], 5), round(s["lat"], 5)]}}
-              for n, s in sorted(stations.items(), key=lambda kv: kv[1]["lng"])]
+    points = [
+        {
+            "type": "Feature",
+            "properties": {"name": f"{n}駅", "lines": "・".join(s["lines"])},
+            "geometry": {"type": "Point", "coordinates": [round(s["lng"], 5), round(s["lat"], 5)]},
+        }
+        for n, s in sorted(stations.items(), key=lambda kv: kv[1]["lng"])
+    ]
     return _write("railways", rails), _write("stations", points)
 
 

@@ -40,16 +40,26 @@ def find_cjk_font(files: list[str]) -> str:
             if hint.lower() in Path(path).name.lower() and "bold" not in Path(path).name.lower():
                 font_manager.fontManager.addfont(path)
                 return font_manager.FontProperties(fname=path).get_name()
-    raise FontMissing("no Japanese (CJK) font found for the figures and report.pdf: install Debian's "
-                      "fonts-noto-cjk (sudo apt-get install fonts-noto-cjk, or `make browser`) and "
-                      "publish again")
+    raise FontMissing(
+        "no Japanese (CJK) font found for the figures and report.pdf: install Debian's "
+        "fonts-noto-cjk (sudo apt-get install fonts-noto-cjk, or `make browser`) and "
+        "publish again"
+    )
 
 
 def style() -> None:
     """Japanese-capable defaults; TrueType fonts embedded in PDFs (searchable, printable)."""
-    plt.rcParams.update({"font.family": cjk_font(), "pdf.fonttype": 42, "svg.fonttype": "path",
-                         "axes.spines.top": False, "axes.spines.right": False,
-                         "svg.hashsalt": "footfall", "axes.unicode_minus": False})
+    plt.rcParams.update(
+        {
+            "font.family": cjk_font(),
+            "pdf.fonttype": 42,
+            "svg.fonttype": "path",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "svg.hashsalt": "footfall",
+            "axes.unicode_minus": False,
+        }
+    )
 
 
 def _rings(geometry: dict):
@@ -72,8 +82,12 @@ def _base(ax, layers: dict, extent) -> None:
         for xs, ys in _rings(feature["geometry"]):
             ax.fill(xs, ys, color="white", zorder=1)
             ax.plot(xs, ys, color="#555", linewidth=0.8, linestyle="--", zorder=2)
-    for kind, colour, width in (("coast", "#1f5f8b", 1.2), ("rivers", "#4a90c2", 1.0),
-                                ("roads", "#c9a227", 1.0), ("railways", "#222", 1.4)):
+    for kind, colour, width in (
+        ("coast", "#1f5f8b", 1.2),
+        ("rivers", "#4a90c2", 1.0),
+        ("roads", "#c9a227", 1.0),
+        ("railways", "#222", 1.4),
+    ):
         for feature in layers.get(kind, {}).get("features", []):
             for xs, ys in _lines(feature["geometry"]):
                 ax.plot(xs, ys, color=colour, linewidth=width, zorder=3)
@@ -82,8 +96,14 @@ def _base(ax, layers: dict, extent) -> None:
         lon, lat = feature["geometry"]["coordinates"][:2]
         if lon0 <= lon <= lon1 and lat0 <= lat <= lat1:
             ax.plot(lon, lat, "o", markersize=4, markerfacecolor="white", markeredgecolor="black", zorder=5)
-            ax.annotate(feature["properties"].get("name", ""), (lon, lat), xytext=(4, 2),
-                        textcoords="offset points", fontsize=7, zorder=6)
+            ax.annotate(
+                feature["properties"].get("name", ""),
+                (lon, lat),
+                xytext=(4, 2),
+                textcoords="offset points",
+                fontsize=7,
+                zorder=6,
+            )
     ax.set_xlim(lon0, lon1)
     ax.set_ylim(lat0, lat1)
     ax.set_aspect(1 / 0.837)  # cos(33.2°): metres the same both ways
@@ -107,12 +127,27 @@ def footfall_map(ax, tables, layers, centre: bool = False) -> None:
     shown = [s for s in sites if s["mean_daily_devices"] is not None]
     hidden = [s for s in sites if s["mean_daily_devices"] is None]
     top = max((s["mean_daily_devices"] for s in shown), default=1)
-    dots = ax.scatter([s["lon"] for s in shown], [s["lat"] for s in shown],
-                      s=[10 + 190 * s["mean_daily_devices"] / top for s in shown],
-                      c=[s["mean_daily_devices"] for s in shown], cmap=VIRIDIS, vmin=0, vmax=top,
-                      edgecolors="black", linewidths=0.3, zorder=4)
-    ax.scatter([s["lon"] for s in hidden], [s["lat"] for s in hidden], s=14, facecolors="none",
-               edgecolors="#888", zorder=4, label="秘匿")
+    dots = ax.scatter(
+        [s["lon"] for s in shown],
+        [s["lat"] for s in shown],
+        s=[10 + 190 * s["mean_daily_devices"] / top for s in shown],
+        c=[s["mean_daily_devices"] for s in shown],
+        cmap=VIRIDIS,
+        vmin=0,
+        vmax=top,
+        edgecolors="black",
+        linewidths=0.3,
+        zorder=4,
+    )
+    ax.scatter(
+        [s["lon"] for s in hidden],
+        [s["lat"] for s in hidden],
+        s=14,
+        facecolors="none",
+        edgecolors="#888",
+        zorder=4,
+        label="秘匿",
+    )
     ax.figure.colorbar(dots, ax=ax, shrink=0.6, label="1日平均端末数")
     ax.set_title("地点別 1日平均端末数" + ("（中心部）" if centre else "（市域）"))
 
@@ -120,16 +155,26 @@ def footfall_map(ax, tables, layers, centre: bool = False) -> None:
 def flow_map(ax, tables, layers, centre: bool = False, top_n: int = 30) -> None:
     """The busiest published OD pairs as lines, width and colour by trips."""
     _base(ax, layers, _extent(tables, layers, centre))
-    flows = sorted((r for r in tables["od_flows"].to_pylist() if not r["suppressed"]),
-                   key=lambda r: (-r["trips"], r["origin_zone_id"], r["dest_zone_id"]))[:top_n]
+    flows = sorted(
+        (r for r in tables["od_flows"].to_pylist() if not r["suppressed"]),
+        key=lambda r: (-r["trips"], r["origin_zone_id"], r["dest_zone_id"]),
+    )[:top_n]
     top = max((r["trips"] for r in flows), default=1)
     cmap = plt.get_cmap(VIRIDIS).reversed()
     for r in reversed(flows):
-        arrow = ax.annotate("", xy=(r["dest_lon"], r["dest_lat"]), xytext=(r["origin_lon"], r["origin_lat"]),
-                            arrowprops={"arrowstyle": "-|>", "color": cmap(r["trips"] / top),
-                                        "linewidth": 0.5 + 4 * r["trips"] / top,
-                                        "connectionstyle": "arc3,rad=0.2"}, zorder=3,
-                            annotation_clip=False)
+        arrow = ax.annotate(
+            "",
+            xy=(r["dest_lon"], r["dest_lat"]),
+            xytext=(r["origin_lon"], r["origin_lat"]),
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": cmap(r["trips"] / top),
+                "linewidth": 0.5 + 4 * r["trips"] / top,
+                "connectionstyle": "arc3,rad=0.2",
+            },
+            zorder=3,
+            annotation_clip=False,
+        )
         arrow.arrow_patch.set_clip_box(ax.bbox)  # a pair leaving the extent is cut at its edge
     mappable = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, top))
     ax.figure.colorbar(mappable, ax=ax, shrink=0.6, label="トリップ数（四半期）")
@@ -138,12 +183,17 @@ def flow_map(ax, tables, layers, centre: bool = False, top_n: int = 30) -> None:
 
 def daily_trend(ax, tables, layers, n: int = 5) -> None:
     """Devices a day at the n busiest published sites."""
-    sites = sorted((s for s in tables["sites"].to_pylist() if s["device_days"] is not None),
-                   key=lambda s: (-s["device_days"], s["site_id"]))[:n]
+    sites = sorted(
+        (s for s in tables["sites"].to_pylist() if s["device_days"] is not None),
+        key=lambda s: (-s["device_days"], s["site_id"]),
+    )[:n]
     rows = tables["footfall_daily"].to_pylist()
     for s in sites:
-        days = sorted((r["day"], r["devices"]) for r in rows
-                      if r["site_id"] == s["site_id"] and r["devices"] is not None)
+        days = sorted(
+            (r["day"], r["devices"])
+            for r in rows
+            if r["site_id"] == s["site_id"] and r["devices"] is not None
+        )
         ax.plot([d for d, _ in days], [v for _, v in days], marker="o", markersize=3, label=s["site_name"])
     ax.set_ylabel("端末数（日）")
     ax.set_title(f"日別端末数 上位{len(sites)}地点")
@@ -155,10 +205,22 @@ def hourly_profile(ax, tables, layers) -> None:
     """Mean devices per hour summed over the sites, weekday against weekend/holiday."""
     rows = tables["footfall_profile"].to_pylist()
     for key, label in DAY_TYPES.items():
-        totals = [sum(r["mean_devices"] for r in rows if r["day_type"] == key and r["hour_local"] == h
-                      and r["mean_devices"] is not None) for h in range(24)]
-        ax.plot(range(24), totals, marker="o", markersize=3, label=label,
-                linestyle="-" if key == "weekday" else "--")
+        totals = [
+            sum(
+                r["mean_devices"]
+                for r in rows
+                if r["day_type"] == key and r["hour_local"] == h and r["mean_devices"] is not None
+            )
+            for h in range(24)
+        ]
+        ax.plot(
+            range(24),
+            totals,
+            marker="o",
+            markersize=3,
+            label=label,
+            linestyle="-" if key == "weekday" else "--",
+        )
     ax.set_xticks(range(0, 24, 3))
     ax.set_xlabel("時")
     ax.set_ylabel("平均端末数（全地点の合計）")
@@ -168,8 +230,11 @@ def hourly_profile(ax, tables, layers) -> None:
 
 def dwell_distribution(ax, tables, layers) -> None:
     """How the published median visit lengths (per site and day) spread."""
-    values = [r["median_dwell_min"] for r in tables["footfall_daily"].to_pylist()
-              if r["median_dwell_min"] is not None]
+    values = [
+        r["median_dwell_min"]
+        for r in tables["footfall_daily"].to_pylist()
+        if r["median_dwell_min"] is not None
+    ]
     ax.hist(values, bins=20, color="#21918c", edgecolor="white")
     ax.set_xlabel("滞在時間の中央値（分）")
     ax.set_ylabel("地点×日の数")
@@ -178,8 +243,10 @@ def dwell_distribution(ax, tables, layers) -> None:
 
 def top_od(ax, tables, layers, n: int = 15) -> None:
     """The n busiest published OD pairs as bars."""
-    flows = sorted((r for r in tables["od_flows"].to_pylist() if not r["suppressed"]),
-                   key=lambda r: (-r["trips"], r["origin_zone_id"], r["dest_zone_id"]))[:n]
+    flows = sorted(
+        (r for r in tables["od_flows"].to_pylist() if not r["suppressed"]),
+        key=lambda r: (-r["trips"], r["origin_zone_id"], r["dest_zone_id"]),
+    )[:n]
     labels = [f"{r['origin_name']} → {r['dest_name']}" for r in flows][::-1]
     ax.barh(labels, [r["trips"] for r in flows][::-1], color="#3b528b")
     ax.tick_params(axis="y", labelsize=7)

@@ -24,8 +24,9 @@ def flow_data(od_flows: pa.Table) -> dict:
     sites: dict[str, list] = {}
     for r in flows:
         for end in ("origin", "dest"):
-            sites.setdefault(r[f"{end}_zone_id"], [r[f"{end}_name"], round(r[f"{end}_lat"], 5),
-                                                   round(r[f"{end}_lon"], 5)])
+            sites.setdefault(
+                r[f"{end}_zone_id"], [r[f"{end}_name"], round(r[f"{end}_lat"], 5), round(r[f"{end}_lon"], 5)]
+            )
     ids = {zone: i for i, zone in enumerate(sorted(sites))}
     classes: list[list] = [[c, None, None] for c in FLOW_COLOURS]
     rows = []
@@ -34,19 +35,42 @@ def flow_data(od_flows: pa.Table) -> dict:
         band = rank * len(FLOW_COLOURS) // len(flows)
         low, high = classes[band][1], classes[band][2]
         classes[band][1:] = [min(low or r["trips"], r["trips"]), max(high or 0, r["trips"])]
-        rows.append([ids[r["origin_zone_id"]], ids[r["dest_zone_id"]], r["trips"], r["device_days"],
-                     r["median_travel_min"], band])
-    return {"sites": [sites[z] for z in sorted(sites)], "flows": rows, "colours": FLOW_COLOURS,
-            "top": max((r["trips"] for r in flows), default=1), "max_width": MAX_WIDTH_PX,
-            "classes": [(c, f"{lo:,}", f"{hi:,}") for c, lo, hi in classes if lo is not None]}
+        rows.append(
+            [
+                ids[r["origin_zone_id"]],
+                ids[r["dest_zone_id"]],
+                r["trips"],
+                r["device_days"],
+                r["median_travel_min"],
+                band,
+            ]
+        )
+    return {
+        "sites": [sites[z] for z in sorted(sites)],
+        "flows": rows,
+        "colours": FLOW_COLOURS,
+        "top": max((r["trips"] for r in flows), default=1),
+        "max_width": MAX_WIDTH_PX,
+        "classes": [(c, f"{lo:,}", f"{hi:,}") for c, lo, hi in classes if lo is not None],
+    }
 
 
 def add_flows(fmap: folium.Map, od_flows: pa.Table, panel) -> dict:
     """The flow layer (drawn by flow_layer.html) and its control; returns the flow data."""
     data = flow_data(od_flows)
-    panel(fmap, "flow_layer.html", map=fmap.get_name(),
-          data={k: data[k] for k in ("sites", "flows", "colours", "top", "max_width")})
+    panel(
+        fmap,
+        "flow_layer.html",
+        map=fmap.get_name(),
+        data={k: data[k] for k in ("sites", "flows", "colours", "top", "max_width")},
+    )
     names = sorted(((i, s[0]) for i, s in enumerate(data["sites"])), key=lambda x: x[1])
-    panel(fmap, "flow_control.html", tops=[n for n in (10, 30, 100, 300) if n < len(data["flows"])],
-          top_default=TOP_DEFAULT, total=len(data["flows"]), sites=names)
+    panel(
+        fmap,
+        "flow_control.html",
+        tops=[n for n in (10, 30, 100, 300) if n < len(data["flows"])],
+        top_default=TOP_DEFAULT,
+        total=len(data["flows"]),
+        sites=names,
+    )
     return data

@@ -36,15 +36,25 @@ DAY_TYPES = {"weekday": "平日", "holiday": "土日祝"}
 FLOW_COLOURS = flows.FLOW_COLOURS
 HEAT_GRADIENT = {0.15: "#fde725", 0.4: "#5ec962", 0.6: "#21918c", 0.8: "#3b528b", 1.0: "#440154"}
 TOP_DEFAULT = flows.TOP_DEFAULT
-TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                        autoescape=select_autoescape(["html", "j2"]), keep_trailing_newline=True)
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+    keep_trailing_newline=True,
+)
 # JSON in a <script>: made inert by script_json itself (no '<', '>', '&'), so not HTML-escaped again
 TEMPLATES.filters["script_json"] = lambda value: Markup(basemap.script_json(value))
+TEMPLATES.filters["js"] = lambda value: Markup(e(value))
+TEMPLATES.filters["devices"] = lambda value: _fmt(value)
 
 
 def e(text) -> str:
     """Escaped for HTML and for folium's JavaScript template literals (backtick, ${...})."""
     return html.escape(str(text)).replace("`", "&#96;").replace("$", "&#36;")
+
+
+def _fragments():
+    """The macros of templates/fragments.html: head, popups, tooltips, the health legend."""
+    return TEMPLATES.get_template("fragments.html").module
 
 
 def _panel(fmap: folium.Map, template: str, **values) -> None:
@@ -58,34 +68,35 @@ def _base_map(title: str, layers: dict | None = None) -> folium.Map:
     # Vendored assets only: folium's defaults point at CDNs, which a closed network cannot reach.
     fmap.default_js = [("leaflet", f"{LIB}/leaflet.js"), ("jquery", f"{LIB}/jquery.min.js")]
     fmap.default_css = [("leaflet_css", f"{LIB}/leaflet.css")]
-    folium.TileLayer(GSI_TILES, attr=GSI_ATTRIBUTION, name="地理院タイル（オンライン時）",
-                     max_zoom=18, overlay=True, show=False).add_to(fmap)
-    fmap.get_root().header.add_child(folium.Element(
-        f"<title>{e(title)}</title><meta charset='utf-8'>"
-        "<style>.ff-legend,.ff-control{position:absolute;z-index:1000;left:12px;background:#fff;"
-        "padding:8px 10px;font:13px sans-serif;border-radius:4px;box-shadow:0 1px 4px #0004}"
-        ".ff-legend{top:90px}.ff-control{bottom:40px}</style>"
-        f"<script src='{LIB}/basemap.js'></script>"))
+    folium.TileLayer(
+        GSI_TILES,
+        attr=GSI_ATTRIBUTION,
+        name="地理院タイル（オンライン時）",
+        max_zoom=18,
+        overlay=True,
+        show=False,
+    ).add_to(fmap)
+    fmap.get_root().header.add_child(folium.Element(str(_fragments().head(title, LIB))))
     layers = layers or basemap.load()
     # the legend names the optional layers the release draws (a city's own districts, roads ...)
-    fmap.ff_base_extra = [basemap.LAYERS[kind][:2] for kind in ("districts", "rivers", "roads")
-                          if layers.get(kind, basemap.EMPTY)["features"]]
-    _panel(fmap, "basemap.html", map=fmap.get_name(), order=list(basemap.LAYERS),
-           labels={kind: spec[:2] for kind, spec in basemap.LAYERS.items()})
+    fmap.ff_base_extra = [
+        basemap.LAYERS[kind][:2]
+        for kind in ("districts", "rivers", "roads")
+        if layers.get(kind, basemap.EMPTY)["features"]
+    ]
+    _panel(
+        fmap,
+        "basemap.html",
+        map=fmap.get_name(),
+        order=list(basemap.LAYERS),
+        labels={kind: spec[:2] for kind, spec in basemap.LAYERS.items()},
+    )
     return fmap
 
 
 def _fit(fmap: folium.Map, sites: pa.Table) -> None:
     lats, lons = sites.column("lat").to_pylist(), sites.column("lon").to_pylist()
     fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(20, 20))
-
-
-def _profile_popup(name: str, rows: list[dict]) -> str:
-    cells = "".join(
-        f"<tr><td>{r['hour_local']:02d}時</td><td>{_fmt(r['weekday'])}</td>"
-        f"<td>{_fmt(r['holiday'])}</td></tr>" for r in rows)
-    return (f"<b>{e(name)}</b><br>1時間あたりの平均端末数<table><tr><th></th><th>平日</th>"
-            f"<th>土日祝</th></tr>{cells}</table>")
 
 
 def _fmt(value) -> str:
@@ -97,29 +108,31 @@ def _site_layer(sites: pa.Table, profile: pa.Table) -> folium.FeatureGroup:
     by_site: dict[str, dict[int, dict]] = {}
     for r in profile.to_pylist():
         hours = by_site.setdefault(r["site_id"], {})
-        hours.setdefault(r["hour_local"], {"hour_local": r["hour_local"]})[r["day_type"]] = (
-            r["mean_devices"])
+        hours.setdefault(r["hour_local"], {"hour_local": r["hour_local"]})[r["day_type"]] = r["mean_devices"]
     group = folium.FeatureGroup(name="地点（アクセスポイント設置場所）")
     for s in sites.to_pylist():
         hours = [by_site.get(s["site_id"], {}).get(h, {"hour_local": h}) for h in range(24)]
-        rows = [{"hour_local": h["hour_local"], "weekday": h.get("weekday"),
-                 "holiday": h.get("holiday")} for h in hours if len(h) > 1]
+        rows = [
+            {"hour_local": h["hour_local"], "weekday": h.get("weekday"), "holiday": h.get("holiday")}
+            for h in hours
+            if len(h) > 1
+        ]
         mean = s["mean_daily_devices"]
-        health = (f"<br>AP稼働率 {s['ap_uptime']:.0%}、欠測 {s['no_data_hours']} 時間"
-                  if s["ap_uptime"] is not None and (s["ap_uptime"] < 1 or s["no_data_hours"]) else "")
+        health = _fragments().site_health(s)
         colour, dash = _health_style(s)
         folium.CircleMarker(
-            (s["lat"], s["lon"]), radius=4 + (math.sqrt(mean) / 3 if mean else 0),
-            color=colour, weight=2 if dash else 1, dash_array=dash, fill=True, fill_color=colour,
-            fill_opacity=0.6, tooltip=f"{e(s['site_name'])}：1日平均 {_fmt(mean)} 端末{health}",
-            popup=folium.Popup(_profile_popup(s["site_name"], rows) + health, max_width=320),
+            (s["lat"], s["lon"]),
+            radius=4 + (math.sqrt(mean) / 3 if mean else 0),
+            color=colour,
+            weight=2 if dash else 1,
+            dash_array=dash,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.6,
+            tooltip=str(_fragments().site_tooltip(s, health)),
+            popup=folium.Popup(str(_fragments().profile_popup(s["site_name"], rows) + health), max_width=320),
         ).add_to(group)
     return group
-
-
-HEALTH_LEGEND = ("地点の色：<span style='color:#1f4e79'>●</span> AP正常 "
-                 "<span style='color:#e08a00'>●</span> 欠測あり "
-                 "<span style='color:#888'>◌</span> 停止が多い（95%未満は欠測：0人ではない）")
 
 
 def _health_style(site: dict) -> tuple[str, str | None]:
@@ -151,8 +164,10 @@ def _heat_points(profile: pa.Table) -> dict:
         top_total = max(total.values(), default=1.0)
         out[key] = {
             "all": [[lat, lon, round(w / top_total, 4)] for (lat, lon), w in sorted(total.items())],
-            "hours": [[[lat, lon, round(w / top, 4)] for (lat, lon), w in sorted(hourly[h].items())]
-                      for h in range(24)],
+            "hours": [
+                [[lat, lon, round(w / top, 4)] for (lat, lon), w in sorted(hourly[h].items())]
+                for h in range(24)
+            ],
         }
     return out
 
@@ -164,9 +179,15 @@ def heatmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
     points = _heat_points(profile)
     layers = {}
     for key, label in DAY_TYPES.items():
-        layer = HeatMap(points[key]["all"], name=f"ヒートマップ（{label}）", radius=28, blur=22,
-                        min_opacity=0.3, show=key == "weekday",
-                        gradient={str(k_): v for k_, v in HEAT_GRADIENT.items()})
+        layer = HeatMap(
+            points[key]["all"],
+            name=f"ヒートマップ（{label}）",
+            radius=28,
+            blur=22,
+            min_opacity=0.3,
+            show=key == "weekday",
+            gradient={str(k_): v for k_, v in HEAT_GRADIENT.items()},
+        )
         layer.default_js = [("leaflet-heat.js", f"{LIB}/leaflet-heat.js")]
         layer.add_to(fmap)
         layers[key] = layer.get_name()
@@ -175,9 +196,16 @@ def heatmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
     folium.LayerControl(collapsed=False).add_to(fmap)
     _panel(fmap, "heat_control.html", points=points, layers=layers)
     top = max((v for v in profile.column("mean_devices").to_pylist() if v is not None), default=0.0)
-    _panel(fmap, "heat_legend.html", title=title, k=k, top=f"{top:,.0f}", health=HEALTH_LEGEND,
-           stops=sorted(HEAT_GRADIENT.items()),
-           labels=["0", f"{top / 2:,.0f}", f"{top:,.0f}"])
+    _panel(
+        fmap,
+        "heat_legend.html",
+        title=title,
+        k=k,
+        top=f"{top:,.0f}",
+        health=_fragments().health_legend(),
+        stops=sorted(HEAT_GRADIENT.items()),
+        labels=["0", f"{top / 2:,.0f}", f"{top:,.0f}"],
+    )
     return fmap
 
 
@@ -189,35 +217,60 @@ def flowmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
     data = flows.add_flows(fmap, tables["od_flows"], _panel)
-    _panel(fmap, "flow_legend.html", title=title, k=k, health=HEALTH_LEGEND, classes=data["classes"])
+    _panel(
+        fmap,
+        "flow_legend.html",
+        title=title,
+        k=k,
+        health=_fragments().health_legend(),
+        classes=data["classes"],
+    )
     return fmap
 
 
-def changemap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None = None,
-              before: dict | None = None) -> folium.Map:
+def changemap(
+    tables: dict[str, pa.Table], title: str, k: int, layers: dict | None = None, before: dict | None = None
+) -> folium.Map:
     """Devices a day per site against the previous quarter and last year (diverging PuOr)."""
     fmap = _base_map(f"{title} 前期比・前年同期比", layers)
-    shown = change.add_layers(fmap, tables["sites"], before or {}, e)
-    od_shown = change.add_od_layers(fmap, tables["od_flows"], before or {}, e)
+    shown = change.add_layers(fmap, tables["sites"], before or {}, _fragments())
+    od_shown = change.add_od_layers(fmap, tables["od_flows"], before or {}, _fragments())
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
     bounds = [-0.5, -0.2, -0.05, 0.05, 0.2, 0.5]
-    labels = ([f"{bounds[0]:+.0%} 未満"] + [f"{a:+.0%} 〜 {b:+.0%}" for a, b in zip(bounds, bounds[1:])]
-              + [f"{bounds[-1]:+.0%} 以上"])
-    _panel(fmap, "change_legend.html", title=title, k=k, comparisons=shown, od=od_shown,
-           stops=list(zip(labels, [c for _, c in change.DIVERGING])))
+    labels = (
+        [f"{bounds[0]:+.0%} 未満"]
+        + [f"{a:+.0%} 〜 {b:+.0%}" for a, b in zip(bounds, bounds[1:])]
+        + [f"{bounds[-1]:+.0%} 以上"]
+    )
+    _panel(
+        fmap,
+        "change_legend.html",
+        title=title,
+        k=k,
+        comparisons=shown,
+        od=od_shown,
+        stops=list(zip(labels, [c for _, c in change.DIVERGING])),
+    )
     return fmap
 
 
 def _deterministic(html: str) -> str:
     """Folium names elements with random hex ids; number them in order of appearance instead."""
     names: dict[str, str] = {}
-    return re.sub(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])",
-                  lambda m: names.setdefault(m.group(0), f"e{len(names):05d}"), html)
+    return re.sub(
+        r"(?<=_)[0-9a-f]{32}(?![0-9a-f])", lambda m: names.setdefault(m.group(0), f"e{len(names):05d}"), html
+    )
 
 
-def render_maps(tables: dict[str, pa.Table], outdir: Path, title: str, k: int,
-                basemap_dir: Path | None = None, before: dict | None = None) -> dict[str, Path]:
+def render_maps(
+    tables: dict[str, pa.Table],
+    outdir: Path,
+    title: str,
+    k: int,
+    basemap_dir: Path | None = None,
+    before: dict | None = None,
+) -> dict[str, Path]:
     """Write heatmap.html and flows.html with their vendored libraries and the offline base map
     (the city's own layers from basemap_dir where given) into outdir."""
     layers = basemap.load(basemap_dir)
@@ -227,21 +280,23 @@ def render_maps(tables: dict[str, pa.Table], outdir: Path, title: str, k: int,
         shutil.copyfile(asset, lib / asset.name)
     drawn = {name: layer for name, layer in layers.items() if layer["features"]}
     # one copy of the base map for the three pages (a script: file:// pages cannot fetch JSON) ...
-    (lib / "basemap.js").write_text(f"window.ffBaseLayers={basemap.script_json(drawn)};\n",
-                                    encoding="utf-8")
+    (lib / "basemap.js").write_text(f"window.ffBaseLayers={basemap.script_json(drawn)};\n", encoding="utf-8")
     for name, layer in drawn.items():  # ... and each layer as a file a GIS opens, with its sources
         (lib / f"basemap-{name}.geojson").write_text(
-            json.dumps(layer, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+            json.dumps(layer, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+        )
     own = basemap.own_layers(basemap_dir)
     shutil.copyfile(basemap.VENDORED / "SOURCES.md", lib / "basemap-SOURCES.md")
     if own:
         (lib / "basemap-SOURCES.md").write_text(
             (basemap.VENDORED / "SOURCES.md").read_text(encoding="utf-8")
             + "\n## Replaced by the city\n\nLayers replaced with `footfall basemap`: "
-            + ", ".join(own) + "\n", encoding="utf-8")
+            + ", ".join(own)
+            + "\n",
+            encoding="utf-8",
+        )
     out = {}
-    builds = {"heatmap": heatmap, "flows": flowmap,
-              "change": lambda *args: changemap(*args, before=before)}
+    builds = {"heatmap": heatmap, "flows": flowmap, "change": lambda *args: changemap(*args, before=before)}
     for name, build in builds.items():
         path = outdir / f"{name}.html"
         page = build(tables, title, k, layers).get_root().render()

@@ -96,11 +96,19 @@ class LocalAirflow:
 
     def _once(self, name: str, args: list[str]) -> None:
         with open(self.logs / f"{name}.out", "wb") as out:
-            done = subprocess.run([self.airflow, *args], env=self.env, stdout=out,
-                                  stderr=subprocess.STDOUT, cwd=REPO, timeout=600)
+            done = subprocess.run(
+                [self.airflow, *args],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+                timeout=600,
+            )
         if done.returncode:
-            raise AirflowStartError(f"`airflow {' '.join(args)}` failed (exit {done.returncode}); "
-                                    f"{self.logs / name}.out ends:\n{self.log_tail(name)}")
+            raise AirflowStartError(
+                f"`airflow {' '.join(args)}` failed (exit {done.returncode}); "
+                f"{self.logs / name}.out ends:\n{self.log_tail(name)}"
+            )
 
     def start(self) -> None:
         """Start every part, each in a process group of its own (a terminal's Ctrl-C reaches the
@@ -108,15 +116,23 @@ class LocalAirflow:
         for name, options in PARTS.items():
             with open(self.logs / f"{name}.out", "ab") as out:
                 self.parts[name] = subprocess.Popen(
-                    [self.airflow, name, *options], env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL, cwd=REPO, process_group=0)
+                    [self.airflow, name, *options],
+                    env=self.env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    cwd=REPO,
+                    process_group=0,
+                )
 
     def check_alive(self) -> None:
         """Raise when a part has stopped, with its exit code and last lines."""
         for name, process in self.parts.items():
             if process.poll() is not None:
-                raise AirflowStartError(f"the Airflow {name} stopped (exit {process.returncode}); "
-                                        f"{self.logs / name}.out ends:\n{self.log_tail(name)}")
+                raise AirflowStartError(
+                    f"the Airflow {name} stopped (exit {process.returncode}); "
+                    f"{self.logs / name}.out ends:\n{self.log_tail(name)}"
+                )
 
     def health(self) -> dict:
         """The API's health report, {} while it does not answer."""
@@ -142,8 +158,10 @@ class LocalAirflow:
             elif report:
                 return
             time.sleep(1)
-        raise AirflowStartError(f"Airflow was not ready after {timeout:.0f} s: still waiting for "
-                                f"{waiting}. Logs: {self.logs}/{{{','.join(PARTS)}}}.out")
+        raise AirflowStartError(
+            f"Airflow was not ready after {timeout:.0f} s: still waiting for "
+            f"{waiting}. Logs: {self.logs}/{{{','.join(PARTS)}}}.out"
+        )
 
     def parsed(self) -> dict[str, str]:
         """DAG files the DAG processor has parsed: file name -> 'ok' or the import error."""
@@ -157,8 +175,12 @@ class LocalAirflow:
         if self._token is None:
             password = json.loads(self.password_file.read_text())[USER]
             body = json.dumps({"username": USER, "password": password}).encode()
-            request = urllib.request.Request(f"{self.url}/auth/token", data=body, method="POST",
-                                             headers={"Content-Type": "application/json"})
+            request = urllib.request.Request(
+                f"{self.url}/auth/token",
+                data=body,
+                method="POST",
+                headers={"Content-Type": "application/json"},
+            )
             with urllib.request.urlopen(request, timeout=30) as answer:
                 self._token = json.load(answer)["access_token"]
         return self._token
@@ -166,15 +188,18 @@ class LocalAirflow:
     def api(self, method: str, path: str, body: dict | None = None) -> dict:
         """One call of the REST API (v2) as the admin user."""
         request = urllib.request.Request(
-            f"{self.url}{path}", method=method,
+            f"{self.url}{path}",
+            method=method,
             data=None if body is None else json.dumps(body).encode(),
-            headers={"Authorization": f"Bearer {self.token()}", "Content-Type": "application/json"})
+            headers={"Authorization": f"Bearer {self.token()}", "Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
                 return json.load(answer)
         except urllib.error.HTTPError as error:
-            raise AirflowStartError(f"{method} {path}: HTTP {error.code} "
-                                    f"{error.read().decode(errors='replace')[:500]}") from None
+            raise AirflowStartError(
+                f"{method} {path}: HTTP {error.code} {error.read().decode(errors='replace')[:500]}"
+            ) from None
 
     def stop(self, grace: float = 20) -> None:
         """End every process under this one: the parts and all they started (task processes make
@@ -219,14 +244,18 @@ def banner(airflow: LocalAirflow, recipients: tuple) -> str:
     """What to do next, once Airflow is ready."""
     dags = {d["dag_id"]: d["is_paused"] for d in airflow.api("GET", "/api/v2/dags")["dags"]}
     errors = {f: e for f, e in airflow.parsed().items() if e != "ok"}
-    lines = [f"Airflow is ready on {airflow.url} (user {USER}; password in {airflow.password_file})",
-             *[f"  {dag}: {'paused' if paused else 'active'}" for dag, paused in sorted(dags.items())],
-             *[f"  IMPORT ERROR in dags/{f}: {e}" for f, e in sorted(errors.items())],
-             "Unpause a DAG before triggering it: a run triggered on a paused DAG waits queued.",
-             f"Logs of the parts: {airflow.logs}/{{{','.join(PARTS)}}}.out. Ctrl-C stops Airflow."]
+    lines = [
+        f"Airflow is ready on {airflow.url} (user {USER}; password in {airflow.password_file})",
+        *[f"  {dag}: {'paused' if paused else 'active'}" for dag, paused in sorted(dags.items())],
+        *[f"  IMPORT ERROR in dags/{f}: {e}" for f, e in sorted(errors.items())],
+        "Unpause a DAG before triggering it: a run triggered on a paused DAG waits queued.",
+        f"Logs of the parts: {airflow.logs}/{{{','.join(PARTS)}}}.out. Ctrl-C stops Airflow.",
+    ]
     if not recipients:
-        lines.append("Note: FOOTFALL_RECIPIENTS is not set; footfall_quarterly refuses to run "
-                     "until it is (.env or the environment; see .env.example).")
+        lines.append(
+            "Note: FOOTFALL_RECIPIENTS is not set; footfall_quarterly refuses to run "
+            "until it is (.env or the environment; see .env.example)."
+        )
     return "\n".join(lines)
 
 
@@ -249,9 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ready-timeout", type=float, default=300)
     args = parser.parse_args(argv)
     try:
-        env = airflow_env(dotenv(REPO / ".env", dict(os.environ)),
-                          Path(os.environ.get("AIRFLOW_HOME") or REPO / ".airflow").resolve(),
-                          args.port, args.dags.resolve())
+        env = airflow_env(
+            dotenv(REPO / ".env", dict(os.environ)),
+            Path(os.environ.get("AIRFLOW_HOME") or REPO / ".airflow").resolve(),
+            args.port,
+            args.dags.resolve(),
+        )
         settings = load_settings(env)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -262,8 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(0))
     started = time.monotonic()
-    print(f"Starting Airflow in {airflow.home} (lake: {settings.home}); this takes a minute...",
-          flush=True)
+    print(f"Starting Airflow in {airflow.home} (lake: {settings.home}); this takes a minute...", flush=True)
     try:
         airflow.prepare(int(env.get("FOOTFALL_DUCKDB_SLOTS") or machine_sizes()["duckdb_slots"]))
         airflow.start()

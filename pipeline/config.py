@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 PACKAGE_DATA = Path(__file__).parent / "data"
@@ -26,6 +27,7 @@ MAX_RAW_RETENTION_DAYS = 180
 # The simulator's `oita` scale: a population of devices that gives about 20,000 devices on a
 # weekday at the sample registry's 95 APs (the demo, `footfall simulate`, the `oita` benchmark).
 OITA_POPULATION = 42_000
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -66,21 +68,26 @@ class Settings:
         if self.k < MIN_K:
             raise ValueError(f"FOOTFALL_K={self.k} is below the floor of {MIN_K}; raise it.")
         if not 0 <= self.raw_retention_days <= MAX_RAW_RETENTION_DAYS:
-            raise ValueError(f"FOOTFALL_RAW_RETENTION_DAYS={self.raw_retention_days} is refused: raw "
-                             f"logs hold MAC addresses and are kept {MAX_RAW_RETENTION_DAYS} days at most.")
+            raise ValueError(
+                f"FOOTFALL_RAW_RETENTION_DAYS={self.raw_retention_days} is refused: raw "
+                f"logs hold MAC addresses and are kept {MAX_RAW_RETENTION_DAYS} days at most."
+            )
         if self.staged_retention_days < 0 or self.key_grace_days < 0:
             raise ValueError("FOOTFALL_STAGED_RETENTION_DAYS and FOOTFALL_KEY_GRACE_DAYS must be >= 0.")
         if not 0 <= self.day_start_hour < 24:
             raise ValueError(f"FOOTFALL_DAY_START_HOUR={self.day_start_hour} must be 0..23.")
         if not 0 <= self.delivery_grace_minutes < 24 * 60:
-            raise ValueError(f"FOOTFALL_DELIVERY_GRACE_MINUTES={self.delivery_grace_minutes} must be "
-                             "0..1439 (less than a day).")
+            raise ValueError(
+                f"FOOTFALL_DELIVERY_GRACE_MINUTES={self.delivery_grace_minutes} must be "
+                "0..1439 (less than a day)."
+            )
         ZoneInfo(self.tz)  # fails early on a misspelt zone
         if self.ingest_files < 1:
             raise ValueError(f"FOOTFALL_INGEST_FILES={self.ingest_files} must be >= 1.")
         if self.dp_epsilon < 0 or min(self.dp_max_sites, self.dp_max_hours, self.dp_max_flows) < 1:
-            raise ValueError("FOOTFALL_DP_EPSILON must be >= 0 (0 = off) and the FOOTFALL_DP_MAX_* "
-                             "bounds >= 1.")
+            raise ValueError(
+                "FOOTFALL_DP_EPSILON must be >= 0 (0 = off) and the FOOTFALL_DP_MAX_* bounds >= 1."
+            )
 
     # --- zones of the lake -------------------------------------------------------------
     @property
@@ -140,14 +147,14 @@ class Settings:
     def day_partition(self, table_root: Path, day: date) -> Path:
         return table_root / f"day={day.isoformat()}"
 
-    def day_bounds_local(self, day: date):
+    def day_bounds_local(self, day: date) -> tuple[datetime, datetime]:
         """Start and end (local, tz-aware) of a service day."""
         from datetime import datetime, time
 
         start = datetime.combine(day, time(self.day_start_hour), tzinfo=self.zone)
         return start, start + timedelta(days=1)
 
-    def with_(self, **changes) -> Settings:
+    def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 
@@ -190,7 +197,7 @@ def fault_plan(env: dict | None = None) -> tuple[str, int] | None:
 
 def load_settings(env: dict | None = None) -> Settings:
     """Build the settings from FOOTFALL_* environment variables (defaults: ./var, ./keystore)."""
-    env = os.environ if env is None else env
+    env = dict(os.environ) if env is None else env
     home = Path(env.get("FOOTFALL_HOME") or "var").resolve()
     keystore = Path(env.get("FOOTFALL_KEYSTORE") or home.parent / "keystore").resolve()
     return Settings(
@@ -217,8 +224,7 @@ def load_settings(env: dict | None = None) -> Settings:
         dp_max_flows=_int(env, "FOOTFALL_DP_MAX_FLOWS", 3),
         gate_max_silent_share=_float(env, "FOOTFALL_GATE_MAX_SILENT_SHARE", 0.25),
         gate_min_events_ratio=_float(env, "FOOTFALL_GATE_MIN_EVENTS_RATIO", 0.5),
-        recipients=tuple(r.strip() for r in (env.get("FOOTFALL_RECIPIENTS") or "").split(";")
-                         if r.strip()),
+        recipients=tuple(r.strip() for r in (env.get("FOOTFALL_RECIPIENTS") or "").split(";") if r.strip()),
         memory_limit=env.get("FOOTFALL_MEMORY_LIMIT") or "2GB",
         threads=_int(env, "FOOTFALL_THREADS", 2),
         ingest_files=_int(env, "FOOTFALL_INGEST_FILES", 2),

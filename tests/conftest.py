@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import gzip
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
-
-import gzip
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import ingest, stages
+from pipeline.ingest import landing
+from pipeline.ops import nightly
 from pipeline.calendar import FiscalQuarter
 from pipeline.config import load_settings
-from pipeline.pseudonym import day_key, pseudonym
-from pipeline.publish import publish
-from pipeline.registry import load_registry
-from pipeline.simulate import simulate
+from pipeline.ingest.pseudonym import day_key, pseudonym
+from pipeline.release.publish import publish
+from pipeline.ingest.registry import load_registry
+from pipeline.sim.city import simulate
 
 E2E_FIRST = date(2024, 4, 1)
 E2E_DAYS = 7
@@ -26,13 +27,43 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 def make_settings(root: Path, **env):
-    return load_settings({"FOOTFALL_HOME": str(root / "var"),
-                          "FOOTFALL_KEYSTORE": str(root / "keystore"), **env})
+    return load_settings(
+        {"FOOTFALL_HOME": str(root / "var"), "FOOTFALL_KEYSTORE": str(root / "keystore"), **env}
+    )
 
 
 @pytest.fixture
 def settings(tmp_path):
     return make_settings(tmp_path)
+
+
+@pytest.fixture
+def lake(tmp_path, monkeypatch):
+    """FOOTFALL_HOME and FOOTFALL_KEYSTORE under tmp_path, for commands that read the environment."""
+    monkeypatch.setenv("FOOTFALL_HOME", str(tmp_path / "var"))
+    monkeypatch.setenv("FOOTFALL_KEYSTORE", str(tmp_path / "keys"))
+    return tmp_path
+
+
+def undisturbed_nights(root: Path, registry, first: date, last: date, devices: int, seed: int):
+    """Simulated logs of first..last kept aside (root/logs, to give fresh lakes), and the settings
+    of a lake whose nights ran over them undisturbed, in day order: the reference of a fault test."""
+    settings = make_settings(root)
+    simulate(settings, registry, first, last, devices=devices, seed=seed)
+    logs = root / "logs"
+    shutil.copytree(settings.inbox, logs)
+    day = first
+    while day <= last:
+        nightly.run(settings, day)
+        day += timedelta(days=1)
+    return logs, settings
+
+
+def fresh_lake(root: Path, logs: Path):
+    """A new lake with the given logs in its inbox."""
+    settings = make_settings(root)
+    shutil.copytree(logs, settings.inbox)
+    return settings
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +83,7 @@ def simulated_quarter(tmp_path_factory, registry):
     raw_macs = {f"{int(m):012x}" for macs in result.macs_by_day.values() for m in macs}
     day = E2E_FIRST
     while day <= last:
-        stages.nightly(settings, day)
+        nightly.run(settings, day)
         day += timedelta(days=1)
     release = publish(settings, FiscalQuarter.of(E2E_FIRST))
     return settings, release, raw_macs
@@ -77,12 +108,17 @@ class Parsed:
     def __init__(self, settings, result):
         self.settings, self.result = settings, result
         files = sorted(settings.events.glob(f"*/{result.file_id}.parquet"))
-        self.events = duckdb.sql(
-            f"select * from read_parquet({[str(f) for f in files]}) order by record, ts"
-        ).to_arrow_table().to_pylist() if files else []
+        self.events = (
+            duckdb.sql(f"select * from read_parquet({[str(f) for f in files]}) order by record, ts")
+            .to_arrow_table()
+            .to_pylist()
+            if files
+            else []
+        )
         quarantine = sorted(settings.quarantine.glob(f"{result.file_id}.parquet"))
-        self.quarantine = duckdb.sql(f"select * from read_parquet('{quarantine[0]}')").fetchall() \
-            if quarantine else []
+        self.quarantine = (
+            duckdb.sql(f"select * from read_parquet('{quarantine[0]}')").fetchall() if quarantine else []
+        )
 
     def device(self, mac_hex: str, day) -> int:
         return pseudonym(day_key(self.settings.keystore, day), int(mac_hex, 16))
@@ -98,8 +134,10 @@ def parse(settings, registry):
         path.parent.mkdir(parents=True, exist_ok=True)
         data = ("\n".join(lines) + "\n").encode()
         path.write_bytes(gzip.compress(data) if compress else data)
-        (file_id,) = ingest.land(settings, [path], year_hint=hint)
-        result = ingest.ingest_file(settings, registry, file_id,
-                                    settings.landing / file_id / name, fmt=fmt, hint=hint)
+        (file_id,) = landing.land(settings, [path], year_hint=hint)
+        result = landing.ingest_file(
+            settings, registry, file_id, settings.landing / file_id / name, fmt=fmt, hint=hint
+        )
         return Parsed(settings, result)
+
     return run

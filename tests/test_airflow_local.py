@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_parts_find_airflow_without_an_activated_environment_and_serve_loopback(tmp_path):
-    env = airflow_env({"PATH": "/usr/bin:/bin", "FOOTFALL_HOME": "lake"}, tmp_path / "af", 8123,
-                      ROOT / "dags")
+    env = airflow_env(
+        {"PATH": "/usr/bin:/bin", "FOOTFALL_HOME": "lake"}, tmp_path / "af", 8123, ROOT / "dags"
+    )
     assert env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
     assert (Path(env["PATH"].split(os.pathsep)[0]) / "airflow").exists()
     assert env["AIRFLOW__API__HOST"] == "127.0.0.1"
@@ -28,16 +29,19 @@ def test_the_parts_find_airflow_without_an_activated_environment_and_serve_loopb
 
 def test_settings_come_from_the_environment_then_dotenv(tmp_path):
     path = tmp_path / ".env"
-    path.write_text("# a comment\nPOSTGRES_PASSWORD=secret\nFOOTFALL_RECIPIENTS='観光課;防災課'\n"
-                    "FOOTFALL_K=12\n", encoding="utf-8")
+    path.write_text(
+        "# a comment\nPOSTGRES_PASSWORD=secret\nFOOTFALL_RECIPIENTS='観光課;防災課'\nFOOTFALL_K=12\n",
+        encoding="utf-8",
+    )
     env = dotenv(path, {"FOOTFALL_K": "15"})
     assert env == {"FOOTFALL_RECIPIENTS": "観光課;防災課", "FOOTFALL_K": "15"}
     assert dotenv(tmp_path / "missing", {"A": "1"}) == {"A": "1"}
 
 
 def test_make_airflow_runs_the_launcher():
-    done = subprocess.run(["make", "-n", "airflow", "AIRFLOW_PORT=8123"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["make", "-n", "airflow", "AIRFLOW_PORT=8123"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert "-m pipeline.airflow_local --port 8123" in done.stdout
 
 
@@ -46,11 +50,21 @@ def test_a_part_that_cannot_start_fails_the_launcher_with_the_reason_and_leaves_
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AIRFLOW_HOME": str(tmp_path / "af"),
-               "FOOTFALL_HOME": str(tmp_path / "var")}
-        launcher = subprocess.Popen([sys.executable, "-m", "pipeline.airflow_local", "--port",
-                                     str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, text=True, start_new_session=True)
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "AIRFLOW_HOME": str(tmp_path / "af"),
+            "FOOTFALL_HOME": str(tmp_path / "var"),
+        }
+        launcher = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.airflow_local", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         out, err = launcher.communicate(timeout=300)
     assert launcher.returncode == 1, out + err
     assert "error: the Airflow api-server stopped" in err and "address already in use" in err

@@ -4,9 +4,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.calendar import (FiscalQuarter, day_of_run, day_type, is_holiday,
-                               last_complete_service_day, nightly_cron, quarter_of_run,
-                               service_day)
+from pipeline.calendar import (
+    FiscalQuarter,
+    day_of_run,
+    day_type,
+    is_holiday,
+    last_complete_service_day,
+    nightly_cron,
+    quarter_of_run,
+    service_day,
+)
 from pipeline.config import load_settings
 
 SETTINGS = load_settings({})
@@ -20,11 +27,14 @@ def test_every_day_lies_in_exactly_its_quarter(day):
     assert FiscalQuarter.parse(str(quarter)) == quarter
 
 
-@pytest.mark.parametrize("text, first, last", [
-    ("FY2024Q1", date(2024, 4, 1), date(2024, 6, 30)),
-    ("FY2024Q3", date(2024, 10, 1), date(2024, 12, 31)),
-    ("FY2024Q4", date(2025, 1, 1), date(2025, 3, 31)),
-])
+@pytest.mark.parametrize(
+    "text, first, last",
+    [
+        ("FY2024Q1", date(2024, 4, 1), date(2024, 6, 30)),
+        ("FY2024Q3", date(2024, 10, 1), date(2024, 12, 31)),
+        ("FY2024Q4", date(2025, 1, 1), date(2025, 3, 31)),
+    ],
+)
 def test_fiscal_quarters_start_in_april(text, first, last):
     quarter = FiscalQuarter.parse(text)
     assert (quarter.first_day, quarter.last_day) == (first, last)
@@ -61,9 +71,12 @@ def test_the_nightly_run_comes_after_the_day_closed_and_its_grace_and_processes_
     assert day_of_run(SETTINGS, None, datetime(2024, 4, 2, 4, 30, tzinfo=jst)) == date(2024, 3, 31)
 
 
-@given(st.integers(0, 23), st.integers(0, 24 * 60 - 1),
-       st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
-       st.sampled_from(["Asia/Tokyo", "Europe/Berlin", "America/New_York"]))
+@given(
+    st.integers(0, 23),
+    st.integers(0, 24 * 60 - 1),
+    st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
+    st.sampled_from(["Asia/Tokyo", "Europe/Berlin", "America/New_York"]),
+)
 def test_the_run_at_the_cron_time_processes_the_day_that_closed_a_grace_before(hour, grace, day, tz):
     settings = SETTINGS.with_(day_start_hour=hour, delivery_grace_minutes=grace, tz=tz)
     minute, run_hour = (int(x) for x in nightly_cron(settings).split()[:2])

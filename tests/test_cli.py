@@ -6,16 +6,9 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from tests.sources.test_meraki_syslog import AP, ASSOC
+from tests.ingest.formats.test_meraki_syslog import AP, ASSOC
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def lake(tmp_path, monkeypatch):
-    monkeypatch.setenv("FOOTFALL_HOME", str(tmp_path / "var"))
-    monkeypatch.setenv("FOOTFALL_KEYSTORE", str(tmp_path / "keys"))
-    return tmp_path
 
 
 def test_help_explains_each_command():
@@ -25,8 +18,9 @@ def test_help_explains_each_command():
         assert command in result.output
 
 
-@pytest.mark.parametrize("args", [["nightly", "--day", "2024-13-01"],
-                                  ["publish", "--quarter", "FY2024Q9"], ["nightly"]])
+@pytest.mark.parametrize(
+    "args", [["nightly", "--day", "2024-13-01"], ["publish", "--quarter", "FY2024Q9"], ["nightly"]]
+)
 def test_usage_errors_exit_2(lake, args):
     assert runner.invoke(app, args).exit_code == 2
 
@@ -60,10 +54,12 @@ def test_demo_runs_a_whole_quarter_and_refuses_a_lake_it_did_not_make(lake):
     assert refused.exit_code == 1 and "did not make" in refused.output
 
 
-HOSTAPD = ["Apr  1 08:12:41 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56",
-           "Apr  1 08:42:41 OITA-001-AP01 hostapd: wlan0: AP-STA-DISCONNECTED 80-D6-05-12-34-56",
-           "Apr  1 08:43:00 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 8-0-d6-05",
-           "Apr  1 08:44:00 OITA-001-AP02 hostapd: wlan0: AP-STA-CONNECTED 80d6.0512.3457"]
+HOSTAPD = [
+    "Apr  1 08:12:41 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56",
+    "Apr  1 08:42:41 OITA-001-AP01 hostapd: wlan0: AP-STA-DISCONNECTED 80-D6-05-12-34-56",
+    "Apr  1 08:43:00 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 8-0-d6-05",
+    "Apr  1 08:44:00 OITA-001-AP02 hostapd: wlan0: AP-STA-CONNECTED 80d6.0512.3457",
+]
 
 
 def test_parse_prints_canonical_events_with_the_fixed_contract(lake):
@@ -79,7 +75,8 @@ def test_parse_prints_canonical_events_with_the_fixed_contract(lake):
     assert [(r[0], r[1], r[3], r[6], r[7]) for r in rows] == [
         ("2024-03-31T23:12:41Z", "OITA-001-01", "assoc", "hostapd", "1"),
         ("2024-03-31T23:42:41Z", "OITA-001-01", "disassoc", "hostapd", "2"),
-        ("2024-03-31T23:44:00Z", "OITA-001-02", "assoc", "hostapd", "4")]
+        ("2024-03-31T23:44:00Z", "OITA-001-02", "assoc", "hostapd", "4"),
+    ]
     assert rows[0][2] == rows[1][2] != rows[2][2] and len(rows[0][2]) == 16
     assert "bad_mac=1" in result.stderr
     assert not (lake / "var").exists()  # nothing stored
@@ -98,7 +95,7 @@ def test_registry_versions_are_in_force_from_their_day(lake):
     import csv
 
     from pipeline.config import SAMPLE_REGISTRY, load_settings
-    from pipeline.registry import COLUMNS, registry_for
+    from pipeline.ingest.registry import COLUMNS, registry_for
 
     with open(SAMPLE_REGISTRY, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
@@ -106,8 +103,10 @@ def test_registry_versions_are_in_force_from_their_day(lake):
     moved = lake / "moved.csv"
     with open(moved, "w", encoding="cp932", newline="") as handle:
         csv.writer(handle).writerows(rows)
-    assert runner.invoke(app, ["registry", "load", str(SAMPLE_REGISTRY), "--effective",
-                               "2024-04-01"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["registry", "load", str(SAMPLE_REGISTRY), "--effective", "2024-04-01"]).exit_code
+        == 0
+    )
     loaded = runner.invoke(app, ["registry", "load", str(moved), "--effective", "2024-05-01"])
     assert loaded.exit_code == 0 and "95 access points at 54 sites" in loaded.output
     settings = load_settings()
@@ -129,28 +128,36 @@ def test_a_bad_registry_is_refused_with_the_row(lake):
 
 
 def test_show_visits_and_trips_of_a_processed_day(lake):
-    from pipeline import stages
+    from pipeline.ops import nightly
     from pipeline.config import load_settings
-    from pipeline.pseudonym import day_key, pseudonym
+    from pipeline.ingest.pseudonym import day_key, pseudonym
 
     settings = load_settings()
     settings.inbox.mkdir(parents=True)
-    (settings.inbox / "ap-20240401.log").write_text("\n".join([
-        "Apr  1 08:12:41 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56",
-        "Apr  1 08:42:41 OITA-001-AP01 hostapd: wlan0: AP-STA-DISCONNECTED 80:d6:05:12:34:56",
-        "Apr  1 08:55:00 OITA-006-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56",
-        "Apr  1 09:30:00 OITA-006-AP01 hostapd: wlan0: AP-STA-DISCONNECTED 80:d6:05:12:34:56"]) + "\n")
-    stages.nightly(settings, date(2024, 4, 1))
+    (settings.inbox / "ap-20240401.log").write_text(
+        "\n".join(
+            [
+                "Apr  1 08:12:41 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56",
+                "Apr  1 08:42:41 OITA-001-AP01 hostapd: wlan0: AP-STA-DISCONNECTED 80:d6:05:12:34:56",
+                "Apr  1 08:55:00 OITA-006-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:12:34:56",
+                "Apr  1 09:30:00 OITA-006-AP01 hostapd: wlan0: AP-STA-DISCONNECTED 80:d6:05:12:34:56",
+            ]
+        )
+        + "\n"
+    )
+    nightly.run(settings, date(2024, 4, 1))
     device = f"{pseudonym(day_key(settings.keystore, date(2024, 4, 1)), 0x80D605123456):016x}"
     visits = runner.invoke(app, ["show", "visits", "--day", "2024-04-01"])
     assert visits.exit_code == 0, visits.output
     assert visits.stdout.splitlines() == [
         "device,site_id,site_name,start,end,dwell_s",
         f"{device},S0001,JR大分駅,2024-03-31T23:12:41Z,2024-03-31T23:42:41Z,1800",
-        f"{device},S0016,大分市役所,2024-03-31T23:55:00Z,2024-04-01T00:30:00Z,2100"]
+        f"{device},S0016,大分市役所,2024-03-31T23:55:00Z,2024-04-01T00:30:00Z,2100",
+    ]
     trips = runner.invoke(app, ["show", "trips", "--day", "2024-04-01"])
     assert trips.stdout.splitlines() == [
         "device,origin_site_id,origin_site_name,dest_site_id,dest_site_name,depart,arrive,travel_s",
-        f"{device},S0001,JR大分駅,S0016,大分市役所,2024-03-31T23:42:41Z,2024-03-31T23:55:00Z,739"]
+        f"{device},S0001,JR大分駅,S0016,大分市役所,2024-03-31T23:42:41Z,2024-03-31T23:55:00Z,739",
+    ]
     missing = runner.invoke(app, ["show", "visits", "--day", "2024-04-02"])
     assert missing.exit_code == 1 and "footfall nightly --day 2024-04-02" in missing.output

@@ -11,8 +11,15 @@ AIRFLOW = {name: s for name, s in COMPOSE["services"].items() if name.startswith
 
 def test_the_services_of_a_celery_deployment_are_there():
     assert set(COMPOSE["services"]) == {
-        "postgres", "redis", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-        "airflow-worker", "airflow-triggerer", "airflow-init"}
+        "postgres",
+        "redis",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-worker",
+        "airflow-triggerer",
+        "airflow-init",
+    }
 
 
 def test_every_airflow_service_shares_image_and_secrets():
@@ -27,9 +34,11 @@ def test_every_airflow_service_shares_image_and_secrets():
 def test_only_the_services_that_run_pipeline_code_mount_the_keystore_and_the_lake():
     """Tasks run on the Celery workers; the init creates the folders. The api-server (the web UI),
     the scheduler, the dag-processor and the triggerer never see raw logs or keys."""
-    mounting = {name for name, service in COMPOSE["services"].items()
-                if any(v.split(":")[0] in ("keystore", "lake") or "/data/" in v
-                       for v in service.get("volumes", []))}
+    mounting = {
+        name
+        for name, service in COMPOSE["services"].items()
+        if any(v.split(":")[0] in ("keystore", "lake") or "/data/" in v for v in service.get("volumes", []))
+    }
     assert mounting == {"airflow-worker", "airflow-init"}
     for name in mounting:
         volumes = COMPOSE["services"][name]["volumes"]
@@ -55,6 +64,9 @@ def test_the_compose_file_follows_the_compose_specification():
     from pathlib import Path as P
 
     tool = shutil.which("check-jsonschema") or str(P(sys.executable).with_name("check-jsonschema"))
-    done = subprocess.run([tool, "--builtin-schema", "vendor.compose-spec",
-                           str(ROOT / "docker-compose.yml")], capture_output=True, text=True)
+    done = subprocess.run(
+        [tool, "--builtin-schema", "vendor.compose-spec", str(ROOT / "docker-compose.yml")],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr

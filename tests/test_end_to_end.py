@@ -11,15 +11,17 @@ import duckdb
 import pyarrow.parquet as pq
 
 from pipeline.calendar import FiscalQuarter
-from pipeline.publish import publish
+from pipeline.release.publish import publish
 from tests.conftest import E2E_FIRST, texts_of
 
 HEX12 = re.compile(rb"[0-9a-f]{12}")
 
 
 def truth_visits(settings):
-    return duckdb.sql(f"select device_idx, site_id, start, \"end\", day from read_parquet("
-                      f"'{settings.truth}/visits/*/*.parquet', hive_partitioning = true)").fetchall()
+    return duckdb.sql(
+        f'select device_idx, site_id, start, "end", day from read_parquet('
+        f"'{settings.truth}/visits/*/*.parquet', hive_partitioning = true)"
+    ).fetchall()
 
 
 def published(release, name):
@@ -82,8 +84,12 @@ def test_published_od_flows_equal_the_truth(simulated_quarter, registry):
 
 def test_no_published_count_covers_fewer_than_k_devices(simulated_quarter):
     settings, release, _ = simulated_quarter
-    counts = {"footfall_daily": "devices", "footfall_profile": "device_hours",
-              "od_flows": "device_days", "sites": "device_days"}
+    counts = {
+        "footfall_daily": "devices",
+        "footfall_profile": "device_hours",
+        "od_flows": "device_days",
+        "sites": "device_days",
+    }
     for name, column in counts.items():
         for r in published(release, name):
             assert r[column] is None or r[column] >= settings.k
@@ -167,7 +173,7 @@ def test_the_zip_is_deterministic_and_its_sha256_is_in_the_ledger(simulated_quar
 def test_a_quarter_names_the_days_it_has_no_nights_for(simulated_quarter):
     from datetime import date
 
-    from pipeline.publish import day_ranges, missing_days
+    from pipeline.release.publish import day_ranges, missing_days
 
     settings, _, _ = simulated_quarter
     missing = missing_days(settings, FiscalQuarter.parse("FY2024Q1"))

@@ -17,13 +17,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings
 from hypothesis import strategies as st
 
-from pipeline import lake, stages, suppression
+from pipeline import lake
+from pipeline.ops import nightly, stages
+from pipeline.release import suppression
 from pipeline.calendar import FiscalQuarter
-from pipeline.pseudonym import day_key, pseudonym
-from pipeline.publish import publish
-from pipeline.simulate import simulate
+from pipeline.ingest.pseudonym import day_key, pseudonym
+from pipeline.release.publish import publish
+from pipeline.sim.city import simulate
 from tests.conftest import E2E_FIRST, make_settings, texts_of
-from tests.sources.test_radius_detail import record
+from tests.ingest.formats.test_radius_detail import record
 
 FIRST = date(2024, 4, 1)
 NIGHTS = 10  # past the 7-day staged retention of the canaries' day
@@ -33,27 +35,40 @@ CANARIES = [f"{OUI}0{i:05x}" for i in (0xCAFE1, 0xCAFE2, 0xBEEF3, 0x12345, 0x0AB
 
 
 def spell(mac: str, how: str) -> str:
-    pairs = [mac[i:i + 2] for i in range(0, 12, 2)]
-    return {"colon": ":".join(pairs), "COLON": ":".join(pairs).upper(), "dash": "-".join(pairs).upper(),
-            "dot": f"{mac[:4]}.{mac[4:8]}.{mac[8:]}", "bare": mac.upper()}[how]
+    pairs = [mac[i : i + 2] for i in range(0, 12, 2)]
+    return {
+        "colon": ":".join(pairs),
+        "COLON": ":".join(pairs).upper(),
+        "dash": "-".join(pairs).upper(),
+        "dot": f"{mac[:4]}.{mac[4:8]}.{mac[8:]}",
+        "bare": mac.upper(),
+    }[how]
 
 
 def canary_logs(inbox):
     """Canary MACs in every supported spelling, in several formats, on the first day."""
     a, b, c, d, e = CANARIES
-    (inbox / "meraki_canary_20240401.log").write_text("\n".join([
-        f"Apr  1 09:00:00 10.20.0.5 1 1711929600.0 OITA-001-AP01 events type=association radio='1' "
-        f"vap='0' client_mac='{spell(a, 'COLON')}' channel='36' reason='0' rssi='40'",
-        f"Apr  1 09:30:00 10.20.0.5 1 1711931400.0 OITA-001-AP01 events type=disassociation radio='1' "
-        f"vap='0' client_mac='{spell(a, 'colon')}' channel='36' reason='8' duration='1800.000'",
-        f"Apr  1 09:31:00 10.20.0.5 1 1711931460.0 UNKNOWN-AP events type=association radio='1' "
-        f"vap='0' client_mac='{spell(b, 'colon')}' channel='36' reason='0' rssi='40'",  # quarantined
-    ]) + "\n")
+    (inbox / "meraki_canary_20240401.log").write_text(
+        "\n".join(
+            [
+                f"Apr  1 09:00:00 10.20.0.5 1 1711929600.0 OITA-001-AP01 events type=association radio='1' "
+                f"vap='0' client_mac='{spell(a, 'COLON')}' channel='36' reason='0' rssi='40'",
+                "Apr  1 09:30:00 10.20.0.5 1 1711931400.0 OITA-001-AP01 events type=disassociation "
+                f"radio='1' vap='0' client_mac='{spell(a, 'colon')}' channel='36' reason='8' "
+                "duration='1800.000'",
+                f"Apr  1 09:31:00 10.20.0.5 1 1711931460.0 UNKNOWN-AP events type=association radio='1' "
+                f"vap='0' client_mac='{spell(b, 'colon')}' channel='36' reason='0' rssi='40'",  # quarantined
+            ]
+        )
+        + "\n"
+    )
     (inbox / "hostapd_20240401.log").write_text(
         f"Apr  1 10:00:00 OITA-006-AP01 hostapd: wlan0: AP-STA-CONNECTED {spell(c, 'dash')}\n"
-        f"Apr  1 10:00:00 OITA-006-AP01 hostapd: wlan0: AP-STA-CONNECTED {spell(d, 'dot')}\n")
-    (inbox / "detail-20240401").write_text("\n".join(
-        record("Start", client=spell(e, "bare"), epoch=1711933200)) + "\n")
+        f"Apr  1 10:00:00 OITA-006-AP01 hostapd: wlan0: AP-STA-CONNECTED {spell(d, 'dot')}\n"
+    )
+    (inbox / "detail-20240401").write_text(
+        "\n".join(record("Start", client=spell(e, "bare"), epoch=1711933200)) + "\n"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +85,7 @@ def canary_run(tmp_path_factory, registry):
     logging.getLogger().setLevel(logging.DEBUG)
     try:
         for n in range(NIGHTS):
-            stages.nightly(settings, FIRST + timedelta(days=n))
+            nightly.run(settings, FIRST + timedelta(days=n))
         release = publish(settings, FiscalQuarter.of(FIRST))
     finally:
         logging.getLogger().removeHandler(handler)
@@ -127,7 +142,7 @@ def test_a_closed_day_says_so_and_keeps_its_aggregates(canary_run, caplog):
     settings, _, _, _ = canary_run
     before = (settings.marts / "footfall_daily" / f"day={FIRST}" / "part.parquet").read_bytes()
     with caplog.at_level(logging.WARNING):
-        assert stages.movement(settings, FIRST) == {"closed": True}
+        assert stages.movement(settings, FIRST) == stages.Closed()
     assert "closed" in caplog.text
     assert (settings.marts / "footfall_daily" / f"day={FIRST}" / "part.parquet").read_bytes() == before
 
@@ -135,12 +150,12 @@ def test_a_closed_day_says_so_and_keeps_its_aggregates(canary_run, caplog):
 def test_a_late_file_for_a_day_whose_key_is_gone_is_quarantined_not_repseudonymised(canary_run):
     settings, _, _, _ = canary_run
     (settings.inbox / "late_20240401.log").write_text(
-        "Apr  1 11:00:00 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:11:22:33\n"
-        * 3 + "Apr  9 11:00:00 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:11:22:34\n"
-        * 30)
+        "Apr  1 11:00:00 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:11:22:33\n" * 3
+        + "Apr  9 11:00:00 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED 80:d6:05:11:22:34\n" * 30
+    )
     stages.land(settings, FIRST + timedelta(days=NIGHTS - 1))
     figures = stages.ingest(settings, FIRST + timedelta(days=NIGHTS - 1))
-    assert figures["quarantined"] == 3 and not (settings.keystore / f"{FIRST}.key").exists()
+    assert figures.quarantined == 3 and not (settings.keystore / f"{FIRST}.key").exists()
 
 
 def test_plain_sha256_is_inverted_by_brute_force_and_the_hmac_pseudonym_is_not(tmp_path):
@@ -162,11 +177,19 @@ def test_plain_sha256_is_inverted_by_brute_force_and_the_hmac_pseudonym_is_not(t
 
 def test_one_mac_is_one_device_within_a_day_across_sources_and_spellings(parse):
     mac = "80d605123456"
-    out = parse([f"Apr  1 08:12:41 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED {spell(mac, 'dash')}"],
-                name="a-20240401.log")
+    out = parse(
+        [f"Apr  1 08:12:41 OITA-001-AP01 hostapd: wlan0: AP-STA-CONNECTED {spell(mac, 'dash')}"],
+        name="a-20240401.log",
+    )
     first = {e["device"] for e in out.events}
-    out = parse(["ts,ap,client_mac,kind", f"2024-04-01T09:00:00,OITA-001-AP01,{spell(mac, 'dot')},seen",
-                 f"2024-04-02T09:00:00,OITA-001-AP01,{spell(mac, 'bare')},seen"], name="b.csv")
+    out = parse(
+        [
+            "ts,ap,client_mac,kind",
+            f"2024-04-01T09:00:00,OITA-001-AP01,{spell(mac, 'dot')},seen",
+            f"2024-04-02T09:00:00,OITA-001-AP01,{spell(mac, 'bare')},seen",
+        ],
+        name="b.csv",
+    )
     by_day = {}
     for e in out.events:
         by_day.setdefault(e["ts"].date(), set()).add(e["device"])
@@ -176,14 +199,25 @@ def test_one_mac_is_one_device_within_a_day_across_sources_and_spellings(parse):
 
 # --- disclosure control on the published tables ---------------------------------------------------
 
-SITES = pa.table({"site_id": ["S1", "S2", "S3"], "site_name": ["a", "b", "c"],
-                  "site_name_en": ["a", "b", "c"], "zone_id": ["S1", "S2", "S3"],
-                  "lat": [33.2, 33.21, 33.22], "lon": [131.6, 131.61, 131.62], "n_aps": [1, 1, 1],
-                  "sensitive": [False, False, False]})
+SITES = pa.table(
+    {
+        "site_id": ["S1", "S2", "S3"],
+        "site_name": ["a", "b", "c"],
+        "site_name_en": ["a", "b", "c"],
+        "zone_id": ["S1", "S2", "S3"],
+        "lat": [33.2, 33.21, 33.22],
+        "lon": [131.6, 131.61, 131.62],
+        "n_aps": [1, 1, 1],
+        "sensitive": [False, False, False],
+    }
+)
 K = 10
-cells = st.lists(st.tuples(st.sampled_from(["S1", "S2", "S3"]), st.integers(0, 13),
-                           st.integers(1, 40)), min_size=1, max_size=30,
-                 unique_by=lambda c: (c[0], c[1]))
+cells = st.lists(
+    st.tuples(st.sampled_from(["S1", "S2", "S3"]), st.integers(0, 13), st.integers(1, 40)),
+    min_size=1,
+    max_size=30,
+    unique_by=lambda c: (c[0], c[1]),
+)
 
 
 def release_daily(tmp, rows) -> dict:
@@ -192,22 +226,37 @@ def release_daily(tmp, rows) -> dict:
     for day_no in sorted({r[1] for r in rows}):
         day = FIRST + timedelta(days=day_no)
         part = [r for r in rows if r[1] == day_no]
-        lake.write_parquet(pa.table({
-            "site_id": [r[0] for r in part], "devices": [r[2] for r in part],
-            "visitors": [r[2] for r in part], "visits": [r[2] for r in part],
-            "median_dwell_s": [600.0] * len(part), "dwell_total_s": [600 * r[2] for r in part],
-            "no_data": [False] * len(part), "devices_dp": [r[2] for r in part],
-            "dp_bound": [4] * len(part)}),
-            settings.day_partition(settings.marts / "footfall_daily", day) / "part.parquet")
-    lake.write_parquet(pa.table({"site_id": ["S1"], "status": ["ok"]}),
-                       settings.day_partition(settings.marts / "ap_health", FIRST) / "part.parquet")
-    lake.write_parquet(pa.table({"site_id": ["S1"], "no_data": [False]}),
-                       settings.day_partition(settings.marts / "footfall_hourly", FIRST) / "part.parquet")
+        lake.write_parquet(
+            pa.table(
+                {
+                    "site_id": [r[0] for r in part],
+                    "devices": [r[2] for r in part],
+                    "visitors": [r[2] for r in part],
+                    "visits": [r[2] for r in part],
+                    "median_dwell_s": [600.0] * len(part),
+                    "dwell_total_s": [600 * r[2] for r in part],
+                    "no_data": [False] * len(part),
+                    "devices_dp": [r[2] for r in part],
+                    "dp_bound": [4] * len(part),
+                }
+            ),
+            settings.day_partition(settings.marts / "footfall_daily", day) / "part.parquet",
+        )
+    lake.write_parquet(
+        pa.table({"site_id": ["S1"], "status": ["ok"]}),
+        settings.day_partition(settings.marts / "ap_health", FIRST) / "part.parquet",
+    )
+    lake.write_parquet(
+        pa.table({"site_id": ["S1"], "no_data": [False]}),
+        settings.day_partition(settings.marts / "footfall_hourly", FIRST) / "part.parquet",
+    )
     con = lake.connect(settings)
     con.register("sites", SITES)
     span = (FIRST, FIRST + timedelta(days=20))
-    params = {name: lake.range_files(settings.marts / name, *span)
-              for name in ("footfall_daily", "ap_health", "footfall_hourly")}
+    params = {
+        name: lake.range_files(settings.marts / name, *span)
+        for name in ("footfall_daily", "ap_health", "footfall_hourly")
+    }
     params.update({"k": K, "days": 91, "dp": False})
     cells = suppression.apply({"daily": lake.query(con, "release/cells/daily", params)}, {}, [], K)
     con.register("daily_cells", cells["daily"])
@@ -240,15 +289,18 @@ def test_no_published_cell_is_below_k_and_no_hidden_cell_follows_from_the_margin
 
 @hsettings(**HYPO)
 @given(rows=cells, which=st.integers(0, 29), delta=st.sampled_from([-1, 1]))
-def test_one_device_more_or_less_moves_published_cells_by_at_most_one(tmp_path_factory, rows, which,
-                                                                       delta):
+def test_one_device_more_or_less_moves_published_cells_by_at_most_one(tmp_path_factory, rows, which, delta):
     changed = list(rows)
     site, day_no, devices = changed[which % len(changed)]
     changed[which % len(changed)] = (site, day_no, max(1, devices + delta))
-    before = {(r["site_id"], r["day"]): r["devices"]
-              for r in release_daily(tmp_path_factory.mktemp("a"), rows)["daily"]}
-    after = {(r["site_id"], r["day"]): r["devices"]
-             for r in release_daily(tmp_path_factory.mktemp("b"), changed)["daily"]}
+    before = {
+        (r["site_id"], r["day"]): r["devices"]
+        for r in release_daily(tmp_path_factory.mktemp("a"), rows)["daily"]
+    }
+    after = {
+        (r["site_id"], r["day"]): r["devices"]
+        for r in release_daily(tmp_path_factory.mktemp("b"), changed)["daily"]
+    }
     for cell, value in before.items():
         if value is not None and after.get(cell) is not None:
             assert abs(after[cell] - value) <= 1
@@ -266,13 +318,19 @@ def test_a_release_built_again_cannot_be_subtracted_from_an_earlier_version(tmp_
     """Late logs change a few cells after a release went out: no cell or site total of the new
     version differs from the earlier one by less than k (that difference would be a small count)."""
     settings, _, _ = simulated_quarter
-    shutil.copytree(settings.home, tmp_path / "var", ignore=shutil.ignore_patterns("published", "locks",
-                                                                                  "release_history"))
+    shutil.copytree(
+        settings.home,
+        tmp_path / "var",
+        ignore=shutil.ignore_patterns("published", "locks", "release_history"),
+    )
     copy = settings.with_(home=tmp_path / "var")
     quarter = FiscalQuarter.of(E2E_FIRST)
     first = publish(copy, quarter)
-    shown = [r for r in pq.read_table(first.path / "tables" / "footfall_daily.parquet").to_pylist()
-             if r["devices"] is not None]
+    shown = [
+        r
+        for r in pq.read_table(first.path / "tables" / "footfall_daily.parquet").to_pylist()
+        if r["devices"] is not None
+    ]
     small, large = shown[0], shown[-1]
     for cell, extra in ((small, 3), (large, 2 * K)):  # late devices: 3 at one site-day, 20 at another
         part = copy.marts / "footfall_daily" / f"day={cell['day']}" / "part.parquet"
@@ -283,10 +341,13 @@ def test_a_release_built_again_cannot_be_subtracted_from_an_earlier_version(tmp_
                 row["devices_dp"] += extra
         lake.write_parquet(pa.Table.from_pylist(table, schema=pq.read_schema(part)), part)
     second = publish(copy, quarter)
-    history = sorted((copy.home / "release_history" / str(quarter)).iterdir(),
-                     key=lambda p: p.stat().st_mtime)
-    versions = [{name: pq.read_table(path / f"{name}.parquet").to_pylist()
-                 for name in ("footfall_daily", "sites")} for path in history]
+    history = sorted(
+        (copy.home / "release_history" / str(quarter)).iterdir(), key=lambda p: p.stat().st_mtime
+    )
+    versions = [
+        {name: pq.read_table(path / f"{name}.parquet").to_pylist() for name in ("footfall_daily", "sites")}
+        for path in history
+    ]
     assert len(versions) == 2
     before = {(r["day"], r["site_id"]): r["devices"] for r in versions[0]["footfall_daily"]}
     after = {(r["day"], r["site_id"]): r["devices"] for r in versions[1]["footfall_daily"]}
@@ -311,13 +372,23 @@ def test_a_file_named_after_a_device_or_a_person_keeps_its_name_out_of_catalog_a
     folder = settings.home.parent / "zoe@example.com"
     folder.mkdir(parents=True)
     path = folder / "7a-11-22-33-99-03_zoe.csv"
-    path.write_text("timestamp,ap_id,mac,event,rssi,duration_s\n"
-                    "bad,OITA-003-AP01,7a:11:22:33:99:03,assoc,-50,\n", encoding="utf-8")
-    env = {"FOOTFALL_HOME": str(settings.home), "FOOTFALL_KEYSTORE": str(settings.keystore),
-           "PATH": "/usr/bin:/bin"}
+    path.write_text(
+        "timestamp,ap_id,mac,event,rssi,duration_s\nbad,OITA-003-AP01,7a:11:22:33:99:03,assoc,-50,\n",
+        encoding="utf-8",
+    )
+    env = {
+        "FOOTFALL_HOME": str(settings.home),
+        "FOOTFALL_KEYSTORE": str(settings.keystore),
+        "PATH": "/usr/bin:/bin",
+    }
     footfall = str(Path(sys.executable).with_name("footfall"))
-    done = subprocess.run([footfall, "ingest", str(path), "--day", "2024-04-01"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [footfall, "ingest", str(path), "--day", "2024-04-01"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     said = done.stdout + done.stderr
     assert "7a-11-22-33-99-03" not in said and "zoe@example.com" not in said
     con = duckdb.connect(str(settings.catalog), read_only=True)

@@ -3,11 +3,13 @@
 -- 'silent'; one active in fewer than half its usual hours (median of the recent days of the same
 -- type in ap_history, at least 3 of them) is 'degraded'. usually_active: it logged on every one of
 -- those days, 10 events or more on a median day, so that its silence is an outage, not a quiet day.
+-- reads: ap_history, aps, calendar
+-- params: day, events, tz
 with events as (
-    select ap_id, ts from read_parquet($events)
+    select ap_id, ts from read_parquet(getvariable('events'))
 ),
 per_hour as (
-    select ap_id, local_hour(ts, $tz) as hour_local, count(*) as events, min(ts) as first_ts,
+    select ap_id, local_hour(ts, getvariable('tz')) as hour_local, count(*) as events, min(ts) as first_ts,
            max(ts) as last_ts
     from events
     group by ap_id, hour_local
@@ -41,7 +43,7 @@ typical as (
         count(*) filter (h.events > 0) as active_days
     from ap_history as h
     join calendar as c using (day)
-    where c.day_type = (select day_type from calendar where day = $day)
+    where c.day_type = (select day_type from calendar where day = getvariable('day'))
     group by h.ap_id
 ),
 health as (

@@ -1,6 +1,8 @@
 -- Dwell per site of one service day: visits and devices in each dwell bucket. No device ids.
+-- reads: nothing
+-- params: visits
 with visits as (
-    select device, site_id, dwell_s from read_parquet($visits) where not flap
+    select device, site_id, dwell_s from read_parquet(getvariable('visits')) where not flap
 ),
 bucketed as (
     select

@@ -3,8 +3,10 @@
 -- visitor_min_s; passers_by: the rest; visits: visits starting in the hour, with their median dwell.
 -- An hour whose APs were silent while usually active (table no_data) is a row with no_data = true
 -- and NULL counts: no data, never zero people.
+-- reads: no_data
+-- params: dp_max_hours, tz, visitor_min_s, visits
 with visits as (
-    select device, site_id, start, "end", dwell_s from read_parquet($visits) where not flap
+    select device, site_id, start, "end", dwell_s from read_parquet(getvariable('visits')) where not flap
 ),
 presence as (
     select
@@ -20,7 +22,7 @@ present as (
         site_id,
         hour,
         count(distinct device) as devices,
-        count(distinct device) filter (dwell_s >= $visitor_min_s) as visitors
+        count(distinct device) filter (dwell_s >= getvariable('visitor_min_s')) as visitors
     from presence
     group by site_id, hour
 ),
@@ -32,7 +34,7 @@ bounded as (
                row_number() over (partition by device order by hour, site_id) as nth
         from (select distinct device, site_id, hour from presence)
     )
-    where nth <= $dp_max_hours
+    where nth <= getvariable('dp_max_hours')
     group by site_id, hour
 ),
 started as (
@@ -48,7 +50,7 @@ footfall as (
     select
         p.site_id,
         p.hour,
-        local_hour(p.hour, $tz) as hour_local,
+        local_hour(p.hour, getvariable('tz')) as hour_local,
         p.devices,
         p.visitors,
         p.devices - p.visitors as passers_by,
@@ -56,7 +58,7 @@ footfall as (
         s.median_dwell_s,
         false as no_data,
         coalesce(b.devices_dp, 0) as devices_dp,
-        cast($dp_max_hours as integer) as dp_bound
+        cast(getvariable('dp_max_hours') as integer) as dp_bound
     from present as p
     left join started as s using (site_id, hour)
     left join bounded as b using (site_id, hour)
@@ -66,7 +68,7 @@ unknown as (
         n.site_id, n.hour, n.hour_local, cast(null as bigint) as devices,
         cast(null as bigint) as visitors, cast(null as bigint) as passers_by,
         cast(null as bigint) as visits, cast(null as double) as median_dwell_s, true as no_data,
-        cast(null as bigint) as devices_dp, cast($dp_max_hours as integer) as dp_bound
+        cast(null as bigint) as devices_dp, cast(getvariable('dp_max_hours') as integer) as dp_bound
     from no_data as n
     anti join footfall as f using (site_id, hour)
 )

@@ -1,7 +1,9 @@
 -- Origin-destination flows of one service day: trips per zone pair and hour band of departure.
 -- devices: distinct devices that made the move; no device ids. devices_dp: the bounded count.
+-- reads: sites
+-- params: dp_max_flows, trips, tz
 with trips as (
-    select device, origin_site_id, dest_site_id, depart, travel_s from read_parquet($trips)
+    select device, origin_site_id, dest_site_id, depart, travel_s from read_parquet(getvariable('trips'))
 ),
 zoned as (
     select
@@ -9,7 +11,7 @@ zoned as (
         o.zone_id as origin_zone_id,
         d.zone_id as dest_zone_id,
         t.depart,
-        local_hour(t.depart, $tz) as hour_local,
+        local_hour(t.depart, getvariable('tz')) as hour_local,
         t.travel_s
     from trips as t
     join sites as o on o.site_id = t.origin_site_id
@@ -40,7 +42,7 @@ bounded as (
         from banded
         group by device, origin_zone_id, dest_zone_id, hour_band
     )
-    where nth <= $dp_max_flows
+    where nth <= getvariable('dp_max_flows')
     group by origin_zone_id, dest_zone_id, hour_band
 ),
 flows as (
@@ -52,7 +54,7 @@ flows as (
         count(distinct device) as devices,
         median(travel_s) as median_travel_s,
         coalesce(any_value(b.devices_dp), 0) as devices_dp,
-        cast($dp_max_flows as integer) as dp_bound
+        cast(getvariable('dp_max_flows') as integer) as dp_bound
     from banded
     left join bounded as b using (origin_zone_id, dest_zone_id, hour_band)
     group by origin_zone_id, dest_zone_id, hour_band

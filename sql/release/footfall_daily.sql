@@ -1,5 +1,5 @@
 -- Published footfall per site and service day of a quarter. One row per site and day with data.
--- What is hidden was decided on the cells (pipeline/suppression.py, pipeline/revision.py):
+-- What is hidden was decided on the cells (pipeline/release/suppression.py, pipeline/release/revision.py):
 -- hidden_devices: the row's counts are blank (suppressed = true): below k, hidden with one below k
 -- so that no site total gives it away, or hidden in an earlier version of the release;
 -- hidden_visitors: visitors and passers_by blank (one of them, each the other's complement, is
@@ -7,6 +7,8 @@
 -- A day whose APs were silent while usually active is no_data: NULL counts, not suppressed, not 0
 -- (NULL itself in a differentially private release). Sensitive sites are left out.
 -- Reads daily_cells (cells/daily.sql, noised first when the release is differentially private).
+-- reads: daily_cells, sites
+-- params: none
 with daily as (
     select day, site_id, devices, visits, visitors, passers_by, median_dwell_s, no_data,
            hidden_devices, hidden_visitors, hidden_visits

@@ -1,10 +1,12 @@
 -- Published hourly profile: per site, day type (weekday / holiday) and local hour, the mean
 -- number of devices present over the quarter's days of that type. device_hours (the sum over days)
 -- is blank when hidden_device_hours (below k, or hidden in an earlier version of the release:
--- pipeline/suppression.py). One row per site, day type and hour; sensitive sites are left out.
+-- pipeline/release/suppression.py). One row per site, day type and hour; sensitive sites are left out.
 -- Hours without data (silent APs) are counted in no_data_days and left out of the mean; in a
 -- differentially private release no_data_days is NULL (not published) and the mean is over all days.
 -- Reads profile_cells (cells/profile.sql, noised first when the release is differentially private).
+-- reads: calendar, profile_cells, sites
+-- params: none
 with ruled as (
     select *, not hidden_device_hours as shown from profile_cells
 ),

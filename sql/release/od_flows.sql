@@ -1,9 +1,11 @@
 -- Published OD flows of a quarter: one row per origin and destination zone, all hour bands.
 -- device_days: the sum over days of the distinct devices that made the move; trips: the moves.
 -- A row is blank (suppressed) when hidden_device_days: device_days below k, trips - device_days
--- (repeat trips) between 1 and k - 1, or hidden in an earlier version (pipeline/suppression.py).
+-- (repeat trips) between 1 and k - 1, or hidden in an earlier version (pipeline/release/suppression.py).
 -- A zone made only of sensitive sites is left out.
 -- Reads od_cells (cells/od.sql, noised first when the release is differentially private).
+-- reads: od_cells, zones
+-- params: none
 with ruled as (
     select *, not hidden_device_days as shown from od_cells
 ),

@@ -4,7 +4,7 @@ undisturbed night wrote."""
 
 import shutil
 
-from pipeline import integrity, stages
+from pipeline.ops import integrity, nightly
 from tests.chaos import kit
 from tests.chaos.conftest import DAY
 from tests.conftest import make_settings
@@ -13,7 +13,7 @@ from tests.conftest import make_settings
 def _built(tmp_path, day_logs):
     settings = make_settings(tmp_path)
     shutil.copytree(day_logs[0], settings.inbox)
-    stages.nightly(settings, DAY)
+    nightly.run(settings, DAY)
     return settings
 
 

@@ -9,11 +9,16 @@ import shutil
 import pytest
 
 from tests.chaos import kit
-from tests.test_recovery import DAYS, POLICY, _state, three_days, two_nights  # noqa: F401
+from tests.ops.test_recovery import DAYS, POLICY, _state, three_days, two_nights  # noqa: F401
 
-COMMANDS = (["nightly", "--day", DAYS[2]], ["kpi"], ["show", "trips", "--day", DAYS[1]],
-            ["registry", "show"], ["publish", "--quarter", "FY2024Q1"],
-            ["provide", "--release", "FY2024Q1", "--to", "観光課"])
+COMMANDS = (
+    ["nightly", "--day", DAYS[2]],
+    ["kpi"],
+    ["show", "trips", "--day", DAYS[1]],
+    ["registry", "show"],
+    ["publish", "--quarter", "FY2024Q1"],
+    ["provide", "--release", "FY2024Q1", "--to", "観光課"],
+)
 
 
 def _damage(kind: str, path):
@@ -28,8 +33,9 @@ def _damage(kind: str, path):
         os.truncate(path, int(size * float(kind)))
 
 
-@pytest.mark.parametrize("kind", ["deleted", "zeroed", "garbage", "0.0", "0.1", "0.3", "0.5",
-                                  "0.7", "0.9", "0.99"])
+@pytest.mark.parametrize(
+    "kind", ["deleted", "zeroed", "garbage", "0.0", "0.1", "0.3", "0.5", "0.7", "0.9", "0.99"]
+)
 def test_catalog_damage_is_reported_by_every_command_and_repaired(two_nights, three_days, kind):  # noqa: F811
     settings = two_nights
     _damage(kind, settings.catalog)
@@ -48,18 +54,24 @@ def test_catalog_damage_is_reported_by_every_command_and_repaired(two_nights, th
 
 @pytest.mark.parametrize("what", ["damaged", "deleted"])
 @pytest.mark.parametrize("stage", ["staged/", "curated/", "marts/"])
-def test_a_killed_nights_write_ahead_log_damaged_or_deleted(two_nights, three_days, tmp_path,  # noqa: F811
-                                                            what, stage):
+def test_a_killed_nights_write_ahead_log_damaged_or_deleted(
+    two_nights,  # noqa: F811  (a fixture of tests/ops/test_recovery.py)
+    three_days,  # noqa: F811
+    tmp_path,
+    what,
+    stage,
+):
     settings = two_nights
-    night = kit.footfall(settings, "nightly", "--day", DAYS[2], **POLICY,
-                         **kit.replace_killer(tmp_path / "killer", stage))
+    night = kit.footfall(
+        settings, "nightly", "--day", DAYS[2], **POLICY, **kit.replace_killer(tmp_path / "killer", stage)
+    )
     assert kit.killed(night)
     wal = settings.home / "footfall.duckdb.wal"
     if wal.exists() and what == "deleted":
         wal.unlink()
     elif wal.exists():
         data = bytearray(wal.read_bytes())
-        data[len(data) // 3: len(data) // 3 + 32] = os.urandom(32)
+        data[len(data) // 3 : len(data) // 3 + 32] = os.urandom(32)
         wal.write_bytes(bytes(data))
     result = kit.footfall(settings, "nightly", "--day", DAYS[2], **POLICY)
     if result.returncode != 0:

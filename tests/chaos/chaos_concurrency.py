@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from pipeline import stages
-from pipeline.simulate import simulate
+from pipeline.ops import nightly
+from pipeline.sim.city import simulate
 from tests.chaos import kit
 from tests.conftest import make_settings
-from tests.test_concurrency import STAGE_BY_STAGE
+from tests.ops.test_concurrency import STAGE_BY_STAGE
 
 FIRST = date(2024, 4, 1)
 DAYS = [FIRST + timedelta(days=n) for n in range(9)]
@@ -45,29 +45,36 @@ def before_pair(tmp_path_factory, nine_days):
             settings = make_settings(root / "before", **POLICY)
             shutil.copytree(nine_days, settings.inbox)
             for day in DAYS[:a]:
-                stages.nightly(settings, day)
+                nightly.run(settings, day)
             shutil.copytree(root / "before", root / "reference")
             reference = make_settings(root / "reference", **POLICY)
             for day in (DAYS[a], DAYS[b]):
-                stages.nightly(reference, day)
+                nightly.run(reference, day)
             made[(a, b)] = root / "before", kit.marts_bytes(reference)
         # the same logs wait in both inboxes: the first night after lands them all
         return made[(a, b)]
+
     return get
 
 
 def _pair(settings, a, b, how: str):
     if how == "reverse":
-        stages.nightly(settings, b)
-        stages.nightly(settings, a)
+        nightly.run(settings, b)
+        nightly.run(settings, a)
         return
     if how == "cli":
         runs = [kit.start(settings, "nightly", "--day", day, **POLICY) for day in (b, a)]
     else:
-        runs = [subprocess.Popen([sys.executable, "-c", STAGE_BY_STAGE, str(day)],
-                                 env=kit.env(settings, **POLICY),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for day in (b, a)]
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-c", STAGE_BY_STAGE, str(day)],
+                env=kit.env(settings, **POLICY),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for day in (b, a)
+        ]
     for run in runs:
         _, err = run.communicate(timeout=900)
         assert run.returncode == 0, err

@@ -34,6 +34,7 @@ def small_fs(tmp_path):
             args = ["mount", "-o", f"remount,size={megabytes}m", str(point)]
         subprocess.run(args, check=True)
         mounted.append(megabytes)
+
     yield point, size
     if mounted:
         subprocess.run(["umount", str(point)], check=False)
@@ -45,8 +46,11 @@ def _check_stopped_cleanly(settings, night, before: dict) -> None:
         error = kit.one_line_error(night)
         assert "stopped: a write under" in error and "Nothing partial was kept" in error, error
     assert kit.leftovers(settings) == []
-    landed = {p.name: p.read_bytes() for p in settings.landing.rglob("*") if p.is_file()} \
-        if settings.landing.exists() else {}
+    landed = (
+        {p.name: p.read_bytes() for p in settings.landing.rglob("*") if p.is_file()}
+        if settings.landing.exists()
+        else {}
+    )
     waiting = {p.name: p.read_bytes() for p in settings.inbox.iterdir()}
     assert {**landed, **waiting} == before, "a raw log was lost or kept partial"
 

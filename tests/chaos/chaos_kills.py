@@ -26,8 +26,7 @@ def _recovered(settings, reference, **extra) -> list[str]:
         problems.append(f"check: {checked.stdout.strip()[-300:]}")
     if kit.leftovers(settings):
         problems.append(f"leftovers: {kit.leftovers(settings)}")
-    back = [p.name for p in settings.keystore.glob("*.destroyed")
-            if p.with_suffix(".key").exists()]
+    back = [p.name for p in settings.keystore.glob("*.destroyed") if p.with_suffix(".key").exists()]
     if back:
         problems.append(f"destroyed keys came back: {back}")
     return problems

@@ -1,9 +1,9 @@
 """The fault-injection kit: real `footfall` processes stopped at exact steps, full filesystems,
-flipped bits, damaged catalogs. Shared by the fast subset (tests/test_faults.py) and the long
+flipped bits, damaged catalogs. Shared by the fast subset (tests/ops/test_faults.py) and the long
 suite (`make chaos`, tests/chaos/chaos_*.py).
 
 Two ways to stop a night at an exact step, both a real SIGKILL of a real process:
-- FOOTFALL_FAULT=<point>@<n> (pipeline.faults): the n-th rename or key step of the night;
+- FOOTFALL_FAULT=<point>@<n> (pipeline.lake.faults): the n-th rename or key step of the night;
 - `replace_killer`: a sitecustomize on the child's path that kills it at the n-th os.replace onto
   a path matching a pattern. It needs no hook in the code under test, so the same test runs
   against an older version of the pipeline (to show that it failed there).
@@ -24,7 +24,7 @@ from pipeline import lake
 FOOTFALL = str(Path(sys.executable).with_name("footfall"))
 TEMP = re.compile(r"^\.(tmp|old|claim)-")
 
-KILLER = '''
+KILLER = """
 import os, re, signal
 _plan = os.environ.get("KILL_AT_REPLACE", "")
 if _plan:
@@ -40,13 +40,12 @@ if _plan:
         return _replace(src, dst, *args, **kwargs)
 
     os.replace = replace
-'''
+"""
 
 
 def env(settings, **extra) -> dict:
     """The environment of a `footfall` child working on this lake."""
-    out = {**os.environ, "FOOTFALL_HOME": str(settings.home),
-           "FOOTFALL_KEYSTORE": str(settings.keystore)}
+    out = {**os.environ, "FOOTFALL_HOME": str(settings.home), "FOOTFALL_KEYSTORE": str(settings.keystore)}
     out.pop("FOOTFALL_FAULT", None)
     out.update({k: str(v) for k, v in extra.items()})
     return out
@@ -63,21 +62,31 @@ def replace_killer(folder: Path, pattern: str, n: int = 1) -> dict:
 def footfall(settings, *args, limit: int | None = None, **extra) -> subprocess.CompletedProcess:
     """Run `footfall ARGS` on the lake in a child process (limit: a file-size limit in bytes,
     which makes a write past it fail as a full disk does)."""
-    return subprocess.run([FOOTFALL, *map(str, args)], env=env(settings, **extra),
-                          preexec_fn=file_size_limit(limit) if limit else None,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [FOOTFALL, *map(str, args)],
+        env=env(settings, **extra),
+        preexec_fn=file_size_limit(limit) if limit else None,
+        capture_output=True,
+        text=True,
+    )
 
 
 def start(settings, *args, **extra) -> subprocess.Popen:
     """Start `footfall ARGS` on the lake (to run beside another)."""
-    return subprocess.Popen([FOOTFALL, *map(str, args)], env=env(settings, **extra),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [FOOTFALL, *map(str, args)],
+        env=env(settings, **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def file_size_limit(limit: int):
     def apply():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a refused write is an error, not a kill
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
     return apply
 
 
@@ -87,14 +96,21 @@ def killed(result) -> bool:
 
 def lake_bytes(settings) -> dict:
     """Every committed Parquet file of the lake's day-partitioned tables, by path."""
-    return {p.relative_to(settings.home): p.read_bytes()
-            for root in (settings.events, settings.visits, settings.trips, settings.marts)
-            if root.exists() for p in root.rglob("*.parquet") if not p.name.startswith(".")}
+    return {
+        p.relative_to(settings.home): p.read_bytes()
+        for root in (settings.events, settings.visits, settings.trips, settings.marts)
+        if root.exists()
+        for p in root.rglob("*.parquet")
+        if not p.name.startswith(".")
+    }
 
 
 def marts_bytes(settings) -> dict:
-    return {p.relative_to(settings.marts): p.read_bytes()
-            for p in settings.marts.rglob("*.parquet") if not p.name.startswith(".")}
+    return {
+        p.relative_to(settings.marts): p.read_bytes()
+        for p in settings.marts.rglob("*.parquet")
+        if not p.name.startswith(".")
+    }
 
 
 def leftovers(settings) -> list[Path]:

@@ -26,11 +26,17 @@ print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()}, "
 
 
 def parse(tmp_path, **env) -> dict:
-    environ = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "airflow"),
-               "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "FOOTFALL_HOME": str(tmp_path / "var"),
-               "FOOTFALL_RECIPIENTS": "", **env}
-    done = subprocess.run([sys.executable, "-c", RUNNER, str(DAGS)], env=environ,
-                          capture_output=True, text=True, timeout=300)
+    environ = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "FOOTFALL_HOME": str(tmp_path / "var"),
+        "FOOTFALL_RECIPIENTS": "",
+        **env,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(DAGS)], env=environ, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -41,16 +47,22 @@ def test_the_dag_files_parse_with_the_schedule_of_the_settings(tmp_path):
     nightly, quarterly = parsed["dags"]["footfall_nightly"], parsed["dags"]["footfall_quarterly"]
     # day D closes at D+1 04:00 (FOOTFALL_DAY_START_HOUR); an hour's grace for the logs
     assert (nightly["cron"], nightly["tz"]) == ("0 5 * * *", "Asia/Tokyo")
-    assert "the first run at 05:00\nafter it closed, a delivery grace of 60 min later, processes D" \
+    assert (
+        "the first run at 05:00\nafter it closed, a delivery grace of 60 min later, processes D"
         in nightly["doc"]
+    )
     assert quarterly["cron"] == "0 6 5 1,4,7,10 *" and quarterly["tz"] == "Asia/Tokyo"
     # no flood on unpause: no catch-up from a start date
     assert [d["catchup"] for d in (nightly, quarterly)] == [False, False]
     assert [d["start_date"] for d in (nightly, quarterly)] == ["None", "None"]
     assert "nightly" in nightly["tags"] and "release" in quarterly["tags"]
 
-    other = parse(tmp_path, FOOTFALL_TZ="Europe/Berlin", FOOTFALL_DAY_START_HOUR="3",
-                  FOOTFALL_DELIVERY_GRACE_MINUTES="150")["dags"]
+    other = parse(
+        tmp_path,
+        FOOTFALL_TZ="Europe/Berlin",
+        FOOTFALL_DAY_START_HOUR="3",
+        FOOTFALL_DELIVERY_GRACE_MINUTES="150",
+    )["dags"]
     assert other["footfall_nightly"]["cron"] == "30 5 * * *"
     assert other["footfall_nightly"]["tz"] == other["footfall_quarterly"]["tz"] == "Europe/Berlin"
 
@@ -85,6 +97,15 @@ def test_a_bad_setting_is_an_import_error_that_names_it(tmp_path):
 def test_dag_files_keep_heavy_imports_inside_tasks():
     for path in DAGS.glob("*.py"):
         top = [line for line in path.read_text().splitlines() if line.startswith(("import", "from"))]
-        heavy = ("duckdb", "geopandas", "folium", "pyarrow", "pandas", "pipeline.stages",
-                 "pipeline.publish", "pipeline.ingest", "pipeline.ledger")
+        heavy = (
+            "duckdb",
+            "geopandas",
+            "folium",
+            "pyarrow",
+            "pandas",
+            "pipeline.ops.stages",
+            "pipeline.release.publish",
+            "pipeline.ingest.landing",
+            "pipeline.release.ledger",
+        )
         assert not [line for line in top if any(h in line for h in heavy)]

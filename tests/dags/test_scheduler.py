@@ -29,8 +29,8 @@ import pytest
 from pipeline.airflow_local import LocalAirflow, airflow_env, machine_sizes
 from pipeline.calendar import day_of_run
 from pipeline.config import load_settings
-from pipeline.registry import load_registry
-from pipeline.simulate import simulate
+from pipeline.ingest.registry import load_registry
+from pipeline.sim.city import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 DAYS = (date(2024, 4, 1), date(2024, 4, 2))
@@ -94,13 +94,17 @@ class Airflow(LocalAirflow):
         return {t["task_id"]: t["state"] for t in self.api("GET", path)["task_instances"]}
 
     def log(self, dag_id: str, run_id: str, task_id: str) -> str:
-        path = (f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task_id}"
-                "/logs/1?full_content=true")
+        path = (
+            f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task_id}"
+            "/logs/1?full_content=true"
+        )
         return json.dumps(self.api("GET", path)["content"], ensure_ascii=False)
 
     def xcom(self, dag_id: str, run_id: str, task_id: str):
-        path = (f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task_id}"
-                "/xcomEntries/return_value")
+        path = (
+            f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task_id}"
+            "/xcomEntries/return_value"
+        )
         return self.api("GET", path)["value"]
 
 
@@ -109,17 +113,31 @@ def airflow(tmp_path_factory):
     """`make airflow`'s launcher on a temporary home and port, stopped whatever happens."""
     root = tmp_path_factory.mktemp("scheduler")
     home, port = root / "airflow", free_port()
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(root), "LANG": "C.UTF-8",
-           "AIRFLOW_HOME": str(home), "FOOTFALL_HOME": str(root / "var"),
-           "FOOTFALL_KEYSTORE": str(root / "keystore"), "FOOTFALL_RECIPIENTS": RECIPIENTS}
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(root),
+        "LANG": "C.UTF-8",
+        "AIRFLOW_HOME": str(home),
+        "FOOTFALL_HOME": str(root / "var"),
+        "FOOTFALL_KEYSTORE": str(root / "keystore"),
+        "FOOTFALL_RECIPIENTS": RECIPIENTS,
+    }
     output = root / "launcher.out"
     with open(output, "wb") as out:
-        launcher = subprocess.Popen([sys.executable, "-m", "pipeline.airflow_local", "--port",
-                                     str(port)], cwd=ROOT, env=env, stdout=out,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+        launcher = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.airflow_local", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
-        until("the launcher to say Airflow is ready",
-              lambda: "Airflow is ready" in output.read_text() or launcher.poll() is not None, 300)
+        until(
+            "the launcher to say Airflow is ready",
+            lambda: "Airflow is ready" in output.read_text() or launcher.poll() is not None,
+            300,
+        )
         assert launcher.poll() is None, output.read_text()
         client = Airflow(airflow_env(env, home, port, ROOT / "dags"))
         client.settings, client.output, client.session = load_settings(env), output, launcher.pid
@@ -145,8 +163,12 @@ def stop(launcher: subprocess.Popen) -> None:
 
 def test_airflow_listens_on_loopback_only_with_its_executor_sized_for_the_machine(airflow):
     sizes = machine_sizes()
-    listening = {(c.laddr.ip, c.laddr.port) for p in ours(airflow.session)
-                 for c in p.net_connections("inet") if c.status == psutil.CONN_LISTEN}
+    listening = {
+        (c.laddr.ip, c.laddr.port)
+        for p in ours(airflow.session)
+        for c in p.net_connections("inet")
+        if c.status == psutil.CONN_LISTEN
+    }
     assert listening == {("127.0.0.1", airflow.port)}
     workers = [p for p in ours(airflow.session) if "LocalExecutor" in " ".join(p.cmdline())]
     assert len(workers) == sizes["parallelism"]
@@ -170,55 +192,62 @@ def test_unpausing_runs_the_last_closed_day_only_and_a_quarter_without_nights_is
     day = airflow.xcom("footfall_nightly", scheduled["dag_run_id"], "service_day")
     logical = datetime.fromisoformat(scheduled["logical_date"])
     assert day == day_of_run(airflow.settings, None, logical).isoformat()
-    assert f"no data for service day {day}" in airflow.log("footfall_nightly",
-                                                           scheduled["dag_run_id"], "has_data")
+    assert f"no data for service day {day}" in airflow.log(
+        "footfall_nightly", scheduled["dag_run_id"], "has_data"
+    )
     assert len(airflow.runs("footfall_nightly")) == 1  # no flood of days before it
 
     assert airflow.finished("footfall_quarterly", refused) == "failed"
     assert airflow.tasks("footfall_quarterly", refused)["complete"] == "failed"
-    assert "FY2024Q1 has no nightly marts for 91 of its 91 days: 2024-04-01..2024-06-30" in \
-        airflow.log("footfall_quarterly", refused, "complete")
+    assert "FY2024Q1 has no nightly marts for 91 of its 91 days: 2024-04-01..2024-06-30" in airflow.log(
+        "footfall_quarterly", refused, "complete"
+    )
     assert not (airflow.settings.published / "FY2024Q1").exists()
 
     waiting = airflow.trigger("footfall_quarterly", {"quarter": "FY2024Q1", "wait_hours": 1})
-    until("the quarter to wait for its nights", lambda: airflow.tasks(
-        "footfall_quarterly", waiting).get("complete") == "up_for_reschedule")
-    assert "91 of its 91 days: 2024-04-01..2024-06-30; waiting for their nights until" in \
-        airflow.log("footfall_quarterly", waiting, "complete")
-    airflow.api("PATCH", f"/api/v2/dags/footfall_quarterly/dagRuns/{quote(waiting, safe='')}",
-                {"state": "failed"})  # the operator gives up on it: the next run may start
+    until(
+        "the quarter to wait for its nights",
+        lambda: airflow.tasks("footfall_quarterly", waiting).get("complete") == "up_for_reschedule",
+    )
+    assert "91 of its 91 days: 2024-04-01..2024-06-30; waiting for their nights until" in airflow.log(
+        "footfall_quarterly", waiting, "complete"
+    )
+    airflow.api(
+        "PATCH", f"/api/v2/dags/footfall_quarterly/dagRuns/{quote(waiting, safe='')}", {"state": "failed"}
+    )  # the operator gives up on it: the next run may start
     assert airflow.finished("footfall_quarterly", waiting) == "failed"
     assert [r["run_type"] for r in airflow.runs("footfall_quarterly")] == ["manual", "manual"]
 
 
 def cli_lake(root: Path, outbox: Path) -> Path:
     """The same logs through the CLI: `footfall nightly` for each day, then `footfall publish`."""
-    env = {**os.environ, "FOOTFALL_HOME": str(root / "var"),
-           "FOOTFALL_KEYSTORE": str(root / "keystore")}
+    env = {**os.environ, "FOOTFALL_HOME": str(root / "var"), "FOOTFALL_KEYSTORE": str(root / "keystore")}
     footfall = str(Path(sys.executable).with_name("footfall"))
     inbox = root / "var" / "inbox"
     inbox.mkdir(parents=True)
     for day in DAYS:
         for path in sorted((outbox / str(day)).iterdir()):
             shutil.copy(path, inbox / path.name)
-        subprocess.run([footfall, "nightly", "--day", str(day)], env=env, check=True,
-                       capture_output=True, timeout=300)
-    subprocess.run([footfall, "publish", "--quarter", "FY2024Q1"], env=env, check=True,
-                   capture_output=True, timeout=300)
+        subprocess.run(
+            [footfall, "nightly", "--day", str(day)], env=env, check=True, capture_output=True, timeout=300
+        )
+    subprocess.run(
+        [footfall, "publish", "--quarter", "FY2024Q1"], env=env, check=True, capture_output=True, timeout=300
+    )
     return root / "var"
 
 
 def tables(marts: Path) -> dict[str, object]:
-    return {p.relative_to(marts).as_posix(): pq.read_table(p)
-            for p in sorted(marts.rglob("*.parquet"))}
+    return {p.relative_to(marts).as_posix(): pq.read_table(p) for p in sorted(marts.rglob("*.parquet"))}
 
 
 def test_two_nights_and_the_quarter_through_the_api_equal_the_cli(airflow, tmp_path):
     settings = airflow.settings
     outbox = tmp_path / "outbox"
     for day in DAYS:
-        simulate(settings, load_registry(settings.registry), day, day, devices=DEVICES,
-                 outdir=outbox / str(day))
+        simulate(
+            settings, load_registry(settings.registry), day, day, devices=DEVICES, outdir=outbox / str(day)
+        )
     cli = cli_lake(tmp_path / "cli", outbox)
 
     for day in DAYS:  # a day's logs arrive whole, then its night is triggered
@@ -227,16 +256,18 @@ def test_two_nights_and_the_quarter_through_the_api_equal_the_cli(airflow, tmp_p
             shutil.copy(path, settings.inbox / f".{path.name}")
             (settings.inbox / f".{path.name}").rename(settings.inbox / path.name)
         night = airflow.trigger("footfall_nightly", {"day": str(day)})
-        assert airflow.finished("footfall_nightly", night) == "success", \
-            airflow.tasks("footfall_nightly", night)
+        assert airflow.finished("footfall_nightly", night) == "success", airflow.tasks(
+            "footfall_nightly", night
+        )
     ours_, theirs = tables(settings.marts), tables(cli / "marts")
     assert sorted(ours_) == sorted(theirs) and len(ours_) >= 2 * 6
     for name, table in ours_.items():
         assert table.equals(theirs[name]), name
 
     quarter = airflow.trigger("footfall_quarterly", {"quarter": "FY2024Q1", "allow_partial": True})
-    assert airflow.finished("footfall_quarterly", quarter) == "success", \
-        airflow.tasks("footfall_quarterly", quarter)
+    assert airflow.finished("footfall_quarterly", quarter) == "success", airflow.tasks(
+        "footfall_quarterly", quarter
+    )
     assert "89 of its 91 days" in airflow.log("footfall_quarterly", quarter, "complete")
     manifest = json.loads((settings.published / "FY2024Q1" / "manifest.json").read_text())
     theirs = json.loads((cli / "published" / "FY2024Q1" / "manifest.json").read_text())
@@ -245,6 +276,7 @@ def test_two_nights_and_the_quarter_through_the_api_equal_the_cli(airflow, tmp_p
     con = duckdb.connect(str(settings.catalog), read_only=True)
     try:
         assert con.execute("select release, recipients from provisions").fetchall() == [
-            ("FY2024Q1", RECIPIENTS)]
+            ("FY2024Q1", RECIPIENTS)
+        ]
     finally:
         con.close()

@@ -10,11 +10,20 @@ from pathlib import Path
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--hide-scrollbars",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
     # No network at all: every host name fails to resolve; file:// still works.
-    "--host-resolver-rules=MAP * ~NOTFOUND", "--enable-logging=stderr", "--v=0",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--enable-logging=stderr",
+    "--v=0",
     "--virtual-time-budget=8000",
 ]
 PROBE = """
@@ -118,22 +127,34 @@ window.addEventListener('load', function () { setTimeout(function () {
 """
 
 
-def probe_map(html: Path, workdir: Path, screenshot: Path | None = None,
-              size: str = "1200,900") -> dict:
+def probe_map(html: Path, workdir: Path, screenshot: Path | None = None, size: str = "1200,900") -> dict:
     """Open a map with no network; return what the page drew and the console errors."""
     page = html.with_name(f"probe-{html.name}")
-    page.write_text(html.read_text(encoding="utf-8").replace("</html>", PROBE + "</html>"),
-                    encoding="utf-8")
+    page.write_text(html.read_text(encoding="utf-8").replace("</html>", PROBE + "</html>"), encoding="utf-8")
     profile = ["--user-data-dir=" + str(workdir / "chromium-profile")]
-    run = subprocess.run([CHROMIUM, *FLAGS, *profile, f"--window-size={size}", "--dump-dom", page.as_uri()],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [CHROMIUM, *FLAGS, *profile, f"--window-size={size}", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     page.unlink()
     found = re.search(r'<pre id="ff-probe">(.*?)</pre>', run.stdout, re.S)
     result = json.loads(found.group(1).replace("&amp;", "&")) if found else {}
     result["console"] = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
     if screenshot:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([CHROMIUM, *FLAGS, *profile, f"--window-size={size}", f"--screenshot={screenshot}",
-                        html.as_uri()],
-                       capture_output=True, timeout=120, check=True)
+        subprocess.run(
+            [
+                CHROMIUM,
+                *FLAGS,
+                *profile,
+                f"--window-size={size}",
+                f"--screenshot={screenshot}",
+                html.as_uri(),
+            ],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
     return result

@@ -13,8 +13,12 @@ from pathlib import Path
 
 from tests.maps.browser import CHROMIUM, probe_map
 
-VIEWS = {"index.html": "overview.png", "maps/heatmap.html": "heatmap.png",
-         "maps/flows.html": "flows.png", "maps/change.html": "change.png"}
+VIEWS = {
+    "index.html": "overview.png",
+    "maps/heatmap.html": "heatmap.png",
+    "maps/flows.html": "flows.png",
+    "maps/change.html": "change.png",
+}
 
 
 def main(release: Path, outdir: Path) -> list[Path]:

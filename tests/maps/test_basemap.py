@@ -15,13 +15,6 @@ from pipeline.cli import app
 runner = CliRunner()
 
 
-@pytest.fixture
-def lake(tmp_path, monkeypatch):
-    monkeypatch.setenv("FOOTFALL_HOME", str(tmp_path / "var"))
-    monkeypatch.setenv("FOOTFALL_KEYSTORE", str(tmp_path / "keys"))
-    return tmp_path
-
-
 def _city() -> gpd.GeoDataFrame:
     """The vendored boundary in the city's plane rectangular CRS (JGD2011 zone II), as a GIS exports it."""
     frame = gpd.read_file(basemap.VENDORED / "city.geojson")
@@ -53,9 +46,15 @@ def test_a_large_layer_is_simplified_to_its_budget(lake):
 
 
 @pytest.mark.filterwarnings("ignore:'crs' was not provided")
-@pytest.mark.parametrize("case, message", [
-    ("points", "needs MultiPolygon or Polygon"), ("nocrs", "no coordinate reference system"),
-    ("garbage", "not a readable"), ("layer", "unknown layer")])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("points", "needs MultiPolygon or Polygon"),
+        ("nocrs", "no coordinate reference system"),
+        ("garbage", "not a readable"),
+        ("layer", "unknown layer"),
+    ],
+)
 def test_an_unusable_export_is_refused_with_what_to_do(lake, case, message):
     source = lake / "bad.geojson"
     if case == "points":
@@ -78,18 +77,37 @@ def _own_layers(tmp_path) -> dict:
     (Shapefile, zone II), as its GIS exports them: plane coordinates, Japanese attribute names."""
     city = _city().geometry.iloc[0]
     x0, y0, x1, y1 = city.bounds
-    cells = [box(x0 + (x1 - x0) * i / 3, y0 + (y1 - y0) * j / 3, x0 + (x1 - x0) * (i + 1) / 3,
-                 y0 + (y1 - y0) * (j + 1) / 3).intersection(city) for i in range(3) for j in range(3)]
+    cells = [
+        box(
+            x0 + (x1 - x0) * i / 3,
+            y0 + (y1 - y0) * j / 3,
+            x0 + (x1 - x0) * (i + 1) / 3,
+            y0 + (y1 - y0) * (j + 1) / 3,
+        ).intersection(city)
+        for i in range(3)
+        for j in range(3)
+    ]
     names = ["府内町", "中央町", "金池町", "舞鶴町", "長浜町", "萩原", "鶴崎", "大在", "佐賀関"]
     districts = gpd.GeoDataFrame({"S_NAME": names}, geometry=cells, crs=6670)
     districts = districts[~districts.geometry.is_empty].to_crs(6671)
-    rivers = gpd.GeoDataFrame({"W05_004": ["大分川", "大野川"]}, crs=4326, geometry=[
-        LineString([(131.585, 33.17), (131.60, 33.21), (131.62, 33.25)]),
-        LineString([(131.69, 33.15), (131.70, 33.20), (131.71, 33.26)])]).to_crs(6670)
-    roads = gpd.GeoDataFrame({"名称": ["国道10号"]}, crs=4326, geometry=[
-        LineString([(131.55, 33.24), (131.607, 33.232), (131.70, 33.25), (131.76, 33.25)])]).to_crs(6670)
-    files = {"districts": tmp_path / "chochomoku.shp", "rivers": tmp_path / "kasen.gpkg",
-             "roads": tmp_path / "douro.shp"}
+    rivers = gpd.GeoDataFrame(
+        {"W05_004": ["大分川", "大野川"]},
+        crs=4326,
+        geometry=[
+            LineString([(131.585, 33.17), (131.60, 33.21), (131.62, 33.25)]),
+            LineString([(131.69, 33.15), (131.70, 33.20), (131.71, 33.26)]),
+        ],
+    ).to_crs(6670)
+    roads = gpd.GeoDataFrame(
+        {"名称": ["国道10号"]},
+        crs=4326,
+        geometry=[LineString([(131.55, 33.24), (131.607, 33.232), (131.70, 33.25), (131.76, 33.25)])],
+    ).to_crs(6670)
+    files = {
+        "districts": tmp_path / "chochomoku.shp",
+        "rivers": tmp_path / "kasen.gpkg",
+        "roads": tmp_path / "douro.shp",
+    }
     for path, frame in zip(files.values(), (districts, rivers, roads)):
         frame.to_file(path)
     return {**files, "n_districts": len(districts)}

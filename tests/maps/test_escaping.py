@@ -6,17 +6,18 @@ from datetime import date, timedelta
 
 import pytest
 
-from pipeline import stages
+from pipeline.ops import nightly
 from pipeline.calendar import FiscalQuarter
 from pipeline.config import SAMPLE_REGISTRY
-from pipeline.publish import publish
-from pipeline.registry import load_registry
-from pipeline.simulate import simulate
+from pipeline.release.publish import publish
+from pipeline.ingest.registry import load_registry
+from pipeline.sim.city import simulate
 from tests.conftest import make_settings
 from tests.maps.browser import CHROMIUM, probe_map
 
-HOSTILE = ("JR大分駅<script>window.ffPwned=1</script>\"'`${window.ffPwned=1}"
-           "<img src=x onerror=window.ffPwned=1>")
+HOSTILE = (
+    "JR大分駅<script>window.ffPwned=1</script>\"'`${window.ffPwned=1}<img src=x onerror=window.ffPwned=1>"
+)
 FIRST = date(2024, 4, 1)
 
 
@@ -31,10 +32,11 @@ def hostile_release(tmp_path_factory):
     csv.writer(out, lineterminator="\n").writerows(rows)
     (root / "registry.csv").write_text(out.getvalue(), encoding="utf-8")
     settings = make_settings(root, FOOTFALL_REGISTRY=str(root / "registry.csv"))
-    simulate(settings, load_registry(settings.registry), FIRST, FIRST + timedelta(days=1), devices=3000,
-             seed=5)
+    simulate(
+        settings, load_registry(settings.registry), FIRST, FIRST + timedelta(days=1), devices=3000, seed=5
+    )
     for day in (FIRST, FIRST + timedelta(days=1)):
-        stages.nightly(settings, day)
+        nightly.run(settings, day)
     return publish(settings, FiscalQuarter.of(FIRST))
 
 
@@ -54,8 +56,16 @@ def test_no_page_carries_the_markup_live(hostile_release):
     assert {p.name for p in shown} >= {"index.html", "heatmap.html", "flows.html"}
 
 
+PAGES = ["index.html", "maps/change.html", "maps/flows.html", "maps/heatmap.html"]
+
+
+def test_the_browser_probes_every_page_of_the_release(hostile_release):
+    pages = sorted(str(p.relative_to(hostile_release.path)) for p in hostile_release.path.rglob("*.html"))
+    assert pages == PAGES
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is required")
-@pytest.mark.parametrize("page", ["index.html", "maps/heatmap.html", "maps/flows.html"])
+@pytest.mark.parametrize("page", PAGES)
 def test_no_page_runs_the_markup_in_a_browser(hostile_release, tmp_path, page):
     result = probe_map(hostile_release.path / page, tmp_path)
     assert result and result["pwned"] is False

@@ -13,7 +13,8 @@ from tests.maps.browser import CHROMIUM, probe_map
 
 
 pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is required: `make test` installs it (apt-get)")
+    CHROMIUM is None, reason="Debian's chromium is required: `make test` installs it (apt-get)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +23,10 @@ def probed(simulated_quarter, tmp_path_factory):
     test below reads what it drew. The screenshots land in tests/artifacts/."""
     _, release, _ = simulated_quarter
     work = tmp_path_factory.mktemp("probe")
-    return {"flow_map": probe_map(release.flow_map, work, ARTIFACTS / "flows.png"),
-            "heat_map": probe_map(release.heat_map, work, ARTIFACTS / "heatmap.png")}
+    return {
+        "flow_map": probe_map(release.flow_map, work, ARTIFACTS / "flows.png"),
+        "heat_map": probe_map(release.heat_map, work, ARTIFACTS / "heatmap.png"),
+    }
 
 
 def _only_local(resources):
@@ -75,8 +78,9 @@ def test_no_map_asks_a_cdn_for_anything(simulated_quarter):
 def test_every_map_draws_the_offline_base_map_under_the_data(simulated_quarter, probed, page):
     _, release, _ = simulated_quarter
     result = probed[page]
-    stations = json.loads((release.path / "maps" / "lib" / "basemap-stations.geojson").read_text(
-        encoding="utf-8"))["features"]
+    stations = json.loads(
+        (release.path / "maps" / "lib" / "basemap-stations.geojson").read_text(encoding="utf-8")
+    )["features"]
     assert result["base_city"] >= 1  # the city boundary, drawn from the vendored N03 polygon
     assert result["base_paths"]["coast"] >= 1 and result["base_paths"]["railways"] >= 1
     assert result["base_control"] == ["市域", "海岸線", "鉄道", "鉄道駅"]  # the layer control
@@ -118,14 +122,26 @@ def test_the_change_map_colours_rises_falls_and_shows_hidden_sites(simulated_qua
     tables = {p.stem: pq.read_table(p) for p in (release.path / "tables").glob("*.parquet")}
     now = tables["sites"].to_pylist()
     # an earlier quarter of the same sites: the first third busier, the rest quieter, one hidden
-    earlier = [{**s, "mean_daily_devices": None if i == 0 or s["mean_daily_devices"] is None else
-                s["mean_daily_devices"] * (2 if i < len(now) / 3 else 0.5)} for i, s in enumerate(now)]
+    earlier = [
+        {
+            **s,
+            "mean_daily_devices": None
+            if i == 0 or s["mean_daily_devices"] is None
+            else s["mean_daily_devices"] * (2 if i < len(now) / 3 else 0.5),
+        }
+        for i, s in enumerate(now)
+    ]
     od = [r for r in tables["od_flows"].to_pylist() if not r["suppressed"]]
     # and its flows: every other pair had twice the trips, the rest a third fewer; one was hidden
-    earlier_od = [{**r, "trips": r["trips"] * 2 if i % 2 else r["trips"] * 2 // 3, "suppressed": i == 0}
-                  for i, r in enumerate(od)]
-    before = {"previous": pa.Table.from_pylist(earlier, schema=tables["sites"].schema), "last_year": None,
-              "previous_od": pa.Table.from_pylist(earlier_od, schema=tables["od_flows"].schema)}
+    earlier_od = [
+        {**r, "trips": r["trips"] * 2 if i % 2 else r["trips"] * 2 // 3, "suppressed": i == 0}
+        for i, r in enumerate(od)
+    ]
+    before = {
+        "previous": pa.Table.from_pylist(earlier, schema=tables["sites"].schema),
+        "last_year": None,
+        "previous_od": pa.Table.from_pylist(earlier_od, schema=tables["od_flows"].schema),
+    }
     render.render_maps(tables, tmp_path / "maps", "FY2024Q1", 10, before=before)
     result = probe_map(tmp_path / "maps" / "change.html", tmp_path)
     published = [s for s in now if s["mean_daily_devices"] is not None]
@@ -154,11 +170,23 @@ def test_a_release_stays_under_10_mb_even_with_every_pair_of_sites_published(sim
     # release can hold) and the release must still fit.
     tables = {p.stem: pq.read_table(p) for p in (release.path / "tables").glob("*.parquet")}
     sites = tables["sites"].to_pylist()
-    every = [{"origin_zone_id": a["site_id"], "origin_name": a["site_name"], "dest_zone_id": b["site_id"],
-              "dest_name": b["site_name"], "trips": 10 + (i * 7919) % 5000, "device_days": 10 + i % 900,
-              "median_travel_min": round(5 + i % 55 + 0.1, 1), "origin_lat": a["lat"], "origin_lon": a["lon"],
-              "dest_lat": b["lat"], "dest_lon": b["lon"], "suppressed": False}
-             for i, (a, b) in enumerate((a, b) for a in sites for b in sites if a is not b)]
+    every = [
+        {
+            "origin_zone_id": a["site_id"],
+            "origin_name": a["site_name"],
+            "dest_zone_id": b["site_id"],
+            "dest_name": b["site_name"],
+            "trips": 10 + (i * 7919) % 5000,
+            "device_days": 10 + i % 900,
+            "median_travel_min": round(5 + i % 55 + 0.1, 1),
+            "origin_lat": a["lat"],
+            "origin_lon": a["lon"],
+            "dest_lat": b["lat"],
+            "dest_lon": b["lon"],
+            "suppressed": False,
+        }
+        for i, (a, b) in enumerate((a, b) for a in sites for b in sites if a is not b)
+    ]
     tables["od_flows"] = pa.Table.from_pylist(every, schema=tables["od_flows"].schema)
     page = tmp_path / "flows.html"
     page.write_text(render.flowmap(tables, "FY2024Q1", 10).get_root().render(), encoding="utf-8")

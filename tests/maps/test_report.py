@@ -24,9 +24,16 @@ def test_every_figure_is_written_as_png_at_300_dpi_and_svg(simulated_quarter):
             assert image.size[0] >= 2000
         svg = (release.path / "figures" / f"{name}.svg").read_text(encoding="utf-8")
         assert svg.startswith("<?xml") and "<svg" in svg
-    assert {"map_footfall_city", "map_footfall_centre", "map_flows_city", "map_flows_centre",
-            "trend_top_sites", "profile_weekday_holiday", "dwell_distribution",
-            "top_od_pairs"} <= set(figures.FIGURES)
+    assert {
+        "map_footfall_city",
+        "map_footfall_centre",
+        "map_flows_city",
+        "map_flows_centre",
+        "trend_top_sites",
+        "profile_weekday_holiday",
+        "dwell_distribution",
+        "top_od_pairs",
+    } <= set(figures.FIGURES)
 
 
 def test_the_report_reads_in_japanese_with_the_released_numbers(simulated_quarter):

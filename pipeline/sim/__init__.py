@@ -1,0 +1,1 @@
+"""The synthetic city, its simulated logs and the accuracy table: nothing in production imports it."""

@@ -1,0 +1,338 @@
+"""The real corpus (tests/fixtures/real/, provenance in SOURCES.md): genuine lines of public
+sources, each file giving exactly the events, ignored and quarantined records written here. The
+registry of the fixtures' APs (registry.csv) is made up; the lines are not.
+
+Expected events are (record, kind, ap_id, ts in UTC); yearless stamps are read near 2024-04-01
+in Asia/Tokyo, as `footfall parse --day 2024-04-01` would.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipeline.ingest.landing import parse_file
+from pipeline.ingest.registry import load_registry
+from pipeline.ingest.formats import UnknownFormatError
+
+REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real"
+DAY = date(2024, 4, 1)
+
+EXPECTED = {
+    "aruba/airheads-aos8-syslog-format.log": ("aruba_stm", [], {"authmgr": 2}, {"no_ap_in_message": 2}),
+    "cisco/elastic-aironet-expand-reason.log": (
+        "cisco_wlc",
+        [],
+        {
+            "AAA-3-BADSERVERTYPEERROR": 1,
+            "AAA_AUDIT_MESSAGE-6-METHOD_LIST_STATE": 1,
+            "APMGR_AWIPS_SYSLOG-6-APMGR_AWIPS_MESSAGE": 1,
+            "CAPWAPAC_SMGR_TRACE_MESSAGE-4-AP_MSG_THRESHOLD": 1,
+            "CAPWAPAC_SMGR_TRACE_MESSAGE-5-AP_JOIN_DISJOIN": 1,
+            "CLIENT_EXCLUSION_SERVER-5-ADD_TO_EXCLUSIONLIST_REASON_DYNAMI": 2,
+            "CLIENT_ORCH_LOG-5-ADD_TO_EXCLUSIONLIST_MAC_THEFT_REASON": 1,
+            "CW_LIC-5-AP_AIR_STATE": 1,
+            "DOT1X-5-FAIL": 2,
+            "FMANFP-6-IPACCESSLOGDP": 1,
+            "LINEPROTO-5-UPDOWN": 1,
+            "MM_LOG-4-RETRIES_FAILED": 1,
+            "MM_LOG-6-ANCHOR_GENERIC_INFO": 1,
+            "SESSION_MGR-5-FAIL": 1,
+        },
+        {"no_ap_in_message": 1},
+    ),
+    "cisco/elastic-aironet-messages.log": (
+        "cisco_wlc",
+        [],
+        {
+            "AAA-3-INVALID_REQUEST": 1,
+            "AAA-5-AAA_AUTH_ADMIN_USER": 1,
+            "APF-4-MOBILESTATION_NOT_FOUND": 1,
+            "APF-6-USER_NAME_CREATED": 1,
+            "APF-6-USER_NAME_DELETED": 1,
+            "APMGR_AWIPS_SYSLOG-6-APMGR_AWIPS_MESSAGE": 1,
+            "BCAST-4-MLD_INVALID_IPV6_PKT": 1,
+            "DOT11-4-CCMP_REPLAY": 1,
+            "DOT1X-3-AAA_AUTH_SEND_FAIL": 1,
+            "DOT1X-3-ABORT_AUTH": 1,
+            "DOT1X-3-CLIENT_NOT_FOUND": 1,
+            "DOT1X-3-INVALID_REPLAY_CTR": 1,
+            "DOT1X-3-INVALID_WPA_KEY_STATE": 1,
+            "DOT1X-3-WPA_SEND_STATE_ERR": 1,
+            "DOT1X-4-MAX_EAPOL_KEY_RETRANS": 1,
+            "DTL-4-ARP_ORPHANPKT_DETECTED": 1,
+            "LOG-3-Q_IND": 5,
+            "LOG-4-Q_IND": 1,
+            "LOG-6-Q_IND": 2,
+            "LWAPP-3-REPLAY_ERR": 1,
+            "LWAPP-4-SIG_INFO1": 1,
+            "NIM-3-ADMIN_MODE_DISABLE": 1,
+            "RRM-3-RRM_LOGMSG": 2,
+            "SESSION_MGR-5-FAIL": 1,
+            "SISF-6-ENTRY_CHANGED": 1,
+            "SISF-6-ENTRY_CREATED": 1,
+            "SISF-6-ENTRY_DELETED": 1,
+            "WIDS-6-SIG_ALARM_OFF": 1,
+            "WPS-4-SIG_ALARM_OFF": 1,
+            "WPS-4-SIG_ALARM_OFF_CONT": 1,
+            "other": 1,
+        },
+        {"bad_mac": 1, "no_ap_in_message": 2},
+    ),
+    "cisco/elastic-aironet-ntp-arp-variants.log": (
+        "syslog",
+        [],
+        {"DTL-4-ARP_ORPHANPKT_DETECTED": 1, "LOG-4-Q_IND": 5, "SNTP-4-PKT_REJECTED": 2},
+        {},
+    ),
+    "cisco/elastic-aironet-timezone.log": (
+        "cisco_wlc",
+        [],
+        {
+            "APF-6-USER_NAME_DELETED": 1,
+            "APMGR_AWIPS_SYSLOG-6-APMGR_AWIPS_MESSAGE": 1,
+            "SEC-6-IPACCESSLOGP": 1,
+            "SESSION_MGR-5-FAIL": 3,
+            "SISF-6-ENTRY_CREATED": 1,
+        },
+        {},
+    ),
+    "hostapd/bridger-issue-8.log": (
+        "hostapd",
+        [
+            (2, "assoc", "REAL-OW-04", "2023-10-25T22:35:15Z"),
+            (3, "assoc", "REAL-OW-04", "2023-10-25T22:35:15Z"),
+            (9, "disassoc", "REAL-OW-04", "2023-10-25T22:35:18Z"),
+            (10, "disassoc", "REAL-OW-04", "2023-10-25T22:35:18Z"),
+        ],
+        {"dnsmasq-dhcp": 2, "hostapd": 6},
+        {},
+    ),
+    "hostapd/mwlwifi-issue-210.log": (
+        "hostapd",
+        [
+            (1, "disassoc", "REAL-OW-08", "2017-08-29T06:53:24Z"),
+            (3, "assoc", "REAL-OW-08", "2017-08-29T06:53:25Z"),
+            (7, "assoc", "REAL-OW-08", "2017-08-29T06:53:25Z"),
+            (13, "disassoc", "REAL-OW-08", "2017-08-29T06:58:25Z"),
+        ],
+        {"hostapd": 6, "igmpproxy": 1, "kernel": 2},
+        {},
+    ),
+    "hostapd/openwrt-hass-issue-22.log": (
+        "hostapd",
+        [
+            (1, "assoc", "REAL-OW-05", "2023-11-26T22:23:58Z"),
+            (2, "assoc", "REAL-OW-05", "2023-11-26T22:23:58Z"),
+            (3, "assoc", "REAL-OW-05", "2023-11-26T22:23:58Z"),
+            (4, "assoc", "REAL-OW-05", "2023-11-26T22:23:58Z"),
+            (5, "disassoc", "REAL-OW-06", "2023-11-26T22:29:18Z"),
+            (6, "disassoc", "REAL-OW-06", "2023-11-26T22:29:18Z"),
+            (7, "disassoc", "REAL-OW-06", "2023-11-26T22:29:18Z"),
+        ],
+        {},
+        {},
+    ),
+    "hostapd/openwrt-issue-16642.log": (
+        "hostapd",
+        [
+            (8, "disassoc", "REAL-OW-02", "2024-10-08T11:26:43Z"),
+            (9, "disassoc", "REAL-OW-02", "2024-10-08T11:26:43Z"),
+            (11, "assoc", "REAL-OW-02", "2024-10-08T11:26:43Z"),
+            (12, "assoc", "REAL-OW-02", "2024-10-08T11:26:43Z"),
+        ],
+        {"dnsmasq-dhcp": 7, "hostapd": 1},
+        {},
+    ),
+    "hostapd/openwrt-issue-16874.log": ("hostapd", [], {"hostapd": 3, "usteer": 1}, {"bad_mac": 2}),
+    "hostapd/openwrt-issue-9696.log": (
+        "hostapd",
+        [
+            (4, "assoc", "REAL-OW-01", "2022-04-11T04:33:01Z"),
+            (5, "assoc", "REAL-OW-01", "2022-04-11T04:33:01Z"),
+            (10, "assoc", "REAL-OW-01", "2022-04-11T04:34:14Z"),
+            (11, "assoc", "REAL-OW-01", "2022-04-11T04:34:14Z"),
+        ],
+        {"dnsmasq-dhcp": 2, "hostapd": 6},
+        {},
+    ),
+    "hostapd/openwrt-presence-issue-7.log": (
+        "hostapd",
+        [
+            (2, "disassoc", "REAL-OW-03", "2023-08-20T19:32:18Z"),
+            (4, "assoc", "REAL-OW-03", "2023-08-20T19:32:18Z"),
+            (5, "assoc", "REAL-OW-03", "2023-08-20T19:32:18Z"),
+        ],
+        {"hostapd": 4, "netifd": 3, "wrtwifistareport": 1},
+        {},
+    ),
+    "hostapd/raspap-issue-666.log": ("hostapd", [], {"RADIUS": 1, "WPA": 1, "other": 5}, {}),
+    "hostapd/x-wrt-issue-1.log": (
+        "hostapd",
+        [
+            (1, "disassoc", "REAL-OW-09", "2018-06-10T03:31:19Z"),
+            (3, "assoc", "REAL-OW-09", "2018-06-10T03:31:21Z"),
+            (4, "assoc", "REAL-OW-09", "2018-06-10T03:31:21Z"),
+            (7, "assoc", "REAL-OW-09", "2018-06-10T03:32:02Z"),
+            (8, "assoc", "REAL-OW-09", "2018-06-10T03:32:02Z"),
+            (10, "disassoc", "REAL-OW-09", "2018-06-10T03:32:18Z"),
+            (12, "assoc", "REAL-OW-09", "2018-06-10T03:32:19Z"),
+            (13, "assoc", "REAL-OW-09", "2018-06-10T03:32:19Z"),
+        ],
+        {"hostapd": 5},
+        {},
+    ),
+    "meraki/elastic-airmarshal-events.log": ("syslog", [], {"airmarshal_events": 5}, {}),
+    "meraki/elastic-events-inprogress.log": (
+        "meraki_syslog",
+        [
+            (3, "seen", "REAL-MR-01", "2022-03-17T00:53:22.126325Z"),
+            (4, "disassoc", "REAL-MR-01", "2022-03-17T00:58:29.602628Z"),
+            (5, "assoc", "REAL-MR-01", "2022-03-17T00:53:22.117726Z"),
+        ],
+        {"events": 2, "events dfs_event": 1, "events wpa_deauth": 1},
+        {},
+    ),
+    "meraki/elastic-events.log": (
+        "meraki_syslog",
+        [
+            (3, "seen", "REAL-MR-01", "2022-03-17T00:53:22.126325Z"),
+            (4, "disassoc", "REAL-MR-01", "2022-03-17T00:58:29.602628Z"),
+            (5, "assoc", "REAL-MR-01", "2022-03-17T00:53:22.117726Z"),
+            (13, "disassoc", "REAL-MR-02", "2021-12-10T10:40:50.430422Z"),
+            (15, "assoc", "REAL-MR-02", "2021-12-10T10:40:51.608053Z"),
+            (16, "seen", "REAL-MR-02", "2021-12-10T10:40:51.615363Z"),
+            (19, "assoc", "REAL-MR-03", "2021-12-10T10:41:00.489500Z"),
+            (21, "seen", "REAL-MR-03", "2021-12-10T10:41:01.280798Z"),
+            (22, "disassoc", "REAL-MR-04", "2021-12-10T10:41:15.360638Z"),
+            (23, "disassoc", "REAL-MR-05", "2021-12-10T10:41:43.129587Z"),
+            (24, "seen", "REAL-MR-05", "2021-12-10T10:41:57.085087Z"),
+            (53, "disassoc", "REAL-MR-06", "2025-01-15T05:00:51.802993Z"),
+            (54, "disassoc", "REAL-MR-06", "2025-01-15T05:01:15.649842Z"),
+        ],
+        {
+            "events": 21,
+            "events 8021x_eap_success": 1,
+            "events anyconnect_vpn_auth_success": 1,
+            "events anyconnect_vpn_session_manager": 8,
+            "events aps_association_reject": 1,
+            "events dfs_event": 1,
+            "events martian_vlan": 3,
+            "events multiple_dhcp_servers_detected": 2,
+            "events vpn_connectivity_change": 1,
+            "events wpa_deauth": 1,
+        },
+        {"unknown_ap": 1},
+    ),
+    "meraki/elastic-flows.log": (
+        "syslog",
+        [],
+        {
+            "bridge_anyconnect_client_vpn_firewall": 1,
+            "cellular_firewall": 1,
+            "firewall": 1,
+            "flows": 13,
+            "vpn_firewall": 1,
+        },
+        {},
+    ),
+    "meraki/elastic-ip-flow.log": ("syslog", [], {"ip_flow_end": 4, "ip_flow_start": 4}, {}),
+    "meraki/elastic-security-events.log": ("syslog", [], {"security_event": 1}, {}),
+    "meraki/elastic-urls.log": ("syslog", [], {"urls": 3}, {}),
+    "radius/freeradius-tests-detail-one.txt": ("radius_detail", [], {}, {"bad_mac": 1}),
+    "radius/mikrotik-detail-hybrid-parser.txt": ("radius_detail", [], {}, {"missing_mac": 2}),
+    "unifi/wazuh-decoders-unifi-syslog.log": (
+        "unifi",
+        [
+            (2, "assoc", "REAL-UB-01", "2023-08-20T00:11:10Z"),
+            (10, "disassoc", "REAL-UB-02", "2023-08-20T00:11:17Z"),
+            (11, "disassoc", "REAL-UB-02", "2023-08-20T00:11:17Z"),
+            (15, "disassoc", "REAL-UB-02", "2023-08-20T00:11:17Z"),
+            (16, "assoc", "REAL-UB-03", "2023-08-20T00:11:17Z"),
+            (17, "assoc", "REAL-UB-03", "2023-08-20T00:11:17Z"),
+            (19, "assoc", "REAL-UB-03", "2023-08-20T00:11:17Z"),
+            (21, "assoc", "REAL-UB-03", "2023-08-20T00:11:17Z"),
+        ],
+        {
+            "hostapd": 5,
+            "kernel": 2,
+            "mcad": 1,
+            "other": 1,
+            "stahtd dns timeout": 1,
+            "stahtd sta_roam": 1,
+            "switch": 4,
+            "wevent": 3,
+        },
+        {},
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def real_registry():
+    return load_registry(REAL / "registry.csv")
+
+
+def parse(settings, registry, path, sources=None):
+    settings = settings.with_(sources=sources) if sources else settings
+    events, counts = parse_file(settings, registry, path, None, DAY, secrets.token_bytes(32))
+    return [(r["record"], r["kind"], r["ap_id"], r["ts"]) for r in events.to_pylist()], counts
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_real_file_gives_exactly_its_events(settings, real_registry, name):
+    fmt, events, ignored, quarantined = EXPECTED[name]
+    got, counts = parse(settings, real_registry, REAL / name)
+    assert (counts["format"], got, counts["ignored_by"], counts["quarantined"]) == (
+        fmt,
+        events,
+        ignored,
+        quarantined,
+    )
+    assert counts["records"] == len(events) + sum(ignored.values()) + sum(quarantined.values())
+
+
+def test_every_real_file_is_listed_with_its_source():
+    listed = (REAL / "SOURCES.md").read_text(encoding="utf-8")
+    files = [p for p in REAL.glob("*/*") if p.is_file()]
+    assert files and all(f"{p.parent.name}/{p.name}" in listed for p in files)
+
+
+def test_a_syslog_export_of_a_viewer_is_not_taken_for_a_log(settings, real_registry):
+    """Kiwi-style CSV exports (date,level,host,tag: message) are not read: said, not guessed."""
+    with pytest.raises(UnknownFormatError):
+        parse(settings, real_registry, REAL / "unifi" / "home-assistant-issue-64997.csv")
+
+
+def test_one_central_file_of_several_formats_gives_each_files_events(settings, real_registry, tmp_path):
+    names = [
+        "meraki/elastic-events.log",
+        "hostapd/bridger-issue-8.log",
+        "unifi/wazuh-decoders-unifi-syslog.log",
+        "meraki/elastic-flows.log",
+    ]
+    mixed = tmp_path / "central-20240401.log"
+    mixed.write_text("".join((REAL / n).read_text() for n in names))
+    got, counts = parse(settings, real_registry, mixed)
+    assert sorted((kind, ap, ts) for _, kind, ap, ts in got) == sorted(
+        (kind, ap, ts) for n in names for _, kind, ap, ts in EXPECTED[n][1]
+    )
+    assert counts["ignored"] == sum(sum(EXPECTED[n][2].values()) for n in names)
+
+
+def test_a_source_serving_one_site_gives_its_ap_less_events_and_its_own_clock(
+    settings, real_registry, tmp_path
+):
+    sources = tmp_path / "sources.csv"
+    sources.write_text("source,tz,ap\nwcp2,UTC,REAL-CI-01\n")
+    got, counts = parse(settings, real_registry, REAL / "aruba" / "airheads-aos8-syslog-format.log", sources)
+    # the AOS 8 controller wcp2 names no AP: its site comes from the sources file, and its clock
+    # runs on UTC, so 20:30:58 is 20:30:58Z (not 11:30:58Z, as Tokyo time would give)
+    assert got == [
+        (3, "disassoc", "REAL-CI-01", "2023-09-07T20:30:58Z"),
+        (4, "assoc", "REAL-CI-01", "2023-09-07T20:30:58Z"),
+    ]
+    assert counts["quarantined"] == {}

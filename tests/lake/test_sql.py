@@ -1,0 +1,106 @@
+"""The SQL contract: every file of sql/ declares the relations it reads and the parameters it
+takes, and a file that does not keep its word is refused with an error naming it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from pipeline.config import SQL_DIR
+from pipeline.lake import sql
+
+FILES = sorted(SQL_DIR.rglob("*.sql"))
+
+
+def _file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "probe.sql"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(SQL_DIR)))
+def test_every_sql_file_keeps_its_contract(path):
+    loaded = sql.read(path)
+    assert loaded.text.startswith("--")  # what the table means comes first, then the contract
+
+
+def test_the_files_are_found():
+    assert len(FILES) > 40
+
+
+def test_an_undeclared_parameter_is_refused_naming_the_file(tmp_path):
+    path = _file(
+        tmp_path,
+        "-- reads: nothing\n-- params: day\nselect getvariable('day') as day, getvariable('tz') as tz\n",
+    )
+    with pytest.raises(sql.SqlContractError, match=r"probe\.sql.*used but not declared: tz"):
+        sql.read(path)
+
+
+def test_a_declared_parameter_left_unused_is_refused(tmp_path):
+    path = _file(tmp_path, "-- reads: nothing\n-- params: day, k\nselect getvariable('day') as day\n")
+    with pytest.raises(sql.SqlContractError, match=r"probe\.sql.*declared but not used: k"):
+        sql.read(path)
+
+
+def test_a_second_parameter_mechanism_is_refused(tmp_path):
+    path = _file(tmp_path, "-- reads: nothing\n-- params: none\nselect $day as day\n")
+    with pytest.raises(sql.SqlContractError, match=r"probe\.sql.*\$day"):
+        sql.read(path)
+
+
+def test_comments_and_string_literals_are_not_parameters_or_relations(tmp_path):
+    path = _file(
+        tmp_path,
+        "-- reads: nothing\n-- params: day\n"
+        "-- getvariable('tz') and $k in a comment, from old_table\n"
+        "select getvariable('day') as day, '$.ts' as path, 'getvariable(''x'')' as s,\n"
+        "    /* from other_table, getvariable('y') */ 'a from b' as t\n",
+    )
+    loaded = sql.read(path)
+    assert (loaded.params, loaded.reads) == (("day",), ())
+
+
+def test_a_missing_header_is_refused(tmp_path):
+    with pytest.raises(sql.SqlContractError, match=r"probe\.sql.*does not declare reads and params"):
+        sql.read(_file(tmp_path, "-- the table\nselect 1 as one\n"))
+
+
+def test_a_relation_read_but_not_declared_is_refused(tmp_path):
+    path = _file(
+        tmp_path,
+        "-- reads: aps\n-- params: none\n"
+        "with named as (select * from aps join sites using (site_id))\n"
+        "select * from named\n",
+    )
+    with pytest.raises(sql.SqlContractError, match=r"probe\.sql.*reads aps, sites"):
+        sql.read(path)
+
+
+def test_a_missing_relation_is_refused_at_run_naming_the_file(tmp_path):
+    loaded = sql.read(
+        _file(
+            tmp_path, "-- reads: aps, sites\n-- params: none\nselect * from aps join sites using (site_id)\n"
+        )
+    )
+    con = duckdb.connect()
+    con.register("aps", pa.table({"site_id": ["s1"]}))
+    with pytest.raises(sql.SqlContractError, match=r"probe\.sql: reads sites, which the connection"):
+        sql.bind(con, loaded, {})
+    con.register("sites", pa.table({"site_id": ["s1"], "name": ["Station"]}))
+    sql.bind(con, loaded, {})
+    assert con.sql(loaded.text).fetchall() == [("s1", "Station")]
+
+
+def test_parameters_are_bound_as_variables_and_a_missing_one_is_refused(tmp_path):
+    loaded = sql.read(
+        _file(tmp_path, "-- reads: nothing\n-- params: name\nselect getvariable('name') as name\n")
+    )
+    con = duckdb.connect()
+    with pytest.raises(sql.SqlContractError, match=r"probe\.sql: needs the parameter\(s\) name"):
+        sql.bind(con, loaded, {"other": 1})
+    sql.bind(con, loaded, {"name": "x'); drop table t; --", "other": 1})
+    assert con.sql(loaded.text).fetchall() == [("x'); drop table t; --",)]
