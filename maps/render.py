@@ -35,6 +35,9 @@ DAY_TYPES = {"weekday": "平日", "holiday": "土日祝"}
 # Colour-blind-safe sequential scales (viridis, light to dark = few to many), readable in grey too.
 FLOW_COLOURS = flows.FLOW_COLOURS
 HEAT_GRADIENT = {0.15: "#fde725", 0.4: "#5ec962", 0.6: "#21918c", 0.8: "#3b528b", 1.0: "#440154"}
+# Leaflet.heat halves a point's intensity for every zoom level below its maxZoom: at the lowest
+# zoom a planner uses, weight 1.0 (the busiest site-hour) is the darkest colour of the legend.
+HEAT_FULL_ZOOM = 11
 TOP_DEFAULT = flows.TOP_DEFAULT
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -103,8 +106,9 @@ def _fmt(value) -> str:
     return "秘匿" if value is None else f"{value:,.1f}"
 
 
-def _site_layer(sites: pa.Table, profile: pa.Table) -> folium.FeatureGroup:
-    """Every site as a circle, so the map reads even with no tiles (no network)."""
+def _site_layer(sites: pa.Table, profile: pa.Table, fill: float = 0.6) -> folium.FeatureGroup:
+    """Every site as a circle, so the map reads even with no tiles (no network); on the heat map
+    nearly hollow (fill), so the heat under it shows."""
     by_site: dict[str, dict[int, dict]] = {}
     for r in profile.to_pylist():
         hours = by_site.setdefault(r["site_id"], {})
@@ -128,7 +132,7 @@ def _site_layer(sites: pa.Table, profile: pa.Table) -> folium.FeatureGroup:
             dash_array=dash,
             fill=True,
             fill_color=colour,
-            fill_opacity=0.6,
+            fill_opacity=fill,
             tooltip=str(_fragments().site_tooltip(s, health)),
             popup=folium.Popup(str(_fragments().profile_popup(s["site_name"], rows) + health), max_width=320),
         ).add_to(group)
@@ -185,13 +189,14 @@ def heatmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
             radius=28,
             blur=22,
             min_opacity=0.3,
+            max_zoom=HEAT_FULL_ZOOM,
             show=key == "weekday",
             gradient={str(k_): v for k_, v in HEAT_GRADIENT.items()},
         )
         layer.default_js = [("leaflet-heat.js", f"{LIB}/leaflet-heat.js")]
         layer.add_to(fmap)
         layers[key] = layer.get_name()
-    _site_layer(tables["sites"], profile).add_to(fmap)
+    _site_layer(tables["sites"], profile, fill=0.05).add_to(fmap)
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
     _panel(fmap, "heat_control.html", points=points, layers=layers)

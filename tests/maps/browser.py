@@ -37,6 +37,24 @@ function ffHeat(what) {
   return what === 'alpha' ? alpha : pixels;  // more devices, more opaque heat
 }
 var ffHeatAt = {};
+function ffBusiest(map_) {
+  // the weekday heat pixel [r, g, b, a] under the busiest site-hour (weight 1.0), per zoom
+  if (!window.ffHeatData) { return null; }
+  var hours = window.ffHeatData.weekday.hours, best = null;
+  hours.forEach(function (points, h) { points.forEach(function (p) {
+    if (!best || p[2] > best[1][2]) { best = [h, p]; } }); });
+  ffShow(best[0]);
+  var out = {hour: best[0]};
+  [11, 12, 14, 16].forEach(function (zoom) {
+    map_.setView([best[1][0], best[1][1]], zoom, {animate: false});
+    var layer = window.ffLayers.weekday;
+    layer._reset(); layer._redraw();
+    var at = map_.latLngToContainerPoint([best[1][0], best[1][1]]);
+    out[zoom] = Array.prototype.slice.call(
+      layer._canvas.getContext('2d').getImageData(Math.round(at.x), Math.round(at.y), 1, 1).data);
+  });
+  return out;
+}
 function ffAt(hours, done) {
   if (!window.ffShow || !hours.length) { done(); return; }
   ffShow(hours[0]);
@@ -118,6 +136,7 @@ window.addEventListener('load', function () { setTimeout(function () {
     pwned: window.ffPwned === 1,
     change: ['up', 'down', 'hidden'].reduce(function (out, kind) {
       out[kind] = document.querySelectorAll('path.ff-change-' + kind).length; return out; }, {}),
+    heat_busiest: ffBusiest(map_),
     resources: performance.getEntriesByType('resource').map(function (r) { return r.name; })
   });
   document.body.appendChild(probe);

@@ -65,6 +65,17 @@ def test_the_heatmap_draws_heat_offline(probed):
     assert _errors(result["console"]) == []
 
 
+def test_the_busiest_site_hour_is_the_darkest_legend_colour_at_every_planning_zoom(probed):
+    """Leaflet.heat weakens heat below its maxZoom: at 18 (folium's default) the busiest
+    site-hour showed pale yellow at the opening zoom 12 instead of the legend's darkest colour."""
+    darkest = tuple(int(render.HEAT_GRADIENT[1.0][i : i + 2], 16) for i in (1, 3, 5))
+    busiest = probed["heat_map"]["heat_busiest"]
+    for zoom in ("11", "12", "14", "16"):
+        r, g, b, a = busiest[zoom]
+        assert a > 200, (zoom, busiest[zoom])
+        assert max(abs(r - darkest[0]), abs(g - darkest[1]), abs(b - darkest[2])) < 40, (zoom, busiest[zoom])
+
+
 def test_no_map_asks_a_cdn_for_anything(simulated_quarter):
     _, release, _ = simulated_quarter
     for page in (release.flow_map, release.heat_map):
