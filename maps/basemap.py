@@ -42,6 +42,12 @@ NAME_FIELDS = (
     "name:ja",
 )
 EMPTY = {"type": "FeatureCollection", "features": []}
+# The credit each vendored layer's licence asks for (SOURCES.md), shown on every map and figure.
+N03 = "国土数値情報（行政区域データ）（国土交通省）を加工して作成"
+N02 = "国土数値情報（鉄道データ）（国土交通省）を加工して作成"
+STATION_DB = "station_database © Seo-4d696b75 (CC BY 4.0)"
+CREDITS = {"city": (N03,), "coast": (N03,), "railways": (N02, STATION_DB), "stations": (STATION_DB,)}
+SOURCE_MAX = 300  # characters of a city's --source text
 
 
 class BasemapError(ValueError):
@@ -55,13 +61,35 @@ def load(override: Path | None = None) -> dict[str, dict]:
     for layer in LAYERS:
         own = override / f"{layer}.geojson" if override else None
         path = own if own and own.exists() else VENDORED / f"{layer}.geojson"
-        out[layer] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else EMPTY
+        out[layer] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else dict(EMPTY)
+        # a foreign member of the FeatureCollection: the credit travels with the layer
+        out[layer]["credit"] = (
+            list(own_source(override, layer)) if path == own else list(CREDITS.get(layer, ()))
+        )
     return out
 
 
 def own_layers(override: Path | None) -> list[str]:
     """The layers a city replaced with its own file (`footfall basemap`)."""
     return [layer for layer in LAYERS if override and (override / f"{layer}.geojson").exists()]
+
+
+def own_source(override: Path | None, layer: str) -> tuple[str, ...]:
+    """The source/licence a city gave for its layer (`--source`), or a note that it gave none."""
+    path = override / f"{layer}.source.txt" if override else None
+    if path and path.exists():
+        return (path.read_text(encoding="utf-8").strip(),)
+    return (f"{LAYERS[layer][0]}：市の提供データ（出典未記録）",)
+
+
+def credits(layers: dict[str, dict]) -> list[str]:
+    """The credits of the layers drawn (with features), each once, in drawing order."""
+    out: list[str] = []
+    for layer in layers.values():
+        for credit in layer.get("credit", []) if layer.get("features") else []:
+            if credit not in out:
+                out.append(credit)
+    return out
 
 
 def script_json(value) -> str:
@@ -128,11 +156,24 @@ def _encode(frame, tolerance: float) -> bytes:
     return frame.to_json(drop_id=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def import_layer(layer: str, source: Path, outdir: Path, budget: int = LAYER_BUDGET) -> dict:
+def _check_source(credit: str | None) -> str | None:
+    if credit is None:
+        return None
+    credit = " ".join(credit.split())
+    if not credit or len(credit) > SOURCE_MAX:
+        raise BasemapError(f"--source: give the source and licence in 1 to {SOURCE_MAX} characters")
+    return credit
+
+
+def import_layer(
+    layer: str, source: Path, outdir: Path, budget: int = LAYER_BUDGET, credit: str | None = None
+) -> dict:
     """Validate a city's GIS export (any CRS), reproject it to WGS 84, clip it to the city and
-    simplify it to the budget; write it as the layer every later release draws."""
+    simplify it to the budget; write it as the layer every later release draws, with its source
+    and licence (credit) beside it for the maps' attribution and the release's SOURCES."""
     import geopandas as gpd
 
+    credit = _check_source(credit)
     frame = _read(Path(source), layer)
     field = _name_field(list(frame.columns))
     names = frame[field].astype(str) if field else [""] * len(frame)
@@ -156,6 +197,9 @@ def import_layer(layer: str, source: Path, outdir: Path, budget: int = LAYER_BUD
         )
     outdir.mkdir(parents=True, exist_ok=True)
     (outdir / f"{layer}.geojson").write_bytes(data)
+    (outdir / f"{layer}.source.txt").unlink(missing_ok=True)  # a new file: the old credit is not its
+    if credit:
+        (outdir / f"{layer}.source.txt").write_text(credit + "\n", encoding="utf-8")
     return {
         "layer": layer,
         "features": len(frame),

@@ -107,8 +107,29 @@ def _base(ax, layers: dict, extent) -> None:
     ax.set_xlim(lon0, lon1)
     ax.set_ylim(lat0, lat1)
     ax.set_aspect(1 / 0.837)  # cos(33.2°): metres the same both ways
+    _credit(ax, layers)
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def _credit(ax, layers: dict) -> None:
+    """The base map's credit (its licences ask for it) in small print at the map's bottom right."""
+    from maps.basemap import credits
+
+    lines = credits(layers)
+    if lines:
+        ax.text(
+            0.995,
+            0.005,
+            "背景：" + "\n".join(lines),
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=4.5,
+            color="#333",
+            zorder=7,
+            bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0},
+        )
 
 
 def _extent(tables, layers, centre: bool):

@@ -388,12 +388,16 @@ def publish(
 def basemap(
     layer: Annotated[str, typer.Argument(help="city, districts, coast, rivers, roads, railways, stations.")],
     source: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage or Shapefile, any CRS.")],
+    credit: Annotated[
+        str | None,
+        typer.Option("--source", help="Source and licence of the file, shown on the maps and in SOURCES."),
+    ] = None,
 ) -> None:
     """Replace a base-map layer of the maps with the city's own GIS export (from the next release)."""
     from maps.basemap import BasemapError, import_layer
 
     try:
-        done = import_layer(layer, source, load_settings().basemap)
+        done = import_layer(layer, source, load_settings().basemap, credit=credit)
     except BasemapError as error:
         _fail(str(error))
     typer.echo(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_text
 import json
 import re
 import shutil
@@ -136,6 +137,7 @@ window.addEventListener('load', function () { setTimeout(function () {
     pwned: window.ffPwned === 1,
     change: ['up', 'down', 'hidden'].reduce(function (out, kind) {
       out[kind] = document.querySelectorAll('path.ff-change-' + kind).length; return out; }, {}),
+    attribution: (document.querySelector('.leaflet-control-attribution') || {}).innerText || null,
     heat_busiest: ffBusiest(map_),
     resources: performance.getEntriesByType('resource').map(function (r) { return r.name; })
   });
@@ -159,7 +161,7 @@ def probe_map(html: Path, workdir: Path, screenshot: Path | None = None, size: s
     )
     page.unlink()
     found = re.search(r'<pre id="ff-probe">(.*?)</pre>', run.stdout, re.S)
-    result = json.loads(found.group(1).replace("&amp;", "&")) if found else {}
+    result = json.loads(html_text.unescape(found.group(1))) if found else {}
     result["console"] = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
     if screenshot:
         screenshot.parent.mkdir(parents=True, exist_ok=True)

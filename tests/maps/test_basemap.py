@@ -119,7 +119,8 @@ def test_the_maps_draw_the_citys_own_layers(simulated_quarter, tmp_path):
     tables = {p.stem: pq.read_table(p) for p in (release.path / "tables").glob("*.parquet")}
     stations = gpd.GeoDataFrame({"名称": ["市役所前"]}, geometry=[Point(131.6126, 33.2382)], crs=4326)
     stations.to_crs(6670).to_file(tmp_path / "stops.gpkg")
-    basemap.import_layer("stations", tmp_path / "stops.gpkg", tmp_path / "own")
+    credit = "大分市 交通政策課 <b>停留所</b> (CC BY 4.0)"
+    basemap.import_layer("stations", tmp_path / "stops.gpkg", tmp_path / "own", credit=credit)
     own = _own_layers(tmp_path)
     for layer in ("districts", "rivers", "roads"):
         done = basemap.import_layer(layer, own[layer], tmp_path / "own")
@@ -133,8 +134,13 @@ def test_the_maps_draw_the_citys_own_layers(simulated_quarter, tmp_path):
     assert "府内町" in {f["properties"]["name"] for f in districts}
     centre = shape(next(f for f in districts if f["properties"]["name"] == "府内町")["geometry"])
     assert 131.2 < centre.centroid.x < 131.9 and 33.0 < centre.centroid.y < 33.4  # back in WGS 84
-    assert "Replaced by the city" in (lib / "basemap-SOURCES.md").read_text(encoding="utf-8")
+    sources = (lib / "basemap-SOURCES.md").read_text(encoding="utf-8")
+    assert "Replaced by the city" in sources and f"stations.geojson (鉄道駅): {credit}" in sources
+    assert "districts.geojson (町丁・地区): 町丁・地区：市の提供データ（出典未記録）" in sources
+    assert "not drawn" not in sources and "None is drawn" not in sources
     result = probe_map(tmp_path / "maps" / "heatmap.html", tmp_path)
+    # the city's credit is shown as text (not markup), the vendored stations' credit is gone
+    assert credit in result["attribution"] and "station_database" in result["attribution"]  # railways
     assert result["base_paths"]["districts"] == own["n_districts"] == len(districts)
     assert result["base_paths"]["rivers"] == 2 and result["base_paths"]["roads"] == 1
     assert result["base_paths"]["coast"] >= 1 and result["base_paths"]["railways"] >= 1

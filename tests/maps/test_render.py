@@ -105,6 +105,14 @@ def test_every_map_draws_the_offline_base_map_under_the_data(simulated_quarter, 
     assert _errors(result["console"]) == []
 
 
+@pytest.mark.parametrize("page", ["heat_map", "flow_map"])
+def test_every_map_credits_the_base_maps_sources(probed, page):
+    attribution = probed[page]["attribution"]
+    assert "国土数値情報（行政区域データ）（国土交通省）を加工して作成" in attribution
+    assert "国土数値情報（鉄道データ）（国土交通省）を加工して作成" in attribution
+    assert "station_database" in attribution and "CC BY 4.0" in attribution
+
+
 def test_the_flow_map_filters_by_site(probed):
     result = probed["flow_map"]
     # one site picked: only its outgoing flows, every one of them, whatever the top-N says

@@ -36,6 +36,22 @@ def test_every_figure_is_written_as_png_at_300_dpi_and_svg(simulated_quarter):
     } <= set(figures.FIGURES)
 
 
+def test_every_map_figure_credits_the_base_map(simulated_quarter):
+    from matplotlib import pyplot as plt
+
+    from maps import basemap
+
+    _, release, _ = simulated_quarter
+    tables = {p.stem: pq.read_table(p) for p in (release.path / "tables").glob("*.parquet")}
+    figures.style()
+    for draw in (figures.footfall_map, figures.flow_map):
+        fig, ax = plt.subplots()
+        draw(ax, tables, basemap.load())
+        texts = [t.get_text() for t in ax.texts]
+        plt.close(fig)
+        assert any(basemap.N03 in t and basemap.STATION_DB in t for t in texts), texts
+
+
 def test_the_report_reads_in_japanese_with_the_released_numbers(simulated_quarter):
     _, release, _ = simulated_quarter
     manifest = json.loads((release.path / "manifest.json").read_text(encoding="utf-8"))
