@@ -102,15 +102,22 @@ def _name_field(columns: list[str]) -> str | None:
     return next((c for c in NAME_FIELDS if c in columns), None)
 
 
-def _read(source: Path, layer: str):
-    import geopandas as gpd
+def _read(source: Path, layer: str, encoding: str | None = None):
+    from maps import shapefile
 
     if layer not in LAYERS:
         raise BasemapError(f"unknown layer {layer!r}: choose one of {', '.join(LAYERS)}")
     if not source.exists():
         raise BasemapError(f"{source}: no such file")
+    damage = shapefile.check_complete(source)
+    if damage:
+        raise BasemapError(damage)
     try:
-        frame = gpd.read_file(source)
+        frame, used = shapefile.read(source, NAME_FIELDS, encoding)
+    except LookupError as exc:
+        raise BasemapError(
+            f"--encoding {encoding}: not an encoding Python knows (e.g. cp932, utf-8)"
+        ) from exc
     except Exception as exc:  # pyogrio raises its own types for every malformed format
         raise BasemapError(
             f"{source}: not a readable GeoJSON, GeoPackage or Shapefile "
@@ -129,7 +136,7 @@ def _read(source: Path, layer: str):
             f"{source}: layer {layer} needs {' or '.join(sorted(allowed))} features, "
             f"the file has {', '.join(sorted(kinds)) or 'none'}"
         )
-    return frame.to_crs(4326)
+    return frame.to_crs(4326), used
 
 
 def _clip(frame, layer: str, outdir: Path):
@@ -166,7 +173,12 @@ def _check_source(credit: str | None) -> str | None:
 
 
 def import_layer(
-    layer: str, source: Path, outdir: Path, budget: int = LAYER_BUDGET, credit: str | None = None
+    layer: str,
+    source: Path,
+    outdir: Path,
+    budget: int = LAYER_BUDGET,
+    credit: str | None = None,
+    encoding: str | None = None,
 ) -> dict:
     """Validate a city's GIS export (any CRS), reproject it to WGS 84, clip it to the city and
     simplify it to the budget; write it as the layer every later release draws, with its source
@@ -174,7 +186,7 @@ def import_layer(
     import geopandas as gpd
 
     credit = _check_source(credit)
-    frame = _read(Path(source), layer)
+    frame, used = _read(Path(source), layer, encoding)
     field = _name_field(list(frame.columns))
     names = frame[field].astype(str) if field else [""] * len(frame)
     frame = gpd.GeoDataFrame({"name": list(names)}, geometry=frame.geometry.make_valid(), crs=4326)
@@ -206,4 +218,5 @@ def import_layer(
         "bytes": len(data),
         "tolerance_deg": tolerance,
         "name_field": field,
+        "encoding": used,
     }

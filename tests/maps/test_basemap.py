@@ -52,7 +52,6 @@ def test_a_large_layer_is_simplified_to_its_budget(lake):
         ("points", "needs MultiPolygon or Polygon"),
         ("nocrs", "no coordinate reference system"),
         ("garbage", "not a readable"),
-        ("layer", "unknown layer"),
     ],
 )
 def test_an_unusable_export_is_refused_with_what_to_do(lake, case, message):
@@ -66,10 +65,59 @@ def test_an_unusable_export_is_refused_with_what_to_do(lake, case, message):
         source.write_text("{not json", encoding="utf-8")
     else:
         _city().to_file(source)
-    result = runner.invoke(app, ["basemap", "parks" if case == "layer" else "city", str(source)])
+    result = runner.invoke(app, ["basemap", "city", str(source)])
     assert result.exit_code == 1
     assert message in result.output
     assert not (lake / "var" / "basemap" / "city.geojson").exists()
+
+
+def test_an_unknown_layer_is_a_usage_error(lake):
+    source = lake / "own.geojson"
+    _city().to_file(source)
+    result = runner.invoke(app, ["basemap", "parks", str(source)])
+    assert result.exit_code == 2
+    assert "unknown layer 'parks'" in result.output and "districts" in result.output
+    assert not (lake / "var" / "basemap").exists()
+
+
+def _sjis_districts(lake):
+    """Districts as a Japanese GIS exports them: a Shapefile in Shift_JIS (cp932), no .cpg."""
+    frame = gpd.GeoDataFrame(
+        {"名称": ["府内町", "大手町"]},
+        geometry=[box(131.600, 33.230, 131.610, 33.240), box(131.610, 33.230, 131.620, 33.240)],
+        crs=4326,
+    )
+    source = lake / "chocho.shp"
+    frame.to_file(source, encoding="cp932")
+    source.with_suffix(".cpg").unlink()
+    return source
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_shift_jis_shapefile_without_cpg_keeps_its_japanese_names(lake, force):
+    source = _sjis_districts(lake)
+    result = runner.invoke(
+        app, ["basemap", "districts", str(source), *(["--encoding", "cp932"] if force else [])]
+    )
+    assert result.exit_code == 0, result.output
+    assert "name from 名称" in result.output and "cp932" in result.output
+    written = json.loads((lake / "var" / "basemap" / "districts.geojson").read_text(encoding="utf-8"))
+    assert sorted(f["properties"]["name"] for f in written["features"]) == ["大手町", "府内町"]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "no_shx"])
+def test_a_damaged_or_incomplete_shapefile_says_so(lake, damage):
+    source = _sjis_districts(lake)
+    if damage == "truncated":
+        data = source.read_bytes()
+        source.write_bytes(data[: len(data) - 60])
+    else:
+        source.with_suffix(".shx").unlink()
+    result = runner.invoke(app, ["basemap", "districts", str(source)])
+    assert result.exit_code == 1
+    expected = "damaged" if damage == "truncated" else "incomplete: chocho.shx is missing"
+    assert expected in result.output and ("export it again" in result.output or "copy every" in result.output)
+    assert "no polygons" not in result.output and "has none" not in result.output
 
 
 def _own_layers(tmp_path) -> dict:
