@@ -497,14 +497,26 @@ def simulate(
 
 def _fresh_demo_home(settings) -> None:
     home = settings.home
-    if home.exists() and any(home.iterdir()) and not (home / DEMO_MARK).exists():
+    others = [p for p in home.iterdir() if p != settings.basemap] if home.exists() else []
+    if others and not (home / DEMO_MARK).exists():
         _fail(
             f"{home} holds a lake that the demo did not make; set FOOTFALL_HOME to an empty "
             "directory for the demo."
         )
-    for path in (home, settings.keystore):
-        shutil.rmtree(path, ignore_errors=True)
-    home.mkdir(parents=True)
+    # a city's imported base-map layers are its own work, not the demo's: they stay
+    gone = sorted(p for p in others if p.name != DEMO_MARK)
+    if gone or settings.keystore.exists():
+        kept = (
+            f"; keeping {settings.basemap} (the city's base-map layers)" if settings.basemap.exists() else ""
+        )
+        names = ", ".join(p.name for p in gone) or "nothing"
+        typer.echo(f"demo: removing the previous demo lake in {home} ({names}) and {settings.keystore}{kept}")
+    for path in [*gone, settings.keystore]:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    home.mkdir(parents=True, exist_ok=True)
     (home / DEMO_MARK).touch()
 
 

@@ -44,8 +44,19 @@ def test_ingest_lands_a_file_once(lake):
 
 
 def test_demo_runs_a_whole_quarter_and_refuses_a_lake_it_did_not_make(lake):
+    # a previous demo lake, with base-map layers the city imported into it
+    (lake / "var" / "published" / "FY2023Q4").mkdir(parents=True)
+    (lake / "var" / ".footfall-demo").touch()
+    (lake / "var" / "basemap").mkdir()
+    (lake / "var" / "basemap" / "districts.geojson").write_text('{"type":"FeatureCollection","features":[]}')
+    (lake / "keys").mkdir()
     result = runner.invoke(app, ["demo", "--devices", "400"])
     assert result.exit_code == 0, result.output
+    removing = [line for line in result.output.splitlines() if line.startswith("demo: removing")]
+    assert len(removing) == 1 and "published" in removing[0] and str(lake / "keys") in removing[0]
+    assert f"keeping {lake / 'var' / 'basemap'}" in removing[0]
+    assert (lake / "var" / "basemap" / "districts.geojson").exists()
+    assert not (lake / "var" / "published" / "FY2023Q4").exists()
     assert "demo FY2024Q1: 91 days" in result.output
     assert (lake / "var" / "published" / "FY2024Q1" / "maps" / "flows.html").exists()
     assert "flow map: " in result.output
