@@ -66,7 +66,7 @@ def add_layers(fmap: folium.Map, now: pa.Table, before: dict[str, pa.Table | Non
     for key, (ja, en) in COMPARISONS.items():
         if before.get(key) is None:
             continue
-        group = folium.FeatureGroup(name=ja, show=not shown)
+        group = folium.FeatureGroup(name=str(fragments.both(ja, en)), show=not shown)
         counts = {"up": 0, "down": 0, "hidden": 0}
         for r in _changes(now, before[key]):
             if r["change"] is None:
@@ -109,7 +109,7 @@ def add_od_layers(fmap: folium.Map, now: pa.Table, before: dict, fragments) -> l
     fragments: the macros of templates/fragments.html (maps.render), which escape every name."""
     shown = []
     current = {(r["origin_zone_id"], r["dest_zone_id"]): r for r in now.to_pylist() if not r["suppressed"]}
-    for key, (ja, _) in COMPARISONS.items():
+    for key, (ja, en) in COMPARISONS.items():
         if before.get(f"{key}_od") is None:
             continue
         old = {
@@ -119,7 +119,9 @@ def add_od_layers(fmap: folium.Map, now: pa.Table, before: dict, fragments) -> l
         }
         both = [(pair, r, old[pair]) for pair, r in current.items() if old.get(pair)]
         both.sort(key=lambda x: (-abs(x[1]["trips"] - x[2]), x[0]))
-        group = folium.FeatureGroup(name=f"移動（OD）の{ja}", show=False)
+        group = folium.FeatureGroup(
+            name=str(fragments.both(f"移動（OD）の{ja}", f"OD trips: {en}")), show=False
+        )
         for _, r, was in both[:OD_SHOWN]:
             change = (r["trips"] - was) / was
             folium.PolyLine(

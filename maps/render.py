@@ -32,11 +32,14 @@ CENTER = (33.2333, 131.6400)
 GSI_TILES = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
 GSI_ATTRIBUTION = "<a href='https://maps.gsi.go.jp/development/ichiran.html'>地理院タイル</a>"
 DAY_TYPES = {"weekday": "平日", "holiday": "土日祝"}
+DAY_TYPES_EN = {"weekday": "weekdays", "holiday": "weekends and holidays"}
 # Colour-blind-safe sequential scales (viridis, light to dark = few to many), readable in grey too.
 FLOW_COLOURS = flows.FLOW_COLOURS
 HEAT_GRADIENT = {0.15: "#fde725", 0.4: "#5ec962", 0.6: "#21918c", 0.8: "#3b528b", 1.0: "#440154"}
-# Leaflet.heat halves a point's intensity for every zoom level below its maxZoom: at the lowest
-# zoom a planner uses, weight 1.0 (the busiest site-hour) is the darkest colour of the legend.
+# Leaflet.heat halves a point's intensity for every zoom level below its maxZoom (18): its `max`
+# is scaled per zoom (heat_control.html) so that from this zoom on, the lowest a planner uses,
+# weight 1.0 (the busiest site-hour) is the darkest colour of the legend. (Not maxZoom itself: the
+# layer control would disable the heat layers above it.)
 HEAT_FULL_ZOOM = 11
 TOP_DEFAULT = flows.TOP_DEFAULT
 TEMPLATES = Environment(
@@ -74,7 +77,7 @@ def _base_map(title: str, layers: dict | None = None) -> folium.Map:
     folium.TileLayer(
         GSI_TILES,
         attr=GSI_ATTRIBUTION,
-        name="地理院タイル（オンライン時）",
+        name=str(_fragments().both("地理院タイル（オンライン時）", "GSI tiles (when online)")),
         max_zoom=18,
         overlay=True,
         show=False,
@@ -114,7 +117,9 @@ def _site_layer(sites: pa.Table, profile: pa.Table, fill: float = 0.6) -> folium
     for r in profile.to_pylist():
         hours = by_site.setdefault(r["site_id"], {})
         hours.setdefault(r["hour_local"], {"hour_local": r["hour_local"]})[r["day_type"]] = r["mean_devices"]
-    group = folium.FeatureGroup(name="地点（アクセスポイント設置場所）")
+    group = folium.FeatureGroup(
+        name=str(_fragments().both("地点（アクセスポイント設置場所）", "sites (access points)"))
+    )
     for s in sites.to_pylist():
         hours = [by_site.get(s["site_id"], {}).get(h, {"hour_local": h}) for h in range(24)]
         rows = [
@@ -186,11 +191,10 @@ def heatmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
     for key, label in DAY_TYPES.items():
         layer = HeatMap(
             points[key]["all"],
-            name=f"ヒートマップ（{label}）",
+            name=str(_fragments().both(f"ヒートマップ（{label}）", f"heat ({DAY_TYPES_EN[key]})")),
             radius=28,
             blur=22,
             min_opacity=0.3,
-            max_zoom=HEAT_FULL_ZOOM,
             show=key == "weekday",
             gradient={str(k_): v for k_, v in HEAT_GRADIENT.items()},
         )
@@ -200,7 +204,9 @@ def heatmap(tables: dict[str, pa.Table], title: str, k: int, layers: dict | None
     _site_layer(tables["sites"], profile, fill=0.05).add_to(fmap)
     _fit(fmap, tables["sites"])
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _panel(fmap, "heat_control.html", points=points, layers=layers)
+    _panel(
+        fmap, "heat_control.html", points=points, layers=layers, map=fmap.get_name(), full_zoom=HEAT_FULL_ZOOM
+    )
     top = max((v for v in profile.column("mean_devices").to_pylist() if v is not None), default=0.0)
     _panel(
         fmap,

@@ -38,6 +38,58 @@ function ffHeat(what) {
   return what === 'alpha' ? alpha : pixels;  // more devices, more opaque heat
 }
 var ffHeatAt = {};
+function ffJapaneseInEnglish() {
+  // every visible text in the legend and controls holding Japanese once switched to English
+  var b = document.getElementById('ff-lang');
+  if (!b) { return null; }
+  b.click();
+  var found = [], jp = /[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]/;
+  var boxes = '#ff-legend, .leaflet-control-layers, .ff-control';  // not the switch: it names both
+  document.querySelectorAll(boxes).forEach(function (box) {
+    var walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT), node;
+    while ((node = walk.nextNode())) {
+      var el = node.parentElement, option = el.closest('option');
+      if (option ? !option.selected : !el.getClientRects().length) { continue; }
+      if (jp.test(node.textContent)) { found.push(node.textContent.trim()); }
+    }
+  });
+  b.click();
+  return found;
+}
+function ffHit(a, b) {
+  a = a.getBoundingClientRect(); b = b.getBoundingClientRect();
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}
+function ffOverlaps(map_, done) {
+  // is the scale bar under a control panel; does the popup of the site nearest the legend open
+  // under the legend (after its auto-pan)?
+  var legend = document.getElementById('ff-legend'), scale = document.querySelector('.leaflet-control-scale');
+  var covers = document.querySelectorAll('.ff-control, .leaflet-control-attribution, #ff-lang');
+  var out = {scale: scale ? Array.prototype.some.call(covers,
+    function (p) { return ffHit(p, scale); }) : null, popup: null};
+  var best = null;
+  if (legend) {
+    var r = legend.getBoundingClientRect();
+    map_.eachLayer(function (l) {
+      if (!l.getPopup || !l.getPopup() || !l.getLatLng) { return; }
+      var p = map_.latLngToContainerPoint(l.getLatLng());
+      var d = Math.abs(p.x - (r.left + r.right) / 2) + Math.abs(p.y - r.bottom);
+      if (!best || d < best[0]) { best = [d, l]; }
+    });
+  }
+  if (!best) { done(out); return; }
+  var panBy = map_.panBy;  // the auto-pan without its animation, so it is done when measured
+  map_.panBy = function (offset, options) {
+    return panBy.call(map_, offset, L.extend({}, options, {animate: false}));
+  };
+  best[1].openPopup();
+  setTimeout(function () {
+    out.popup = ffHit(document.querySelector('.leaflet-popup-content-wrapper'), legend);
+    best[1].closePopup();
+    map_.panBy = panBy;
+    done(out);
+  }, 1000);
+}
 function ffBusiest(map_) {
   // the weekday heat pixel [r, g, b, a] under the busiest site-hour (weight 1.0), per zoom
   if (!window.ffHeatData) { return null; }
@@ -50,9 +102,11 @@ function ffBusiest(map_) {
     map_.setView([best[1][0], best[1][1]], zoom, {animate: false});
     var layer = window.ffLayers.weekday;
     layer._reset(); layer._redraw();
+    map_.fire('zoomend');  // the layer control checks which layers it offers at this zoom
     var at = map_.latLngToContainerPoint([best[1][0], best[1][1]]);
     out[zoom] = Array.prototype.slice.call(
       layer._canvas.getContext('2d').getImageData(Math.round(at.x), Math.round(at.y), 1, 1).data);
+    out['disabled_' + zoom] = document.querySelectorAll('.leaflet-control-layers input:disabled').length;
   });
   return out;
 }
@@ -71,7 +125,7 @@ window.addEventListener('load', function () { setTimeout(function () {
   var map_ = Object.keys(window).filter(function (k) { return /^map_/.test(k); })
     .map(function (k) { return window[k]; })[0];
   var heat = ffHeat('pixels');
-  ffAt([3, 8], function () {
+  ffAt([3, 8], function () { ffOverlaps(map_, function (overlaps) {
   var heatAt3 = ffHeatAt[3] === undefined ? null : ffHeatAt[3];
   var heatAt8 = ffHeatAt[8] === undefined ? null : ffHeatAt[8];
   var probe = document.createElement('pre');
@@ -138,11 +192,13 @@ window.addEventListener('load', function () { setTimeout(function () {
     change: ['up', 'down', 'hidden'].reduce(function (out, kind) {
       out[kind] = document.querySelectorAll('path.ff-change-' + kind).length; return out; }, {}),
     attribution: (document.querySelector('.leaflet-control-attribution') || {}).innerText || null,
+    overlaps: overlaps,
+    japanese_in_english: ffJapaneseInEnglish(),
     heat_busiest: ffBusiest(map_),
     resources: performance.getEntriesByType('resource').map(function (r) { return r.name; })
   });
   document.body.appendChild(probe);
-  });
+  }); });
 }, 1500); });
 </script>
 """

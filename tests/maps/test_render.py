@@ -74,6 +74,7 @@ def test_the_busiest_site_hour_is_the_darkest_legend_colour_at_every_planning_zo
         r, g, b, a = busiest[zoom]
         assert a > 200, (zoom, busiest[zoom])
         assert max(abs(r - darkest[0]), abs(g - darkest[1]), abs(b - darkest[2])) < 40, (zoom, busiest[zoom])
+        assert busiest[f"disabled_{zoom}"] == 0  # and the layer control still offers every layer
 
 
 def test_no_map_asks_a_cdn_for_anything(simulated_quarter):
@@ -111,6 +112,22 @@ def test_every_map_credits_the_base_maps_sources(probed, page):
     assert "国土数値情報（行政区域データ）（国土交通省）を加工して作成" in attribution
     assert "国土数値情報（鉄道データ）（国土交通省）を加工して作成" in attribution
     assert "station_database" in attribution and "CC BY 4.0" in attribution
+
+
+@pytest.mark.parametrize("page", ["heat_map", "flow_map"])
+def test_popups_open_clear_of_the_legend_and_the_scale_bar_shows(probed, page):
+    assert probed[page]["overlaps"] == {"scale": False, "popup": False}
+
+
+@pytest.mark.parametrize("page", ["heat_map", "flow_map"])
+def test_the_english_switch_leaves_only_proper_names_in_japanese(simulated_quarter, probed, page):
+    _, release, _ = simulated_quarter
+    sites = pq.read_table(release.path / "tables" / "sites.parquet").column("site_name").to_pylist()
+    stations = json.loads((render.basemap.VENDORED / "stations.geojson").read_text(encoding="utf-8"))
+    names = set(sites) | {f["properties"]["name"] for f in stations["features"]}
+    left = probed[page]["japanese_in_english"]
+    assert left is not None
+    assert [text for text in left if text not in names] == []
 
 
 def test_the_flow_map_filters_by_site(probed):
