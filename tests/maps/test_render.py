@@ -106,6 +106,17 @@ def test_every_map_draws_the_offline_base_map_under_the_data(simulated_quarter, 
     assert _errors(result["console"]) == []
 
 
+def test_the_legend_and_popups_say_the_k_rule_is_on_hourly_counts_not_means(simulated_quarter, probed):
+    settings, release, _ = simulated_quarter
+    result = probed["heat_map"]
+    assert f"1時間ごとの端末数に適用。公表値の平均は{settings.k}未満もありうる" in result["legend"]
+    assert f"means of published counts can be below {settings.k}" in result["legend_en"]
+    page = release.heat_map.read_text(encoding="utf-8")
+    assert page.count("秘匿は1時間ごとの端末数に適用") == len(
+        pq.read_table(release.path / "tables" / "sites.parquet")
+    )
+
+
 @pytest.mark.parametrize("page", ["heat_map", "flow_map"])
 def test_every_map_credits_the_base_maps_sources(probed, page):
     attribution = probed[page]["attribution"]
