@@ -21,6 +21,9 @@ CJK_HINTS = ("NotoSansCJK", "NotoSansJP", "SourceHanSans", "IPAexGothic", "ipag"
 VIRIDIS = "viridis"
 CENTRE = (131.585, 131.630, 33.220, 33.245)  # lon/lat box around Oita Station and the old town
 DAY_TYPES = {"weekday": "平日", "holiday": "土日祝"}
+DAY_TYPES_EN = {"weekday": "weekdays", "holiday": "weekends and holidays"}
+# the overview page's inline charts, also drawn in English (en/<name>.svg) for its language switch
+OVERVIEW_EN = ("trend_top_sites", "profile_weekday_holiday")
 
 
 class FontMissing(RuntimeError):
@@ -202,8 +205,8 @@ def flow_map(ax, tables, layers, centre: bool = False, top_n: int = 30) -> None:
     ax.set_title(f"地点間の移動 上位{len(flows)}件" + ("（中心部）" if centre else "（市域）"))
 
 
-def daily_trend(ax, tables, layers, n: int = 5) -> None:
-    """Devices a day at the n busiest published sites."""
+def daily_trend(ax, tables, layers, n: int = 5, en: bool = False) -> None:
+    """Devices a day at the n busiest published sites (en: English labels, for the overview)."""
     sites = sorted(
         (s for s in tables["sites"].to_pylist() if s["device_days"] is not None),
         key=lambda s: (-s["device_days"], s["site_id"]),
@@ -216,16 +219,16 @@ def daily_trend(ax, tables, layers, n: int = 5) -> None:
             if r["site_id"] == s["site_id"] and r["devices"] is not None
         )
         ax.plot([d for d, _ in days], [v for _, v in days], marker="o", markersize=3, label=s["site_name"])
-    ax.set_ylabel("端末数（日）")
-    ax.set_title(f"日別端末数 上位{len(sites)}地点")
+    ax.set_ylabel("devices a day" if en else "端末数（日）")
+    ax.set_title(f"devices a day, {len(sites)} busiest sites" if en else f"日別端末数 上位{len(sites)}地点")
     ax.legend(fontsize=7)
     ax.figure.autofmt_xdate()
 
 
-def hourly_profile(ax, tables, layers) -> None:
-    """Mean devices per hour summed over the sites, weekday against weekend/holiday."""
+def hourly_profile(ax, tables, layers, en: bool = False) -> None:
+    """Mean devices per hour summed over the sites, weekday against weekend/holiday (en: English)."""
     rows = tables["footfall_profile"].to_pylist()
-    for key, label in DAY_TYPES.items():
+    for key, label in (DAY_TYPES_EN if en else DAY_TYPES).items():
         totals = [
             sum(
                 r["mean_devices"]
@@ -243,9 +246,9 @@ def hourly_profile(ax, tables, layers) -> None:
             linestyle="-" if key == "weekday" else "--",
         )
     ax.set_xticks(range(0, 24, 3))
-    ax.set_xlabel("時")
-    ax.set_ylabel("平均端末数（全地点の合計）")
-    ax.set_title("時間帯別の端末数 平日と土日祝")
+    ax.set_xlabel("hour" if en else "時")
+    ax.set_ylabel("mean devices (all sites)" if en else "平均端末数（全地点の合計）")
+    ax.set_title("devices by hour, weekdays and weekends/holidays" if en else "時間帯別の端末数 平日と土日祝")
     ax.legend()
 
 
@@ -292,15 +295,25 @@ def render_figures(tables: dict, layers: dict, outdir: Path) -> list[Path]:
     style()
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
+    svg = (".svg", {"metadata": {"Date": None}})
     for name, (draw, options, size) in FIGURES.items():
-        fig, ax = plt.subplots(figsize=size, layout="constrained")
-        draw(ax, tables, layers, **options)
-        # lay the figure out once for both files (savefig would do it again for each): 25 % less time
-        fig.draw_without_rendering()
-        fig.set_layout_engine("none")
-        for suffix, extra in ((".png", {"dpi": 300}), (".svg", {"metadata": {"Date": None}})):
-            path = outdir / f"{name}{suffix}"
-            fig.savefig(path, **extra)
-            written.append(path)
-        plt.close(fig)
+        written += _save(draw, tables, layers, options, size, outdir / name, ((".png", {"dpi": 300}), svg))
+    (outdir / "en").mkdir(exist_ok=True)
+    for name in OVERVIEW_EN:
+        draw, options, size = FIGURES[name]
+        written += _save(draw, tables, layers, {**options, "en": True}, size, outdir / "en" / name, (svg,))
+    return written
+
+
+def _save(draw, tables, layers, options, size, stem: Path, formats) -> list[Path]:
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    draw(ax, tables, layers, **options)
+    # lay the figure out once for both files (savefig would do it again for each): 25 % less time
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    written = []
+    for suffix, extra in formats:
+        fig.savefig(stem.with_suffix(suffix), **extra)
+        written.append(stem.with_suffix(suffix))
+    plt.close(fig)
     return written

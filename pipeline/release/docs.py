@@ -68,7 +68,11 @@ def index_html(
             ("quarantine_rate", "隔離率", "quarantine rate"),
         )
     ]
-    charts = [(f"figures/{name}.svg", ja, en) for name, ja, en in CHARTS if f"figures/{name}.png" in files]
+    charts = [
+        (f"figures/{name}.svg", f"figures/en/{name}.svg", ja, en)
+        for name, ja, en in CHARTS
+        if f"figures/{name}.png" in files
+    ]
     return TEMPLATES.get_template("index.html").render(
         quarter=str(quarter),
         first_day=quarter.first_day,

@@ -52,6 +52,26 @@ def test_every_map_figure_credits_the_base_map(simulated_quarter):
         assert any(basemap.N03 in t and basemap.STATION_DB in t for t in texts), texts
 
 
+def test_the_overview_charts_switch_to_english(simulated_quarter):
+    from matplotlib import pyplot as plt
+
+    _, release, _ = simulated_quarter
+    index = (release.path / "index.html").read_text(encoding="utf-8")
+    tables = {p.stem: pq.read_table(p) for p in (release.path / "tables").glob("*.parquet")}
+    figures.style()
+    for name in figures.OVERVIEW_EN:
+        assert (release.path / "figures" / "en" / f"{name}.svg").exists()
+        assert f'<img lang="en" src="figures/en/{name}.svg"' in index
+        draw, options, _ = figures.FIGURES[name]
+        fig, ax = plt.subplots()
+        draw(ax, tables, {}, **options, en=True)
+        words = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        if name == "profile_weekday_holiday":
+            words += [t.get_text() for t in ax.get_legend().get_texts()]
+        plt.close(fig)
+        assert words and not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", "".join(words)), words
+
+
 def test_the_report_reads_in_japanese_with_the_released_numbers(simulated_quarter):
     _, release, _ = simulated_quarter
     manifest = json.loads((release.path / "manifest.json").read_text(encoding="utf-8"))
