@@ -251,9 +251,9 @@ def changemap(
     folium.LayerControl(collapsed=False).add_to(fmap)
     bounds = [-0.5, -0.2, -0.05, 0.05, 0.2, 0.5]
     labels = (
-        [f"{bounds[0]:+.0%} 未満"]
+        [_fragments().both(f"{bounds[0]:+.0%} 未満", f"under {bounds[0]:+.0%}")]
         + [f"{a:+.0%} 〜 {b:+.0%}" for a, b in zip(bounds, bounds[1:])]
-        + [f"{bounds[-1]:+.0%} 以上"]
+        + [_fragments().both(f"{bounds[-1]:+.0%} 以上", f"{bounds[-1]:+.0%} or more")]
     )
     _panel(
         fmap,

@@ -200,6 +200,8 @@ def test_the_change_map_colours_rises_falls_and_shows_hidden_sites(simulated_qua
     page = (tmp_path / "maps" / "change.html").read_text(encoding="utf-8")
     assert page.count('"ff-odchange ff-previous"') == min(30, len(od) - 1)  # the OD change, drawn
     assert "今期だけ公表の1組" in result["legend"]
+    names = {s["site_name"] for s in now}
+    assert [text for text in result["japanese_in_english"] if text not in names] == []  # the switch
     assert _errors(result["console"]) == [] and _only_local(result["resources"]) == []
 
 
