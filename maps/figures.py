@@ -14,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: a release is built by a scheduler or a terminal
 
+from maps import cartography  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 
@@ -110,34 +111,17 @@ def _base(ax, layers: dict, extent) -> None:
     ax.set_xlim(lon0, lon1)
     ax.set_ylim(lat0, lat1)
     ax.set_aspect(1 / 0.837)  # cos(33.2°): metres the same both ways
-    _credit(ax, layers)
+    cartography.credit(ax, layers)
+    cartography.scale_bar(ax, extent)
+    cartography.north_arrow(ax)
     ax.set_xticks([])
     ax.set_yticks([])
 
 
-def _credit(ax, layers: dict) -> None:
-    """The base map's credit (its licences ask for it) in small print at the map's bottom right."""
-    from maps.basemap import credits
-
-    lines = credits(layers)
-    if lines:
-        ax.text(
-            0.995,
-            0.005,
-            "背景：" + "\n".join(lines),
-            transform=ax.transAxes,
-            ha="right",
-            va="bottom",
-            fontsize=4.5,
-            color="#333",
-            zorder=7,
-            bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0},
-        )
-
-
 def _extent(tables, layers, centre: bool):
     if centre:
-        return CENTRE
+        sites = [(s["lon"], s["lat"]) for s in tables["sites"].to_pylist()]
+        return cartography.clear_of(cartography.padded(CENTRE), sites)
     lons = [s["lon"] for s in tables["sites"].to_pylist()]
     lats = [s["lat"] for s in tables["sites"].to_pylist()]
     pad = 0.02
@@ -173,6 +157,8 @@ def footfall_map(ax, tables, layers, centre: bool = False) -> None:
         label="秘匿",
     )
     ax.figure.colorbar(dots, ax=ax, shrink=0.6, label="1日平均端末数")
+    if centre:
+        cartography.label_sites(ax, sites, _extent(tables, layers, centre))
     ax.set_title("地点別 1日平均端末数" + ("（中心部）" if centre else "（市域）"))
 
 
@@ -202,6 +188,8 @@ def flow_map(ax, tables, layers, centre: bool = False, top_n: int = 30) -> None:
         arrow.arrow_patch.set_clip_box(ax.bbox)  # a pair leaving the extent is cut at its edge
     mappable = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, top))
     ax.figure.colorbar(mappable, ax=ax, shrink=0.6, label="トリップ数（四半期）")
+    if centre:
+        cartography.label_sites(ax, tables["sites"].to_pylist(), _extent(tables, layers, centre))
     ax.set_title(f"地点間の移動 上位{len(flows)}件" + ("（中心部）" if centre else "（市域）"))
 
 

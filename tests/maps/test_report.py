@@ -52,6 +52,36 @@ def test_every_map_figure_credits_the_base_map(simulated_quarter):
         assert any(basemap.N03 in t and basemap.STATION_DB in t for t in texts), texts
 
 
+@pytest.mark.parametrize("name", ["map_footfall_centre", "map_flows_centre"])
+def test_the_centre_maps_name_the_busiest_sites_with_a_scale_and_north(simulated_quarter, name):
+    from matplotlib import pyplot as plt
+
+    from maps import basemap
+
+    _, release, _ = simulated_quarter
+    tables = {p.stem: pq.read_table(p) for p in (release.path / "tables").glob("*.parquet")}
+    figures.style()
+    draw, options, size = figures.FIGURES[name]
+    fig, ax = plt.subplots(figsize=size)
+    draw(ax, tables, basemap.load(), **options)
+    (lon0, lon1), (lat0, lat1) = ax.get_xlim(), ax.get_ylim()
+    texts = [t.get_text() for t in ax.texts]
+    plt.close(fig)
+    sites = tables["sites"].to_pylist()
+    inside = [s for s in sites if lon0 <= s["lon"] <= lon1 and lat0 <= s["lat"] <= lat1]
+    busiest = max(
+        (s for s in inside if s["mean_daily_devices"] is not None), key=lambda s: s["mean_daily_devices"]
+    )
+    assert busiest["site_name"] in texts
+    assert "N" in texts and any(re.fullmatch(r"\d+ k?m", t) for t in texts)  # north arrow, scale bar
+    # no site marker sits on the frame, to be cut in half (the centre box is padded around them)
+    edge = min(min(abs(s["lon"] - x) for x in (lon0, lon1)) for s in sites if lat0 <= s["lat"] <= lat1)
+    edge = min(
+        edge, min(min(abs(s["lat"] - y) for y in (lat0, lat1)) for s in sites if lon0 <= s["lon"] <= lon1)
+    )
+    assert edge > 0.001
+
+
 def test_the_overview_charts_switch_to_english(simulated_quarter):
     from matplotlib import pyplot as plt
 
