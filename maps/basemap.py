@@ -92,6 +92,21 @@ def credits(layers: dict[str, dict]) -> list[str]:
     return out
 
 
+def sources_md(basemap_dir: Path | None) -> str:
+    """SOURCES.md of the vendored layers, then each layer the city replaced with its own source."""
+    text = (VENDORED / "SOURCES.md").read_text(encoding="utf-8")
+    own = own_layers(basemap_dir)
+    if not own:
+        return text
+    text += (
+        "\n## Replaced by the city\n\nThese layers are the city's own (`footfall basemap`), "
+        "drawn instead of the vendored ones above, with the source the city gave:\n"
+    )
+    for layer in own:
+        text += f"\n- {layer}.geojson ({LAYERS[layer][0]}): {own_source(basemap_dir, layer)[0]}\n"
+    return text
+
+
 def script_json(value) -> str:
     """JSON safe inside a <script> element: no '<', '>' or '&' can close it or open a tag."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -275,23 +275,6 @@ def _deterministic(html: str) -> str:
     )
 
 
-def _sources_md(basemap_dir: Path | None) -> str:
-    """SOURCES.md of the vendored layers, then each layer the city replaced with its own source."""
-    text = (basemap.VENDORED / "SOURCES.md").read_text(encoding="utf-8")
-    own = basemap.own_layers(basemap_dir)
-    if not own:
-        return text
-    text += (
-        "\n## Replaced by the city\n\nThese layers are the city's own (`footfall basemap`), "
-        "drawn instead of the vendored ones above, with the source the city gave:\n"
-    )
-    for layer in own:
-        text += (
-            f"\n- {layer}.geojson ({basemap.LAYERS[layer][0]}): {basemap.own_source(basemap_dir, layer)[0]}\n"
-        )
-    return text
-
-
 def render_maps(
     tables: dict[str, pa.Table],
     outdir: Path,
@@ -314,7 +297,7 @@ def render_maps(
         (lib / f"basemap-{name}.geojson").write_text(
             json.dumps(layer, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
         )
-    (lib / "basemap-SOURCES.md").write_text(_sources_md(basemap_dir), encoding="utf-8")
+    (lib / "basemap-SOURCES.md").write_text(basemap.sources_md(basemap_dir), encoding="utf-8")
     out = {}
     builds = {"heatmap": heatmap, "flows": flowmap, "change": lambda *args: changemap(*args, before=before)}
     for name, build in builds.items():
