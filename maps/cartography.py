@@ -102,6 +102,7 @@ def label_sites(ax, sites: list[dict], extent, n: int = 8) -> list[str]:
             color="#1f1f1f",
             zorder=7,
             bbox={"facecolor": "white", "alpha": 0.75, "linewidth": 0, "pad": 1},
+            parse_math=False,  # a name is text, never TeX (a "$" in it)
         )
     return [s["site_name"] for s in top]
 
@@ -121,4 +122,5 @@ def credit(ax, layers: dict) -> None:
             color="#333",
             zorder=7,
             bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0},
+            parse_math=False,  # a city's --source text may hold a "$"
         )

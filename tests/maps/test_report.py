@@ -102,6 +102,29 @@ def test_the_overview_charts_switch_to_english(simulated_quarter):
         assert words and not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", "".join(words)), words
 
 
+CREDIT = "市 $\\nosuch{x}$ 提供"
+
+
+def test_a_citys_credit_is_printed_as_given_even_with_dollar_signs(simulated_quarter, tmp_path):
+    import io
+
+    import geopandas as gpd
+    from matplotlib import pyplot as plt
+
+    from maps import basemap
+
+    _, release, _ = simulated_quarter
+    tables = {p.stem: pq.read_table(p) for p in (release.path / "tables").glob("*.parquet")}
+    basemap.import_layer("city", basemap.VENDORED / "city.geojson", tmp_path / "own", credit=CREDIT)
+    assert isinstance(gpd.read_file(tmp_path / "own" / "city.geojson"), gpd.GeoDataFrame)
+    figures.style()
+    fig, ax = plt.subplots()
+    figures.footfall_map(ax, tables, basemap.load(tmp_path / "own"))
+    fig.savefig(io.BytesIO(), format="png")  # read as TeX, "$\\nosuch$" would raise here
+    plt.close(fig)
+    assert any(CREDIT in t.get_text() for t in ax.texts)
+
+
 def test_the_report_reads_in_japanese_with_the_released_numbers(simulated_quarter):
     _, release, _ = simulated_quarter
     manifest = json.loads((release.path / "manifest.json").read_text(encoding="utf-8"))
