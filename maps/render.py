@@ -107,7 +107,9 @@ def _fit(fmap: folium.Map, sites: pa.Table) -> None:
 
 
 def _fmt(value) -> str:
-    return "秘匿" if value is None else f"{value:,.1f}"
+    if value is None:
+        return Markup('<span lang="ja">秘匿</span><span lang="en">suppressed</span>')
+    return f"{value:,.1f}"
 
 
 def _site_layer(sites: pa.Table, profile: pa.Table, fill: float = 0.6) -> folium.FeatureGroup:

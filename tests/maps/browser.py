@@ -43,8 +43,14 @@ function ffJapaneseInEnglish() {
   var b = document.getElementById('ff-lang');
   if (!b) { return null; }
   b.click();
+  var site = null, map_ = Object.keys(window).filter(function (k) { return /^map_/.test(k); })
+    .map(function (k) { return window[k]; })[0];
+  if (map_) {
+    map_.eachLayer(function (l) { if (!site && l.getPopup && l.getPopup() && l.getLatLng) { site = l; } });
+  }
+  if (site) { site.openPopup(); }  // and a site's popup
   var found = [], jp = /[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]/;
-  var boxes = '#ff-legend, .leaflet-control-layers, .ff-control';  // not the switch: it names both
+  var boxes = '#ff-legend, .leaflet-control-layers, .ff-control, .leaflet-popup-content';  // not the switch
   document.querySelectorAll(boxes).forEach(function (box) {
     var walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT), node;
     while ((node = walk.nextNode())) {
@@ -54,6 +60,7 @@ function ffJapaneseInEnglish() {
     }
   });
   b.click();
+  if (site) { site.closePopup(); }
   return found;
 }
 function ffHit(a, b) {
