@@ -92,7 +92,7 @@ def add_layers(fmap: folium.Map, now: pa.Table, before: dict[str, pa.Table | Non
                 fill_color=colour(r["change"]),
                 fill_opacity=0.9,
                 class_name=f"ff-change-{'up' if r['change'] >= 0 else 'down'} ff-{key}",
-                tooltip=str(fragments.change_tooltip(r, ja)),
+                tooltip=str(fragments.change_tooltip(r, fragments.both(ja, en))),
             ).add_to(group)
         group.add_to(fmap)
         shown.append((key, ja, en, counts))
@@ -130,7 +130,7 @@ def add_od_layers(fmap: folium.Map, now: pa.Table, before: dict, fragments) -> l
                 weight=3 + min(abs(change), 1) * 5,
                 opacity=0.9,
                 class_name=f"ff-odchange ff-{key}",
-                tooltip=str(fragments.od_change_tooltip(r, ja, change, was)),
+                tooltip=str(fragments.od_change_tooltip(r, fragments.both(ja, en), change, was)),
             ).add_to(group)
         group.add_to(fmap)
         shown.append((ja, min(len(both), OD_SHOWN), len(current) - len(both)))

@@ -48,9 +48,11 @@ function ffJapaneseInEnglish() {
   if (map_) {
     map_.eachLayer(function (l) { if (!site && l.getPopup && l.getPopup() && l.getLatLng) { site = l; } });
   }
-  if (site) { site.openPopup(); }  // and a site's popup
+  if (site) { site.openPopup(); site.openTooltip(); }  // and a site's popup and tooltip
+  var flow = window.ffFlows ? window.ffFlows.getLayers()[0] : null;
+  if (flow) { flow.openTooltip(); }  // and a flow's
   var found = [], jp = /[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]/;
-  var boxes = '#ff-legend, .leaflet-control-layers, .ff-control, .leaflet-popup-content';  // not the switch
+  var boxes = '#ff-legend, .leaflet-control-layers, .ff-control, .leaflet-popup-content, .leaflet-tooltip';
   document.querySelectorAll(boxes).forEach(function (box) {
     var walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT), node;
     while ((node = walk.nextNode())) {
@@ -60,7 +62,8 @@ function ffJapaneseInEnglish() {
     }
   });
   b.click();
-  if (site) { site.closePopup(); }
+  if (site) { site.closePopup(); site.closeTooltip(); }
+  if (flow) { flow.closeTooltip(); }
   return found;
 }
 function ffHit(a, b) {
