@@ -61,7 +61,7 @@ INGEST = (
 import json, sys, time
 from datetime import date
 from pathlib import Path
-from pipeline.ingest import landing
+from pipeline.ingest import reader as landing
 from pipeline.config import load_settings
 from pipeline.ingest.registry import load_registry
 settings = load_settings({"FOOTFALL_HOME": sys.argv[2], "FOOTFALL_KEYSTORE": sys.argv[3]})

@@ -58,7 +58,7 @@ def _write_rows(out, table) -> None:
 
 
 def _known_errors():
-    from pipeline.ingest.landing import IngestError, MemoryLimitError
+    from pipeline.ingest.reader import IngestError, MemoryLimitError
     from pipeline.lake import DiskFullError
     from pipeline.release.publish import NothingToPublishError
     from pipeline.marts.quality_report import QualityGateError
@@ -157,7 +157,7 @@ def parse(
     import csv
     import secrets
 
-    from pipeline.ingest.landing import IngestError, parse_file
+    from pipeline.ingest.reader import IngestError, parse_file
     from pipeline.ingest.registry import RegistryError, load_registry
     from pipeline.ingest.formats import FORMATS, UnknownFormatError
 
@@ -191,7 +191,7 @@ def parse(
 
 def _file_figures(path: Path, events: int, counts: dict) -> str:
     """One file's figures: events, ignored by program / type, quarantined by reason."""
-    from pipeline.ingest.landing import no_events_warning
+    from pipeline.ingest.reader import no_events_warning
     from pipeline.ingest.masking import safe_name
 
     def listed(figures: dict) -> str:

@@ -11,7 +11,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.ingest import landing
+from pipeline.ingest import reader as landing
 from pipeline.ops import nightly
 from pipeline.calendar import FiscalQuarter
 from pipeline.config import load_settings

@@ -31,8 +31,8 @@ from pipeline.movement import model
 from pipeline.movement.model import Movement
 from pipeline.ops import recovery
 from pipeline.calendar import day_type
-from pipeline.ingest import landing
-from pipeline.ingest.landing import Ingested, IngestedFile
+from pipeline.ingest import reader as landing
+from pipeline.ingest.reader import Ingested, IngestedFile
 from pipeline.marts import quality_report
 from pipeline.marts.quality_report import QualityReport
 from pipeline.ops import retention_policy

@@ -5,7 +5,7 @@ import gzip
 
 import pytest
 
-from pipeline.ingest import landing
+from pipeline.ingest import reader as landing
 from tests.ingest.formats.test_syslog_formats import HOSTAPD_SYSLOG
 
 MAC_TEXT = "80:d6:05:12:34:56"

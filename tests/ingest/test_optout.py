@@ -13,7 +13,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.ingest import landing, optout, pseudonym
+from pipeline.ingest import optout, pseudonym
+from pipeline.ingest import reader as landing
 from tests.conftest import texts_of
 
 DAY = date(2024, 4, 1)

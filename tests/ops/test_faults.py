@@ -181,7 +181,7 @@ def test_a_corrupt_mart_past_retention_is_set_aside_and_reported(lake_copy):
 def test_a_file_beyond_the_memory_limit_stays_pending_and_says_what_to_do(tmp_path, registry):
     """Raw MACs are never spilled to disk: a file too big for FOOTFALL_MEMORY_LIMIT is the
     machine's problem, not the file's. It is not marked bad, and the message names the setting."""
-    from pipeline.ingest import landing
+    from pipeline.ingest import reader as landing
     from tests.ingest.formats.test_meraki_syslog import AP, ASSOC
 
     settings = make_settings(tmp_path, FOOTFALL_MEMORY_LIMIT="16MB")

@@ -12,7 +12,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.ingest import landing, pseudonym
+from pipeline.ingest import pseudonym
+from pipeline.ingest import reader as landing
 from pipeline.lake import catalog
 from pipeline.ops import nightly, retention_policy
 from pipeline.marts.quality_report import QualityGateError

@@ -7,7 +7,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.ingest import formats, landing
+from pipeline.ingest import formats
+from pipeline.ingest import reader as landing
 from pipeline.ingest.registry import load_registry
 from pipeline.sim.logs import SCENARIOS
 from pipeline.sim.city import STAFF_KINDS, event_of, metro_registry, simulate, site_kind
@@ -30,7 +31,7 @@ def _truth(settings, table, day):
 
 
 def test_every_supported_format_is_written_and_read(city, registry):
-    from pipeline.ingest.landing import parse_file
+    from pipeline.ingest.reader import parse_file
 
     files = sorted(city.inbox.glob(f"*_{PLAIN:%Y%m%d}.*"))
     (central,) = [f for f in files if f.name.startswith("syslog_")]  # a central syslog server's file

@@ -8,7 +8,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from pipeline.ingest import formats, landing
+from pipeline.ingest import formats
+from pipeline.ingest import reader as landing
 from pipeline.ingest.formats import radius_detail
 from pipeline.sim.logs import SCENARIOS
 from pipeline.sim.city import simulate

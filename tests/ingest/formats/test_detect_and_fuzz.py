@@ -7,7 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings
 from hypothesis import strategies as st
 
-from pipeline.ingest import formats, landing
+from pipeline.ingest import formats
+from pipeline.ingest import reader as landing
 from pipeline.ingest.formats import FORMATS, UnknownFormatError
 from tests.conftest import make_settings, texts_of
 from tests.ingest.formats.test_json_and_generic import POST

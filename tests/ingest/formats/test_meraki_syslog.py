@@ -5,7 +5,7 @@ import re
 
 import duckdb
 import pytest
-from pipeline.ingest import landing
+from pipeline.ingest import reader as landing
 from pipeline.ingest.pseudonym import day_key, pseudonym
 
 AP = "OITA-001-AP01"  # an AP名 of the sample registry
@@ -136,7 +136,7 @@ def test_unreadable_lines_keep_their_line_number_and_do_not_stop_the_file(settin
 def test_staged_events_follow_the_data_contract(parse):
     import pyarrow.parquet as pq
 
-    from pipeline.ingest.landing import EVENT_SCHEMA
+    from pipeline.ingest.reader import EVENT_SCHEMA
 
     out = parse([ASSOC.format(ap=AP, mac="80:d6:05:12:34:56")])
     (path,) = out.settings.events.glob("*/*.parquet")
