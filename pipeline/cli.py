@@ -191,7 +191,7 @@ def parse(
 
 def _file_figures(path: Path, events: int, counts: dict) -> str:
     """One file's figures: events, ignored by program / type, quarantined by reason."""
-    from pipeline.ingest.reader import no_events_warning
+    from pipeline.ingest.run import no_events_warning
     from pipeline.ingest.masking import safe_name
 
     def listed(figures: dict) -> str:

@@ -11,7 +11,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.ingest import reader as landing
+from pipeline.ingest import landing
+from pipeline.ingest import reader
 from pipeline.ops import nightly
 from pipeline.calendar import FiscalQuarter
 from pipeline.config import load_settings
@@ -135,7 +136,7 @@ def parse(settings, registry):
         data = ("\n".join(lines) + "\n").encode()
         path.write_bytes(gzip.compress(data) if compress else data)
         (file_id,) = landing.land(settings, [path], year_hint=hint)
-        result = landing.ingest_file(
+        result = reader.ingest_file(
             settings, registry, file_id, settings.landing / file_id / name, fmt=fmt, hint=hint
         )
         return Parsed(settings, result)

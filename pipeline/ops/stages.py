@@ -31,8 +31,10 @@ from pipeline.movement import model
 from pipeline.movement.model import Movement
 from pipeline.ops import recovery
 from pipeline.calendar import day_type
-from pipeline.ingest import reader as landing
-from pipeline.ingest.reader import Ingested, IngestedFile
+from pipeline.ingest import landing
+from pipeline.ingest import run
+from pipeline.ingest import reader
+from pipeline.ingest.run import Ingested, IngestedFile
 from pipeline.marts import quality_report
 from pipeline.marts.quality_report import QualityReport
 from pipeline.ops import retention_policy
@@ -61,7 +63,7 @@ class DayWithoutData(NoDataError):
 # or damaged catalog or keystore waits for the operator (`footfall check --repair`).
 BAD_INPUT = (
     NoDataError,
-    landing.IngestError,
+    reader.IngestError,
     quality_report.QualityGateError,
     locks.DayBusyError,
     catalog.CatalogError,
@@ -123,7 +125,7 @@ def land(settings: Settings, day: date) -> Landed:
 def pending(settings: Settings, day: date) -> list[str]:
     """The ids of the landed files still to ingest (for an Airflow task mapped over files)."""
     recovery.preflight(settings)
-    return [file_id for file_id, _, _ in landing.pending_files(settings)]
+    return [file_id for file_id, _, _ in run.pending_files(settings)]
 
 
 def ingest_file(settings: Settings, day: date, file_id: str) -> IngestedFile:
@@ -131,20 +133,18 @@ def ingest_file(settings: Settings, day: date, file_id: str) -> IngestedFile:
     recovery.preflight(settings)
     started = time.monotonic()
     with locks.named_lock(settings, INGEST_LOCK, shared=True), locks.named_lock(settings, f"file={file_id}"):
-        todo = {f: (p, h) for f, p, h in landing.pending_files(settings)}
+        todo = {f: (p, h) for f, p, h in run.pending_files(settings)}
         if file_id not in todo:
             return _timed(settings, day, "ingest_file", started, IngestedFile(file_id, done=True))
         path, hint = todo[file_id]
-        return _timed(
-            settings, day, "ingest_file", started, landing.ingest_one(settings, file_id, path, hint)
-        )
+        return _timed(settings, day, "ingest_file", started, run.ingest_one(settings, file_id, path, hint))
 
 
 def ingest(settings: Settings, day: date) -> Ingested:
     """Ingest every landed file not ingested yet (files may hold events of several days)."""
     started = time.monotonic()
     with locks.named_lock(settings, INGEST_LOCK):
-        totals = landing.ingest_pending(settings)
+        totals = run.ingest_pending(settings)
     return _timed(settings, day, "ingest", started, totals)
 
 
@@ -179,17 +179,17 @@ def ingest_paths(
     """`footfall ingest`: land the given files (left where they are; `day`: the year hint of
     formats without one) and ingest every pending file; the new ids and the totals."""
     with locks.named_lock(settings, INGEST_LOCK):
-        return landing.land(settings, paths, year_hint=day), landing.ingest_pending(settings)
+        return landing.land(settings, paths, year_hint=day), run.ingest_pending(settings)
 
 
 def _settle(settings: Settings) -> None:
     """Wait for every landing and ingest under way (another night's file may hold events of this
     day), then ingest what is still pending; another night's bad file is left to that night."""
     with locks.named_lock(settings, INGEST_LOCK):
-        if landing.pending_files(settings):
+        if run.pending_files(settings):
             try:
-                landing.ingest_pending(settings)
-            except landing.IngestError as error:
+                run.ingest_pending(settings)
+            except reader.IngestError as error:
                 log.warning("a file landed by another run needs attention: %s", error)
 
 

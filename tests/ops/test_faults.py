@@ -181,7 +181,9 @@ def test_a_corrupt_mart_past_retention_is_set_aside_and_reported(lake_copy):
 def test_a_file_beyond_the_memory_limit_stays_pending_and_says_what_to_do(tmp_path, registry):
     """Raw MACs are never spilled to disk: a file too big for FOOTFALL_MEMORY_LIMIT is the
     machine's problem, not the file's. It is not marked bad, and the message names the setting."""
-    from pipeline.ingest import reader as landing
+    from pipeline.ingest import landing
+    from pipeline.ingest import run
+    from pipeline.ingest import reader
     from tests.ingest.formats.test_meraki_syslog import AP, ASSOC
 
     settings = make_settings(tmp_path, FOOTFALL_MEMORY_LIMIT="16MB")
@@ -192,12 +194,12 @@ def test_a_file_beyond_the_memory_limit_stays_pending_and_says_what_to_do(tmp_pa
     path = tmp_path / "meraki_20240401.log"
     path.write_text("\n".join(lines) + "\n")
     landing.land(settings, [path])
-    with pytest.raises(landing.MemoryLimitError, match="FOOTFALL_MEMORY_LIMIT=16MB") as error:
-        landing.ingest_pending(settings)
+    with pytest.raises(reader.MemoryLimitError, match="FOOTFALL_MEMORY_LIMIT=16MB") as error:
+        run.ingest_pending(settings)
     assert "80:d6:05" not in str(error.value)
-    assert [p.name for _, p, _ in landing.pending_files(settings)] == [path.name]
+    assert [p.name for _, p, _ in run.pending_files(settings)] == [path.name]
     roomy = make_settings(tmp_path)  # with room, the same file goes through
-    assert landing.ingest_pending(roomy).events == 300_000
+    assert run.ingest_pending(roomy).events == 300_000
 
 
 # --- issue 20: faults that no command reported ------------------------------------------------

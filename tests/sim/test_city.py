@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.ingest import formats
-from pipeline.ingest import reader as landing
+from pipeline.ingest import reader
 from pipeline.ingest.registry import load_registry
 from pipeline.sim.logs import SCENARIOS
 from pipeline.sim.city import STAFF_KINDS, event_of, metro_registry, simulate, site_kind
@@ -96,7 +96,7 @@ def test_a_nas_restart_loses_the_stops_of_open_sessions_and_ingest_implies_them(
     assert status.count("Accounting-On") == 2 == len(resets)
     lost = status.count("Start") - status.count("Stop")
     assert lost > 20  # the sessions open at each restart
-    landing.ingest_file(settings, registry, "radius", path, hint=PLAIN)
+    reader.ingest_file(settings, registry, "radius", path, hint=PLAIN)
     staged = duckdb.sql(f"select kind, record from '{settings.events}/*/radius.parquet'").fetchall()
     implied = [record for kind, record in staged if kind == "stop" and record in resets]
     assert len(implied) == lost and set(implied) == set(resets)
