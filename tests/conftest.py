@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from pipeline.config import load_settings
 from pipeline.ingest.pseudonym import day_key, pseudonym
 from pipeline.release.publish import publish
 from pipeline.ingest.registry import load_registry
+from pipeline.lake import sql_text
 from pipeline.sim.city import simulate
 
 E2E_FIRST = date(2024, 4, 1)
@@ -65,6 +68,26 @@ def fresh_lake(root: Path, logs: Path):
     settings = make_settings(root)
     shutil.copytree(logs, settings.inbox)
     return settings
+
+
+@pytest.fixture(scope="module")
+def macros():
+    """An in-memory DuckDB with the lake's SQL macros (sql/lake/macros.sql), one per test module."""
+    con = duckdb.connect()
+    con.execute(sql_text("lake/macros"))
+    yield con
+    con.close()
+
+
+def ended_process_owner() -> str:
+    """The owner part of temp names written by a process that has ended (pipeline.lake.sweep)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from pipeline.lake import sweep; print(sweep.owner())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
 
 
 @pytest.fixture(scope="session")

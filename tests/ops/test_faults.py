@@ -18,7 +18,7 @@ import pytest
 from pipeline.ops import integrity, nightly, stages
 from pipeline.calendar import FiscalQuarter
 from pipeline.release.publish import publish
-from tests.conftest import make_settings, undisturbed_nights
+from tests.conftest import ended_process_owner, make_settings, undisturbed_nights
 
 FOOTFALL = str(Path(sys.executable).with_name("footfall"))
 
@@ -248,22 +248,11 @@ def test_a_killed_nights_partial_temp_file_is_not_taken_for_damage(lake_copy, te
     assert _marts(settings) == template[1]
 
 
-def _dead_owner() -> str:
-    """The owner part of temp names written by a process that has ended."""
-    done = subprocess.run(
-        [sys.executable, "-c", "from pipeline.lake import sweep; print(sweep.owner())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
 def test_a_dead_writers_temp_file_is_removed_at_the_start_of_the_next_task(lake_copy):
     from pipeline.lake import sweep
 
     settings = lake_copy
-    partial = _partial_copy(settings, f".tmp-{_dead_owner()}-00aa11bb-{{file}}.partial")
+    partial = _partial_copy(settings, f".tmp-{ended_process_owner()}-00aa11bb-{{file}}.partial")
     live = _partial_copy(settings, f".tmp-{sweep.owner()}-00aa11bb-{{file}}.partial")
     nightly.stage(settings, "movement", DAY)  # an Airflow task
     assert not partial.exists()
