@@ -224,6 +224,32 @@ def marts(settings: Settings, day: date) -> Marts | Closed:
         return _timed(settings, day, "marts", started, Closed())
     if not visits:
         raise NoDataError(f"no visits for service day {day}; run the movement stage first.")
+    tables = _build_marts(settings, day, visits, trips)
+    ap_today = tables["ap_health"]
+    _before_build(settings, day, ap_today)
+    for name, table in tables.items():
+        lake.replace_partition(settings.marts / name, day, {"part.parquet": table})
+    silent = ap_today.column("status").to_pylist().count("silent")
+    with catalog.connect(settings) as cat:
+        cat.execute(
+            """
+            insert into day_status (day, needs_build, built_at) values (?, false, ?)
+            on conflict (day) do update set needs_build = false, built_at = excluded.built_at
+        """,
+            [day, catalog.now()],
+        )
+    return _timed(
+        settings,
+        day,
+        "marts",
+        started,
+        Marts({name: table.num_rows for name, table in tables.items()}, silent),
+    )
+
+
+def _build_marts(settings: Settings, day: date, visits: list, trips: list) -> dict[str, pa.Table]:
+    """The day's marts, in one connection, with the registry in force on the day (ap_health
+    first: the others read it as ap_today)."""
     registry = registry_for(settings, day)
     params = {
         "visits": visits,
@@ -260,25 +286,7 @@ def marts(settings: Settings, day: date) -> Marts | Closed:
         tables.update({name: lake.query(con, f"marts/{name}", params) for name in MARTS})
     finally:
         con.close()
-    _before_build(settings, day, ap_today)
-    for name, table in tables.items():
-        lake.replace_partition(settings.marts / name, day, {"part.parquet": table})
-    silent = ap_today.column("status").to_pylist().count("silent")
-    with catalog.connect(settings) as cat:
-        cat.execute(
-            """
-            insert into day_status (day, needs_build, built_at) values (?, false, ?)
-            on conflict (day) do update set needs_build = false, built_at = excluded.built_at
-        """,
-            [day, catalog.now()],
-        )
-    return _timed(
-        settings,
-        day,
-        "marts",
-        started,
-        Marts({name: table.num_rows for name, table in tables.items()}, silent),
-    )
+    return tables
 
 
 def _before_build(settings: Settings, day: date, ap_today: pa.Table) -> None:
