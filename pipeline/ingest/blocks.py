@@ -5,8 +5,12 @@ records counted by reason and by program / type."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+
+import duckdb
+import pyarrow as pa
 
 from pipeline import lake
 from pipeline.config import Settings
@@ -32,18 +36,18 @@ def _pseudonymise(con, day: date, key: bytes, optout: dict | None = None) -> Non
 
 
 def stage_blocks(
-    con,
+    con: duckdb.DuckDBPyConnection,
     settings: Settings,
     registry: Registry,
     path: Path,
     fmt: str,
     hint: date,
-    key_for,
+    key_for: Callable[[date], bytes | None],
     events_sql: str,
     params: dict,
-    emit,
-    quarantine=None,
-    optout=None,
+    emit: Callable[[date, pa.Table], None],
+    quarantine: Callable[[pa.Table], None] | None = None,
+    optout: tuple[pa.Table, dict] | None = None,
 ) -> dict:
     """Read a file block by block: each block's usable records, pseudonymised under key_for(day)
     (None: the day's key is destroyed, its records are quarantined), go to emit(day, events) as
@@ -51,7 +55,7 @@ def stage_blocks(
     devices on the opt-out denylist (optout.denylist) are dropped and counted.
     Returns the file's counts: records, ignored, quarantined by reason, devices by day, opted out."""
     con.execute("create temp table pseudonyms (day date, mac ubigint, device ubigint)")
-    keys: dict[date, bytes] = {}
+    keys: dict[date, bytes | None] = {}
     reasons: Counter[str] = Counter()
     ignored_by: Counter[str] = Counter()
     records, opted_out = 0, 0
@@ -76,8 +80,9 @@ def stage_blocks(
                 [closed],
             )
         for day in days:
-            if keys[day] is not None:
-                _pseudonymise(con, day, keys[day], optout and optout[1])
+            key = keys[day]
+            if key is not None:
+                _pseudonymise(con, day, key, optout and optout[1])
                 emit(day, lake.query(con, events_sql, {**params, "day": day}))
         if optout:  # usable records left without a pseudonym: those of opted-out devices
             opted_out += con.execute(
