@@ -61,13 +61,13 @@ INGEST = (
 import json, sys, time
 from datetime import date
 from pathlib import Path
-from pipeline.ingest import landing
+from pipeline.ingest import reader
 from pipeline.config import load_settings
 from pipeline.ingest.registry import load_registry
 settings = load_settings({"FOOTFALL_HOME": sys.argv[2], "FOOTFALL_KEYSTORE": sys.argv[3]})
 registry = load_registry(settings.registry)
 started, cpu = time.perf_counter(), time.process_time()
-out = landing.ingest_file(settings, registry, "bench", Path(sys.argv[1]), fmt=sys.argv[4],
+out = reader.ingest_file(settings, registry, "bench", Path(sys.argv[1]), fmt=sys.argv[4],
                          hint=date(2024, 4, 1)).records
 print(json.dumps({"seconds": time.perf_counter() - started, "cpu_s": time.process_time() - cpu,
                   "out": out, "peak_mb": """

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,12 +14,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.ingest import landing
+from pipeline.ingest import reader
 from pipeline.ops import nightly
 from pipeline.calendar import FiscalQuarter
 from pipeline.config import load_settings
 from pipeline.ingest.pseudonym import day_key, pseudonym
 from pipeline.release.publish import publish
 from pipeline.ingest.registry import load_registry
+from pipeline.lake import sql_text
 from pipeline.sim.city import simulate
 
 E2E_FIRST = date(2024, 4, 1)
@@ -64,6 +68,26 @@ def fresh_lake(root: Path, logs: Path):
     settings = make_settings(root)
     shutil.copytree(logs, settings.inbox)
     return settings
+
+
+@pytest.fixture(scope="module")
+def macros():
+    """An in-memory DuckDB with the lake's SQL macros (sql/lake/macros.sql), one per test module."""
+    con = duckdb.connect()
+    con.execute(sql_text("lake/macros"))
+    yield con
+    con.close()
+
+
+def ended_process_owner() -> str:
+    """The owner part of temp names written by a process that has ended (pipeline.lake.sweep)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from pipeline.lake import sweep; print(sweep.owner())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
 
 
 @pytest.fixture(scope="session")
@@ -135,7 +159,7 @@ def parse(settings, registry):
         data = ("\n".join(lines) + "\n").encode()
         path.write_bytes(gzip.compress(data) if compress else data)
         (file_id,) = landing.land(settings, [path], year_hint=hint)
-        result = landing.ingest_file(
+        result = reader.ingest_file(
             settings, registry, file_id, settings.landing / file_id / name, fmt=fmt, hint=hint
         )
         return Parsed(settings, result)

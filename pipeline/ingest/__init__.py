@@ -1,1 +1,2 @@
-"""Ingestion: landing, blocks, pseudonyms and keys, the opt-out, one module per log format."""
+"""Ingestion: landing (land), reader (read one file), blocks (stage its blocks), run (ingest the
+pending files), pseudonyms and keys, the opt-out, one module per log format."""

@@ -20,7 +20,7 @@ from pipeline import lake
 from pipeline.config import Settings
 from pipeline.lake import catalog, locks
 from pipeline.marts import dependents
-from pipeline.ingest.landing import Ingested
+from pipeline.ingest.run import Ingested
 from pipeline.marts.quality_report import QualityGateError, QualityReport
 from pipeline.ops import integrity, recovery, stages
 from pipeline.ops.retention_policy import Retention

@@ -32,7 +32,9 @@ from pipeline.movement.model import Movement
 from pipeline.ops import recovery
 from pipeline.calendar import day_type
 from pipeline.ingest import landing
-from pipeline.ingest.landing import Ingested, IngestedFile
+from pipeline.ingest import run
+from pipeline.ingest import reader
+from pipeline.ingest.run import Ingested, IngestedFile
 from pipeline.marts import quality_report
 from pipeline.marts.quality_report import QualityReport
 from pipeline.ops import retention_policy
@@ -61,7 +63,7 @@ class DayWithoutData(NoDataError):
 # or damaged catalog or keystore waits for the operator (`footfall check --repair`).
 BAD_INPUT = (
     NoDataError,
-    landing.IngestError,
+    reader.IngestError,
     quality_report.QualityGateError,
     locks.DayBusyError,
     catalog.CatalogError,
@@ -123,7 +125,7 @@ def land(settings: Settings, day: date) -> Landed:
 def pending(settings: Settings, day: date) -> list[str]:
     """The ids of the landed files still to ingest (for an Airflow task mapped over files)."""
     recovery.preflight(settings)
-    return [file_id for file_id, _, _ in landing.pending_files(settings)]
+    return [file_id for file_id, _, _ in run.pending_files(settings)]
 
 
 def ingest_file(settings: Settings, day: date, file_id: str) -> IngestedFile:
@@ -131,20 +133,18 @@ def ingest_file(settings: Settings, day: date, file_id: str) -> IngestedFile:
     recovery.preflight(settings)
     started = time.monotonic()
     with locks.named_lock(settings, INGEST_LOCK, shared=True), locks.named_lock(settings, f"file={file_id}"):
-        todo = {f: (p, h) for f, p, h in landing.pending_files(settings)}
+        todo = {f: (p, h) for f, p, h in run.pending_files(settings)}
         if file_id not in todo:
             return _timed(settings, day, "ingest_file", started, IngestedFile(file_id, done=True))
         path, hint = todo[file_id]
-        return _timed(
-            settings, day, "ingest_file", started, landing.ingest_one(settings, file_id, path, hint)
-        )
+        return _timed(settings, day, "ingest_file", started, run.ingest_one(settings, file_id, path, hint))
 
 
 def ingest(settings: Settings, day: date) -> Ingested:
     """Ingest every landed file not ingested yet (files may hold events of several days)."""
     started = time.monotonic()
     with locks.named_lock(settings, INGEST_LOCK):
-        totals = landing.ingest_pending(settings)
+        totals = run.ingest_pending(settings)
     return _timed(settings, day, "ingest", started, totals)
 
 
@@ -179,17 +179,17 @@ def ingest_paths(
     """`footfall ingest`: land the given files (left where they are; `day`: the year hint of
     formats without one) and ingest every pending file; the new ids and the totals."""
     with locks.named_lock(settings, INGEST_LOCK):
-        return landing.land(settings, paths, year_hint=day), landing.ingest_pending(settings)
+        return landing.land(settings, paths, year_hint=day), run.ingest_pending(settings)
 
 
 def _settle(settings: Settings) -> None:
     """Wait for every landing and ingest under way (another night's file may hold events of this
     day), then ingest what is still pending; another night's bad file is left to that night."""
     with locks.named_lock(settings, INGEST_LOCK):
-        if landing.pending_files(settings):
+        if run.pending_files(settings):
             try:
-                landing.ingest_pending(settings)
-            except landing.IngestError as error:
+                run.ingest_pending(settings)
+            except reader.IngestError as error:
                 log.warning("a file landed by another run needs attention: %s", error)
 
 
@@ -224,6 +224,32 @@ def marts(settings: Settings, day: date) -> Marts | Closed:
         return _timed(settings, day, "marts", started, Closed())
     if not visits:
         raise NoDataError(f"no visits for service day {day}; run the movement stage first.")
+    tables = _build_marts(settings, day, visits, trips)
+    ap_today = tables["ap_health"]
+    _before_build(settings, day, ap_today)
+    for name, table in tables.items():
+        lake.replace_partition(settings.marts / name, day, {"part.parquet": table})
+    silent = ap_today.column("status").to_pylist().count("silent")
+    with catalog.connect(settings) as cat:
+        cat.execute(
+            """
+            insert into day_status (day, needs_build, built_at) values (?, false, ?)
+            on conflict (day) do update set needs_build = false, built_at = excluded.built_at
+        """,
+            [day, catalog.now()],
+        )
+    return _timed(
+        settings,
+        day,
+        "marts",
+        started,
+        Marts({name: table.num_rows for name, table in tables.items()}, silent),
+    )
+
+
+def _build_marts(settings: Settings, day: date, visits: list, trips: list) -> dict[str, pa.Table]:
+    """The day's marts, in one connection, with the registry in force on the day (ap_health
+    first: the others read it as ap_today)."""
     registry = registry_for(settings, day)
     params = {
         "visits": visits,
@@ -260,25 +286,7 @@ def marts(settings: Settings, day: date) -> Marts | Closed:
         tables.update({name: lake.query(con, f"marts/{name}", params) for name in MARTS})
     finally:
         con.close()
-    _before_build(settings, day, ap_today)
-    for name, table in tables.items():
-        lake.replace_partition(settings.marts / name, day, {"part.parquet": table})
-    silent = ap_today.column("status").to_pylist().count("silent")
-    with catalog.connect(settings) as cat:
-        cat.execute(
-            """
-            insert into day_status (day, needs_build, built_at) values (?, false, ?)
-            on conflict (day) do update set needs_build = false, built_at = excluded.built_at
-        """,
-            [day, catalog.now()],
-        )
-    return _timed(
-        settings,
-        day,
-        "marts",
-        started,
-        Marts({name: table.num_rows for name, table in tables.items()}, silent),
-    )
+    return tables
 
 
 def _before_build(settings: Settings, day: date, ap_today: pa.Table) -> None:

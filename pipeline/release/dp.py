@@ -136,23 +136,8 @@ def privatize(
         if old.get("fingerprint") == fingerprint and old.get("scale") == scale:
             noise = old["noise"]
         else:
-            mechanism = dp.m.make_laplace(
-                dp.vector_domain(dp.atom_domain(T=int)), dp.l1_distance(T=int), scale=scale
-            )
-            assert mechanism.map(bound) <= epsilon + 1e-9  # the budget this table may spend
-            zeros = [0] * len(grids[name])
-            noise = [int(v) for v in mechanism(zeros)]  # noise alone; added to the true counts below
-            drawn.append(
-                {
-                    "table_name": name,
-                    "epsilon": epsilon,
-                    "unit": UNIT,
-                    "contribution_bound": bound,
-                    "scale": scale,
-                    "cells": len(grids[name]),
-                    "days": len(days),
-                }
-            )
+            noise, draw = _draw(dp, name, len(grids[name]), bound, epsilon, len(days))
+            drawn.append(draw)
         tables[name] = {"fingerprint": fingerprint, "scale": scale, "noise": noise}
         noisy[name] = _noisy_table(name, table, grids[name], noise)
         half_width = dp.discrete_laplacian_scale_to_accuracy(scale, ALPHA)
@@ -166,9 +151,31 @@ def privatize(
         }
     budget.record(settings, quarter, drawn)  # charged before the noise can be used
     lake.write_bytes(json.dumps(stored).encode(), store)
+    return noisy, _manifest_report(settings, quarter, report, len(days))
+
+
+def _draw(dp, name: str, cells: int, bound: int, epsilon: float, days: int) -> tuple[list[int], dict]:
+    """Fresh noise for a table's cells, and the row it charges to the budget."""
+    scale = bound / epsilon
+    mechanism = dp.m.make_laplace(dp.vector_domain(dp.atom_domain(T=int)), dp.l1_distance(T=int), scale=scale)
+    assert mechanism.map(bound) <= epsilon + 1e-9  # the budget this table may spend
+    zeros = [0] * cells
+    noise = [int(v) for v in mechanism(zeros)]  # noise alone; added to the true counts below
+    return noise, {
+        "table_name": name,
+        "epsilon": epsilon,
+        "unit": UNIT,
+        "contribution_bound": bound,
+        "scale": scale,
+        "cells": cells,
+        "days": days,
+    }
+
+
+def _manifest_report(settings: Settings, quarter: FiscalQuarter, report: dict, n_days: int) -> dict:
+    """What the manifest says of the noise: mechanism, budget spent (from the ledger), accuracy."""
     ledger = budget.draws(settings)
-    n_days = len(days)
-    return noisy, {
+    return {
         "mechanism": "discrete Laplace (OpenDP make_laplace), then k-suppression of noisy cells",
         "unit": UNIT,
         "epsilon_per_release": settings.dp_epsilon,

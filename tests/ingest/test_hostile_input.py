@@ -6,6 +6,8 @@ import gzip
 import pytest
 
 from pipeline.ingest import landing
+from pipeline.ingest import run
+from pipeline.ingest import reader
 from tests.ingest.formats.test_syslog_formats import HOSTAPD_SYSLOG
 
 MAC_TEXT = "80:d6:05:12:34:56"
@@ -16,11 +18,11 @@ def land_and_ingest(settings, name, data):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     landing.land(settings, [path])
-    return landing.ingest_pending(settings)
+    return run.ingest_pending(settings)
 
 
 def assert_rejected_cleanly(settings, name, data, reason):
-    with pytest.raises(landing.IngestError) as error:
+    with pytest.raises(reader.IngestError) as error:
         land_and_ingest(settings, name, data)
     assert name in str(error.value) and reason in str(error.value)
     assert MAC_TEXT not in str(error.value) and "80d605123456" not in str(error.value)
@@ -47,7 +49,7 @@ def test_a_huge_line_is_quarantined_not_a_crash(settings):
     monster = b"Apr  1 08:00:00 OITA-001-AP01 hostapd: " + b"x" * 3_000_000 + MAC_TEXT.encode()
     lines = GOOD.split(b"\n")
     data = b"\n".join(lines[:1] + [monster] + lines[1:])
-    with pytest.raises(landing.IngestError, match="line_size_over_maximum"):
+    with pytest.raises(reader.IngestError, match="line_size_over_maximum"):
         land_and_ingest(settings, "huge-20240401.log", data)  # 1 of 4 records: over the 10 % limit
 
 

@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import re
 
-import duckdb
 import pytest
 from hypothesis import given, settings as hsettings
 from hypothesis import strategies as st
 
-from pipeline import lake
 from pipeline.ingest.masking import mask_macs
 
 SEPARATORS = ":-. "
-
-
-@pytest.fixture(scope="module")
-def con():
-    con = duckdb.connect()
-    con.execute(lake.sql_text("lake/macros"))
-    yield con
-    con.close()
 
 
 @st.composite
@@ -42,12 +32,12 @@ def _leaks(text: str, digits: str) -> bool:
 
 @hsettings(max_examples=300, deadline=None)
 @given(spellings(), st.sampled_from(["client {} joined", "{}", "x={};", "(STA {}) WPA"]))
-def test_every_spelling_the_parser_reads_is_masked(con, mac, context):
+def test_every_spelling_the_parser_reads_is_masked(macros, mac, context):
     digits, spelled = mac
     text = context.format(spelled)
-    assert con.execute("select mac_hex(?)", [spelled]).fetchall()[0][0] == digits
+    assert macros.execute("select mac_hex(?)", [spelled]).fetchall()[0][0] == digits
     assert not _leaks(mask_macs(text), digits)
-    assert not _leaks(con.execute("select mask_macs(?)", [text]).fetchall()[0][0], digits)
+    assert not _leaks(macros.execute("select mask_macs(?)", [text]).fetchall()[0][0], digits)
 
 
 @pytest.mark.parametrize(
@@ -63,10 +53,10 @@ def test_every_spelling_the_parser_reads_is_masked(con, mac, context):
         "80:d6:05:a1",
     ],
 )
-def test_the_spellings_found_unmasked_in_the_audit_are_masked(con, spelled):
+def test_the_spellings_found_unmasked_in_the_audit_are_masked(macros, spelled):
     assert mask_macs(f"sta {spelled} left") == "sta xx:xx:xx:xx:xx:xx left"
     assert (
-        con.execute("select mask_macs(?)", [f"sta {spelled} left"]).fetchall()[0][0]
+        macros.execute("select mask_macs(?)", [f"sta {spelled} left"]).fetchall()[0][0]
         == "sta xx:xx:xx:xx:xx:xx left"
     )
 
@@ -75,16 +65,11 @@ def test_times_and_short_numbers_stay_readable():
     assert mask_macs("Apr  1 08:12:41 record 1234 of file 8f3e") == "Apr  1 08:12:41 record 1234 of file 8f3e"
 
 
-def test_a_mac_after_an_underscore_is_masked_in_python_and_sql():
+def test_a_mac_after_an_underscore_is_masked_in_python_and_sql(macros):
     """An outside test named a file `client_3c22fbe600d3.log`: `_` is a word character, so the
     old rule's word boundary let the MAC through into the catalog and the quarantine's AP name."""
-    import duckdb
-
-    from pipeline import lake
-    from pipeline.ingest.masking import mask_macs, safe_name
+    from pipeline.ingest.masking import safe_name
 
     name = "client_3c22fbe600d3.log"
     assert "3c22fbe600d3" not in safe_name(name) and safe_name(name).startswith("client_")
-    con = duckdb.connect()
-    con.execute(lake.sql_text("lake/macros"))
-    assert con.execute("select mask_macs(?)", [name]).fetchone()[0] == mask_macs(name)
+    assert macros.execute("select mask_macs(?)", [name]).fetchone()[0] == mask_macs(name)

@@ -13,7 +13,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.ingest import landing, optout, pseudonym
+from pipeline.ingest import optout, pseudonym
+from pipeline.ingest import run
 from tests.conftest import texts_of
 
 DAY = date(2024, 4, 1)
@@ -59,7 +60,7 @@ def test_an_opted_out_device_is_never_staged_and_only_counted(settings, parse):
     assert devices == {pseudonym.pseudonym(key, int(OTHER, 16))}
     assert out.result.opted_out == 3 and not out.quarantine
     assert out.result.devices_by_day[DAY][0] == 1  # the opted-out device is not a device of the day
-    landing._record(settings, out.result)
+    run._record(settings, out.result)
     con = duckdb.connect(str(settings.catalog), read_only=True)
     assert con.execute("select opted_out from files").fetchall() == [(3,)]
     (stored,) = con.execute("select hash from optout").fetchall()[0]

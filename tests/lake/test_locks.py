@@ -3,8 +3,6 @@ run leaves is cleared by the next."""
 
 import multiprocessing
 import os
-import subprocess
-import sys
 import time
 from datetime import date
 
@@ -12,6 +10,7 @@ import pytest
 
 from pipeline.lake import sweep
 from pipeline.lake.locks import DayBusyError, day_lock
+from tests.conftest import ended_process_owner
 
 DAY = date(2024, 4, 1)
 
@@ -67,18 +66,8 @@ def test_a_killed_run_leaves_no_stale_lock(settings):
         pass
 
 
-def _owner_of_an_ended_process() -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", "from pipeline.lake import sweep; print(sweep.owner())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
 def test_the_sweep_clears_a_dead_writers_leftovers_at_once_and_leaves_a_live_ones(settings):
-    dead = _owner_of_an_ended_process()
+    dead = ended_process_owner()
     marts = settings.marts / "footfall_daily"
     folder = marts / f".tmp-{dead}-00000001-day=2024-04-01.partial"  # a partition built aside
     folder.mkdir(parents=True)
@@ -103,7 +92,7 @@ def test_the_sweep_clears_a_dead_writers_leftovers_at_once_and_leaves_a_live_one
 
 def test_a_claimed_inbox_file_of_a_dead_night_goes_back_to_the_inbox(settings):
     settings.inbox.mkdir(parents=True)
-    claimed = settings.inbox / f".claim-{_owner_of_an_ended_process()}-0000000a-meraki_20240401.log"
+    claimed = settings.inbox / f".claim-{ended_process_owner()}-0000000a-meraki_20240401.log"
     claimed.write_text("x")
     sweep.sweep(settings.home)
     assert (settings.inbox / "meraki_20240401.log").read_text() == "x"

@@ -18,7 +18,7 @@ import pytest
 from pipeline.ops import integrity, nightly, stages
 from pipeline.calendar import FiscalQuarter
 from pipeline.release.publish import publish
-from tests.conftest import make_settings, undisturbed_nights
+from tests.conftest import ended_process_owner, make_settings, undisturbed_nights
 
 FOOTFALL = str(Path(sys.executable).with_name("footfall"))
 
@@ -182,6 +182,8 @@ def test_a_file_beyond_the_memory_limit_stays_pending_and_says_what_to_do(tmp_pa
     """Raw MACs are never spilled to disk: a file too big for FOOTFALL_MEMORY_LIMIT is the
     machine's problem, not the file's. It is not marked bad, and the message names the setting."""
     from pipeline.ingest import landing
+    from pipeline.ingest import run
+    from pipeline.ingest import reader
     from tests.ingest.formats.test_meraki_syslog import AP, ASSOC
 
     settings = make_settings(tmp_path, FOOTFALL_MEMORY_LIMIT="16MB")
@@ -192,12 +194,12 @@ def test_a_file_beyond_the_memory_limit_stays_pending_and_says_what_to_do(tmp_pa
     path = tmp_path / "meraki_20240401.log"
     path.write_text("\n".join(lines) + "\n")
     landing.land(settings, [path])
-    with pytest.raises(landing.MemoryLimitError, match="FOOTFALL_MEMORY_LIMIT=16MB") as error:
-        landing.ingest_pending(settings)
+    with pytest.raises(reader.MemoryLimitError, match="FOOTFALL_MEMORY_LIMIT=16MB") as error:
+        run.ingest_pending(settings)
     assert "80:d6:05" not in str(error.value)
-    assert [p.name for _, p, _ in landing.pending_files(settings)] == [path.name]
+    assert [p.name for _, p, _ in run.pending_files(settings)] == [path.name]
     roomy = make_settings(tmp_path)  # with room, the same file goes through
-    assert landing.ingest_pending(roomy).events == 300_000
+    assert run.ingest_pending(roomy).events == 300_000
 
 
 # --- issue 20: faults that no command reported ------------------------------------------------
@@ -246,22 +248,11 @@ def test_a_killed_nights_partial_temp_file_is_not_taken_for_damage(lake_copy, te
     assert _marts(settings) == template[1]
 
 
-def _dead_owner() -> str:
-    """The owner part of temp names written by a process that has ended."""
-    done = subprocess.run(
-        [sys.executable, "-c", "from pipeline.lake import sweep; print(sweep.owner())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
 def test_a_dead_writers_temp_file_is_removed_at_the_start_of_the_next_task(lake_copy):
     from pipeline.lake import sweep
 
     settings = lake_copy
-    partial = _partial_copy(settings, f".tmp-{_dead_owner()}-00aa11bb-{{file}}.partial")
+    partial = _partial_copy(settings, f".tmp-{ended_process_owner()}-00aa11bb-{{file}}.partial")
     live = _partial_copy(settings, f".tmp-{sweep.owner()}-00aa11bb-{{file}}.partial")
     nightly.stage(settings, "movement", DAY)  # an Airflow task
     assert not partial.exists()

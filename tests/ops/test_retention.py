@@ -12,7 +12,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.ingest import landing, pseudonym
+from pipeline.ingest import pseudonym
+from pipeline.ingest import landing
+from pipeline.ingest import run
+from pipeline.ingest import reader
 from pipeline.lake import catalog
 from pipeline.ops import nightly, retention_policy
 from pipeline.marts.quality_report import QualityGateError
@@ -139,7 +142,7 @@ def test_the_quarantine_of_a_file_with_no_usable_record_is_deleted(settings, reg
     path.parent.mkdir(parents=True)
     path.write_text("\n".join(hostapd(FIRST, f"80:d6:05:00:00:{i:02x}", ap="NOT-AN-AP") for i in range(5)))
     (file_id,) = landing.land(settings, [path], year_hint=FIRST)
-    result = landing.ingest_file(
+    result = reader.ingest_file(
         settings, registry, file_id, settings.landing / file_id / path.name, hint=FIRST
     )
     assert sum(result.quarantined.values()) == 5 and not result.events_by_day
@@ -164,7 +167,7 @@ def test_raw_files_go_by_landing_date_and_wall_clock_too(settings, registry):
         path.write_text(hostapd(day, "80:d6:05:aa:bb:cc") + "\n")
         paths.append(path)
     skewed, stuck = landing.land(settings, paths)
-    landing.ingest_one(settings, skewed, settings.landing / skewed / "skewed.log", future, registry)
+    run.ingest_one(settings, skewed, settings.landing / skewed / "skewed.log", future, registry)
     retention_policy.retention(settings, FIRST)
     assert (settings.landing / skewed).exists() and (settings.landing / stuck).exists()
     with catalog.connect(settings) as con:

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline import lake
 from pipeline.ops import stages
-from pipeline.ingest.landing import EVENT_SCHEMA
+from pipeline.ingest.reader import EVENT_SCHEMA
 
 DAY = date(2024, 4, 1)
 T0 = datetime(2024, 4, 1, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo

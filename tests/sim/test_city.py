@@ -7,7 +7,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.ingest import formats, landing
+from pipeline.ingest import formats
+from pipeline.ingest import reader
 from pipeline.ingest.registry import load_registry
 from pipeline.sim.logs import SCENARIOS
 from pipeline.sim.city import STAFF_KINDS, event_of, metro_registry, simulate, site_kind
@@ -30,7 +31,7 @@ def _truth(settings, table, day):
 
 
 def test_every_supported_format_is_written_and_read(city, registry):
-    from pipeline.ingest.landing import parse_file
+    from pipeline.ingest.reader import parse_file
 
     files = sorted(city.inbox.glob(f"*_{PLAIN:%Y%m%d}.*"))
     (central,) = [f for f in files if f.name.startswith("syslog_")]  # a central syslog server's file
@@ -95,7 +96,7 @@ def test_a_nas_restart_loses_the_stops_of_open_sessions_and_ingest_implies_them(
     assert status.count("Accounting-On") == 2 == len(resets)
     lost = status.count("Start") - status.count("Stop")
     assert lost > 20  # the sessions open at each restart
-    landing.ingest_file(settings, registry, "radius", path, hint=PLAIN)
+    reader.ingest_file(settings, registry, "radius", path, hint=PLAIN)
     staged = duckdb.sql(f"select kind, record from '{settings.events}/*/radius.parquet'").fetchall()
     implied = [record for kind, record in staged if kind == "stop" and record in resets]
     assert len(implied) == lost and set(implied) == set(resets)

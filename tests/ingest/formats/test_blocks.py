@@ -8,7 +8,10 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from pipeline.ingest import formats, landing
+from pipeline.ingest import formats
+from pipeline.ingest import landing
+from pipeline.ingest import run
+from pipeline.ingest import reader
 from pipeline.ingest.formats import radius_detail
 from pipeline.sim.logs import SCENARIOS
 from pipeline.sim.city import simulate
@@ -57,10 +60,10 @@ def test_every_format_gives_the_same_result_in_tiny_blocks(day_files, registry, 
     }
     assert any(f.name.startswith("syslog_") for f in files)
     for n, path in enumerate(files):
-        whole = landing.ingest_file(settings, registry, f"whole{n}", path, hint=DAY)
+        whole = reader.ingest_file(settings, registry, f"whole{n}", path, hint=DAY)
         with monkeypatch.context() as patch:
             patch.setattr(formats, "BLOCK_BYTES", 2048)  # hundreds of blocks a file
-            tiny = landing.ingest_file(settings, registry, f"tiny{n}", path, hint=DAY)
+            tiny = reader.ingest_file(settings, registry, f"tiny{n}", path, hint=DAY)
         assert (tiny.records, tiny.ignored, tiny.quarantined, tiny.events_by_day, tiny.devices_by_day) == (
             whole.records,
             whole.ignored,
@@ -170,7 +173,7 @@ def test_files_ingested_two_at_once_stage_what_one_at_a_time_does(day_files, tmp
             tmp_path / at_once, FOOTFALL_INGEST_FILES=at_once, FOOTFALL_KEYSTORE=keystore
         )
         ids = landing.land(settings, files, year_hint=DAY)
-        totals = landing.ingest_pending(settings)
+        totals = run.ingest_pending(settings)
         assert totals.files == len(files) == len(ids)
         staged.append((totals, {file_id: _staged(settings, file_id) for file_id in ids}))
     assert staged[0] == staged[1]
@@ -196,9 +199,9 @@ def test_blocks_read_straight_and_routed_give_what_the_whole_file_gives(settings
     path = settings.home / "hostapd_20240401.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(client[:50] + others + client[50:]) + "\n")
-    whole = landing.ingest_file(settings, registry, "whole", path, hint=DAY)
+    whole = reader.ingest_file(settings, registry, "whole", path, hint=DAY)
     monkeypatch.setattr(formats, "BLOCK_BYTES", 256)  # 3 lines a block
-    tiny = landing.ingest_file(settings, registry, "tiny", path, hint=DAY)
+    tiny = reader.ingest_file(settings, registry, "tiny", path, hint=DAY)
     assert whole.fmt == tiny.fmt == "hostapd"
     assert (
         tiny.records,

@@ -7,7 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings
 from hypothesis import strategies as st
 
-from pipeline.ingest import formats, landing
+from pipeline.ingest import formats
+from pipeline.ingest import landing
+from pipeline.ingest import reader
 from pipeline.ingest.formats import FORMATS, UnknownFormatError
 from tests.conftest import make_settings, texts_of
 from tests.ingest.formats.test_json_and_generic import POST
@@ -97,10 +99,10 @@ def test_garbage_and_truncation_never_crash_a_parser_nor_leak_a_mac(
     path.write_bytes(payload)
     (file_id,) = landing.land(settings, [path])
     try:
-        result = landing.ingest_file(
+        result = reader.ingest_file(
             settings, registry, file_id, settings.landing / file_id / "fuzz.log", fmt=fmt
         )
-    except landing.IngestError as error:  # a file the format cannot read at all: said, masked
+    except reader.IngestError as error:  # a file the format cannot read at all: said, masked
         assert CANARY.replace(":", "")[6:] not in str(error).lower().replace(":", "")
     else:
         assert result.records >= 1

@@ -6,6 +6,7 @@ import re
 import duckdb
 import pytest
 from pipeline.ingest import landing
+from pipeline.ingest import reader
 from pipeline.ingest.pseudonym import day_key, pseudonym
 
 AP = "OITA-001-AP01"  # an AP名 of the sample registry
@@ -31,7 +32,7 @@ def run(settings, registry, lines, name="meraki.log", opener=open):
     with opener(path, "wt") as handle:
         handle.write("\n".join(lines) + "\n")
     (file_id,) = landing.land(settings, [path])
-    result = landing.ingest_file(settings, registry, file_id, settings.landing / file_id / name)
+    result = reader.ingest_file(settings, registry, file_id, settings.landing / file_id / name)
     con = duckdb.connect()
     events = (
         con.sql(f"select * from read_parquet('{settings.events}/*/*.parquet') order by record")
@@ -122,7 +123,7 @@ def test_unreadable_lines_keep_their_line_number_and_do_not_stop_the_file(settin
         + b"\n"
     )
     (file_id,) = landing.land(settings, [path])
-    result = landing.ingest_file(settings, registry, file_id, settings.landing / file_id / "mixed.log")
+    result = reader.ingest_file(settings, registry, file_id, settings.landing / file_id / "mixed.log")
     assert result.records == 4 and result.quarantined == {"invalid_encoding": 2}
     events = duckdb.sql(
         f"select record from read_parquet('{settings.events}/*/*.parquet') order by record"
@@ -136,7 +137,7 @@ def test_unreadable_lines_keep_their_line_number_and_do_not_stop_the_file(settin
 def test_staged_events_follow_the_data_contract(parse):
     import pyarrow.parquet as pq
 
-    from pipeline.ingest.landing import EVENT_SCHEMA
+    from pipeline.ingest.reader import EVENT_SCHEMA
 
     out = parse([ASSOC.format(ap=AP, mac="80:d6:05:12:34:56")])
     (path,) = out.settings.events.glob("*/*.parquet")

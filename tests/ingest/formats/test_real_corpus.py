@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest.landing import parse_file
+from pipeline.ingest.reader import parse_file
 from pipeline.ingest.registry import load_registry
 from pipeline.ingest.formats import UnknownFormatError
 

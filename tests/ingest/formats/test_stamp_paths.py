@@ -4,12 +4,10 @@ all, and a BSD stamp's naive time computed once (bsd_naive) before year_near."""
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 from hypothesis import given, settings as hsettings
 from hypothesis import strategies as st
 
-from pipeline import lake
 
 # The gated path, as sql/ingest/formats/cisco_wlc.sql computes it (stamp columns first), and the full one.
 GATED = """
@@ -27,14 +25,6 @@ select zoned_syslog_ts(line, bsd, local_time, zoned, date '2024-11-28', 'Asia/To
            zoned_ts(zoned_stamp(line), date '2024-11-28', 'Asia/Tokyo'))
 from stamped
 """
-
-
-@pytest.fixture(scope="module")
-def con():
-    con = duckdb.connect()
-    con.execute(lake.sql_text("lake/macros"))
-    yield con
-    con.close()
 
 
 @st.composite
@@ -70,8 +60,8 @@ def cisco_lines(draw):
 
 @hsettings(max_examples=300, deadline=None)
 @given(line=cisco_lines())
-def test_cisco_gated_stamp_is_the_full_zoned_stamp(con, line):
-    gated, full = con.execute(GATED, [line]).fetchall()[0]
+def test_cisco_gated_stamp_is_the_full_zoned_stamp(macros, line):
+    gated, full = macros.execute(GATED, [line]).fetchall()[0]
     assert gated == full, line
 
 
@@ -85,8 +75,8 @@ def test_cisco_gated_stamp_is_the_full_zoned_stamp(con, line):
         "2024-04-01T05:08:56+09:00 wlc01 x",
     ],
 )
-def test_cisco_gated_stamp_named_shapes(con, line):
-    gated, full = con.execute(GATED, [line]).fetchall()[0]
+def test_cisco_gated_stamp_named_shapes(macros, line):
+    gated, full = macros.execute(GATED, [line]).fetchall()[0]
     assert gated is not None and gated == full
 
 
@@ -98,11 +88,11 @@ def test_cisco_gated_stamp_named_shapes(con, line):
     frac=st.sampled_from(["", ".5", ".123456789"]),
     hint=st.dates(),
 )
-def test_bsd_naive_then_instant_is_one_parse(con, month, day, year, frac, hint):
+def test_bsd_naive_then_instant_is_one_parse(macros, month, day, year, frac, hint):
     """bsd_ts (stamp alone) and bsd_instant over a bsd_naive column give one instant, and it is
     the stamp read in the city's zone in the year year_near chooses."""
     stamp = f"{month} {day:2d} 08:12:41{frac}{' ' + year + ' ' if year else ' '}host x"
-    one, two, naive = con.execute(
+    one, two, naive = macros.execute(
         "with s as (select bsd_stamp(?) as bsd), n as (select bsd, bsd_naive(bsd, ?) as t from s) "
         "select bsd_ts(bsd, ?, 'Asia/Tokyo'), bsd_instant(bsd, t, ?, 'Asia/Tokyo'), t from n",
         [stamp, hint, hint, hint],
