@@ -125,15 +125,29 @@ def relations_read(text: str) -> set[str]:
     return {name.lower() for name in _FROM.findall(code) if name not in own} - {"select", "lateral"}
 
 
+def _leading_comments(text: str) -> str:
+    """The comment lines the file starts with (blank lines allowed), where its header must stand."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("--"):
+            break
+        lines.append(stripped)
+    return "\n".join(lines)
+
+
 def _declared(text: str, path: Path) -> dict[str, tuple[str, ...]]:
     found: dict[str, tuple[str, ...]] = {}
-    for key, value in _HEADER.findall(text):
+    for key, value in _HEADER.findall(_leading_comments(text)):
+        if key in found:
+            raise SqlContractError(f"{path}: its header declares '-- {key}:' twice; keep one line.")
         items = tuple(v.strip() for v in value.split(",") if v.strip())
         found[key] = () if set(items) <= _NOTHING else items
     missing = [key for key in ("reads", "params") if key not in found]
     if missing:
         raise SqlContractError(
-            f"{path}: its header does not declare {' and '.join(missing)}; start the file with "
+            f"{path}: its header (the comment lines it starts with) does not declare "
+            f"{' and '.join(missing)}; start the file with "
             "'-- reads: <relations it reads, or nothing>' and '-- params: <names, or none>'."
         )
     return found

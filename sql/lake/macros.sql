@@ -182,6 +182,6 @@ create or replace macro iso_z(ts) as
          else strftime(ts, '%Y-%m-%dT%H:%M:%S.%fZ') end;
 
 -- The 64-bit pseudonym of a 48-bit MAC: the first 8 bytes of HMAC-SHA256(day key, the MAC's 6
--- bytes), as pipeline.pseudonym.pseudonym computes it; ipad / opad from pseudonym.hmac_pads.
+-- bytes), as pipeline.ingest.pseudonym.pseudonym computes it; ipad / opad from pseudonym.hmac_pads.
 create or replace macro pseudonym(mac, ipad, opad) as
     cast('0x' || left(sha256(opad || unhex(sha256(ipad || unhex(printf('%012x', mac))))), 16) as ubigint);

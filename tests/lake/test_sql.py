@@ -69,6 +69,15 @@ def test_a_missing_header_is_refused(tmp_path):
         sql.read(_file(tmp_path, "-- the table\nselect 1 as one\n"))
 
 
+def test_the_header_must_open_the_file_and_say_each_thing_once(tmp_path):
+    late = "-- the table\nselect 1 as one\n-- reads: nothing\n-- params: none\n"
+    with pytest.raises(sql.SqlContractError, match=r"probe\.sql.*does not declare reads and params"):
+        sql.read(_file(tmp_path, late))
+    twice = "-- reads: nothing\n-- params: day\n-- params: none\nselect getvariable('day') as d\n"
+    with pytest.raises(sql.SqlContractError, match=r"probe\.sql.*'-- params:' twice"):
+        sql.read(_file(tmp_path, twice))
+
+
 def test_a_relation_read_but_not_declared_is_refused(tmp_path):
     path = _file(
         tmp_path,
