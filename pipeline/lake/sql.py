@@ -18,7 +18,7 @@ be given. A broken contract is a SqlContractError naming the file.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -33,6 +33,7 @@ _HEADER = re.compile(r"^--\s*(reads|params):(.*)$", re.M)
 _NOTHING = {"nothing", "none", "-"}
 _GETVARIABLE = re.compile(r"getvariable\s*\(\s*$", re.I)
 _PLACEHOLDER = re.compile(r"\$\w+|\?")
+_SETS = re.compile(r"\bset\s+variable\s+([a-z_]\w*)", re.I)
 # What a file reads from outside itself: names after from / join that are no table function, no
 # CTE of its own and nothing it creates (`extract(hour from ts)` is no relation).
 _FROM = re.compile(r"\b(?:from|join)\s+([a-z_]\w*)\b(?!\s*\()", re.I)
@@ -205,6 +206,22 @@ def check_relations(con: duckdb.DuckDBPyConnection, sql: SqlFile) -> None:
             f"{sql.path}: reads {', '.join(missing)}, which the connection does "
             "not have; register or create it before running the file."
         )
+
+
+def check_variables(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None:
+    """For files run straight with con.execute (the per-block ingest steps, whose variables the
+    caller sets once per file): raise SqlContractError naming the file when a parameter it
+    declares is not set on the connection (an unset getvariable() would read NULL), unless the
+    file sets it itself."""
+    present = {row[0] for row in con.execute("select name from duckdb_variables()").fetchall()}
+    for name in names:
+        sql = load(name)
+        missing = set(sql.params) - present - set(_SETS.findall(sql.text))
+        if missing:
+            raise SqlContractError(
+                f"{sql.path}: takes {', '.join(sorted(missing))}, which the caller did not set; "
+                "set every declared parameter (set variable) before running the file."
+            )
 
 
 def bind(con: duckdb.DuckDBPyConnection, sql: SqlFile, params: Mapping[str, Any]) -> None:

@@ -33,6 +33,7 @@ import pyarrow.csv as pacsv
 from pipeline import lake
 from pipeline.config import Settings
 from pipeline.ingest.masking import safe_name
+from pipeline.lake.sql import check_variables
 from pipeline.ingest.registry import Registry
 from pipeline.ingest.formats import (
     aruba_stm,
@@ -245,6 +246,7 @@ def resolve_blocks(
     clocks = any(known.column("tz").drop_null().to_pylist())
     for name, value in {**_variables(settings, module, path, fmt, hint, first), "clocks": clocks}.items():
         con.execute(f"set variable {name} = ?", [value])  # names are ours, values bound
+    check_variables(con, block_sql(fmt))  # these files run straight, not through lake.run
     con.register("aps", registry.aps)
     con.register("ap_macs", registry.ap_macs)
     con.register("sources_file", known)
@@ -277,6 +279,16 @@ def resolve_blocks(
                 _run_block(con, lines, parse, replay)
         _run_block(con, numbered_lines(b"", 1), finish, _AS_CANONICAL, resolved)
         yield number + 1
+
+
+def block_sql(fmt: str) -> list[str]:
+    """The sql/ files a file of this format runs block by block (its variables set once)."""
+    staging = [f"ingest/staging/{name}" for name in ("raw_lines", "resolved")]
+    formats = list(ROUTED) if fmt in ROUTED or fmt == "syslog" else [fmt]
+    steps = ("", "_carry", "_replay", "_finish")
+    own = [f"ingest/formats/{f}{step}" for f in formats for step in steps]
+    routed = ["ingest/staging/routed"] * (fmt in ROUTED or fmt == "syslog")
+    return staging + routed + [name for name in own if lake.sql_path(name).exists()]
 
 
 def detect_lines(lines: list[str]) -> str | None:
