@@ -46,8 +46,6 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 MARTS = ("footfall_daily", "footfall_hourly", "dwell_buckets", "od_flows")
-HISTORY_DAYS = dependents.HISTORY_DAYS
-AP_HISTORY_SCHEMA = dependents.AP_HISTORY_SCHEMA
 INGEST_LOCK = "ingest"  # landing shares it; ingest and a day's settling hold it alone
 
 
@@ -272,12 +270,12 @@ def _build_marts(settings: Settings, day: date, visits: list, trips: list) -> di
             lake.read_days(
                 con,
                 settings.marts / "ap_health",
-                day - timedelta(days=HISTORY_DAYS),
+                day - timedelta(days=dependents.HISTORY_DAYS),
                 day - timedelta(days=1),
-                AP_HISTORY_SCHEMA,
+                dependents.AP_HISTORY_SCHEMA,
             ),
         )
-        days = [day - timedelta(days=n) for n in range(HISTORY_DAYS + 1)]
+        days = [day - timedelta(days=n) for n in range(dependents.HISTORY_DAYS + 1)]
         con.register("calendar", pa.table({"day": days, "day_type": [day_type(d) for d in days]}))
         ap_today = lake.query(con, "marts/ap_health", params)
         con.register("ap_today", ap_today)
@@ -298,7 +296,10 @@ def _before_build(settings: Settings, day: date, ap_today: pa.Table) -> None:
             "insert into day_status (day, needs_build) values (?, true) on conflict (day) do nothing", [day]
         )
     if dependents.changed(
-        settings.marts / "ap_health", day, ap_today, [n for n in AP_HISTORY_SCHEMA.names if n != "day"]
+        settings.marts / "ap_health",
+        day,
+        ap_today,
+        [n for n in dependents.AP_HISTORY_SCHEMA.names if n != "day"],
     ):
         dependents.mark(settings, day, "marts")
 
