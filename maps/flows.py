@@ -28,31 +28,34 @@ def flow_data(od_flows: pa.Table) -> dict:
                 r[f"{end}_zone_id"], [r[f"{end}_name"], round(r[f"{end}_lat"], 5), round(r[f"{end}_lon"], 5)]
             )
     ids = {zone: i for i, zone in enumerate(sorted(sites))}
-    classes: list[list] = [[c, None, None] for c in FLOW_COLOURS]
-    rows = []
-    for rank, r in enumerate(flows):
-        # colour by quantile: a few very busy pairs would otherwise leave every other line pale
-        band = rank * len(FLOW_COLOURS) // len(flows)
-        low, high = classes[band][1], classes[band][2]
-        classes[band][1:] = [min(low or r["trips"], r["trips"]), max(high or 0, r["trips"])]
-        rows.append(
-            [
-                ids[r["origin_zone_id"]],
-                ids[r["dest_zone_id"]],
-                r["trips"],
-                r["device_days"],
-                r["median_travel_min"],
-                band,
-            ]
-        )
+    rows = [
+        [
+            ids[r["origin_zone_id"]],
+            ids[r["dest_zone_id"]],
+            r["trips"],
+            r["device_days"],
+            r["median_travel_min"],
+        ]
+        for r in flows
+    ]
     return {
         "sites": [sites[z] for z in sorted(sites)],
         "flows": rows,
         "colours": FLOW_COLOURS,
         "top": max((r["trips"] for r in flows), default=1),
         "max_width": MAX_WIDTH_PX,
-        "classes": [(c, f"{lo:,}", f"{hi:,}") for c, lo, hi in classes if lo is not None],
+        "classes": classes([r["trips"] for r in flows[-TOP_DEFAULT:]]),
     }
+
+
+def classes(trips: list[int]) -> list[tuple[str, str, str]]:
+    """The legend's colour classes (colour, fewest, most trips) of the flows shown, by quantile:
+    the page opens on the top 30 and recolours itself (flow_control.html) whenever its filters
+    change, so the pairs on screen always spread over every colour, not only the darkest."""
+    bands: list[list[int]] = [[] for _ in FLOW_COLOURS]
+    for rank, n in enumerate(sorted(trips)):
+        bands[rank * len(FLOW_COLOURS) // len(trips)].append(n)
+    return [(c, f"{b[0]:,}", f"{b[-1]:,}") for c, b in zip(FLOW_COLOURS, bands) if b]
 
 
 def add_flows(fmap: folium.Map, od_flows: pa.Table, panel) -> dict:

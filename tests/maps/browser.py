@@ -172,6 +172,23 @@ window.addEventListener('load', function () { setTimeout(function () {
       top.value = '30'; window.ffFilter();
       return shown;
     })(),
+    flow_classes: (function () {
+      // per top-N choice: the distinct colours of the flows shown and the legend's class ranges
+      var top = document.getElementById('ff-top');
+      if (!top) { return null; }
+      var out = {};
+      Array.prototype.forEach.call(top.options, function (o) {
+        top.value = o.value; window.ffFilter();
+        var fills = {};
+        document.querySelectorAll('path.ff-flow').forEach(function (p) {
+          if (p.style.display !== 'none') { fills[p.getAttribute('fill')] = 1; }
+        });
+        out[o.value] = {colours: Object.keys(fills).length, legend: Array.prototype.map.call(
+          document.querySelectorAll('#ff-classes tr'), function (r) { return r.innerText.trim(); })};
+      });
+      top.value = '30'; window.ffFilter();
+      return out;
+    })(),
     station_labels: Array.prototype.map.call(document.querySelectorAll('.ff-station-label'),
       function (t) { return t.textContent; }),
     base_under_data: (function () {
@@ -203,6 +220,13 @@ window.addEventListener('load', function () { setTimeout(function () {
       out[kind] = document.querySelectorAll('path.ff-change-' + kind).length; return out; }, {}),
     attribution: (document.querySelector('.leaflet-control-attribution') || {}).innerText || null,
     overlaps: overlaps,
+    lang_button: (function () {
+      // what the language switch offers: the other language, in that language
+      var b = document.getElementById('ff-lang');
+      if (!b) { return null; }
+      var before = b.innerText.trim(); b.click(); var after = b.innerText.trim(); b.click();
+      return [before, after];
+    })(),
     japanese_in_english: ffJapaneseInEnglish(),
     heat_busiest: ffBusiest(map_),
     resources: performance.getEntriesByType('resource').map(function (r) { return r.name; })

@@ -51,6 +51,15 @@ def test_the_flow_map_draws_one_line_per_published_flow_offline(simulated_quarte
     assert len(result["flow_shapes"]) == published
     assert all(origin > before_tip and at_dest for origin, before_tip, at_dest in result["flow_shapes"])
     assert result["markers"] > result["flow_lines"]  # the sites are drawn too
+    # colour classes follow the flows on screen: the top 30 spread over all five colours, and the
+    # legend's ranges change with the top-N choice (they did not: the top 30 were all darkest)
+    classes = result["flow_classes"]
+    assert classes["30"]["colours"] == len(render.FLOW_COLOURS) == len(classes["30"]["legend"])
+    assert classes["0"]["colours"] == len(render.FLOW_COLOURS)
+    assert classes["30"]["legend"] != classes["0"]["legend"]
+    top30 = sorted((r["trips"] for r in od if not r["suppressed"]), reverse=True)[:30]
+    assert classes["30"]["legend"][-1].endswith(f"{top30[0]:,}")
+    assert classes["30"]["legend"][0].startswith(f"{top30[-1]:,}")
     assert _only_local(result["resources"]) == []
     assert _errors(result["console"]) == []
     assert (ARTIFACTS / "flows.png").stat().st_size > 10_000
@@ -152,6 +161,7 @@ def test_the_english_switch_leaves_only_proper_names_in_japanese(simulated_quart
     sites = pq.read_table(release.path / "tables" / "sites.parquet").column("site_name").to_pylist()
     left = probed[page]["japanese_in_english"]
     assert left is not None
+    assert probed[page]["lang_button"] == ["English", "日本語"]  # the other language, in that language
     assert _japanese_beside(left, sites) == []
 
 
