@@ -85,7 +85,8 @@ def build_report(
                 "\n".join(_headline_lines(quarter, headline, previous, last_year)),
                 "■ データの網羅性\n"
                 f"　データのある日：{headline['days_with_data']} / {headline['days']} 日\n"
-                f"　AP稼働率：{_share(headline['ap_uptime'])}　隔離率：{_share(headline['quarantine_rate'])}",
+                f"　AP稼働日率：{_share(headline['ap_uptime'])}"
+                f"　隔離率：{_share(headline['quarantine_rate'])}",
                 f"■ 秘匿：{k}台未満の値、および合計から逆算できる値は空欄（秘匿）にしています。"
                 "地図と図では秘匿した地点・組を表示していません（灰色の円は秘匿した地点）。",
             ],

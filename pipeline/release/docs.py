@@ -64,7 +64,7 @@ def index_html(
     shares = [
         (ja, en, None if figures[key] is None else f"{figures[key]:.1%}")
         for key, ja, en in (
-            ("ap_uptime", "AP稼働率", "AP uptime"),
+            ("ap_uptime", "AP稼働日率", "AP-days with logs"),
             ("quarantine_rate", "隔離率", "quarantine rate"),
         )
     ]

@@ -75,9 +75,9 @@ DICTIONARY = {
             "days with devices (blank for sensitive sites and in a DP release)",
         ),
         "ap_uptime": (
-            "AP稼働率",
-            "APがログを出していた日の割合（要配慮施設・差分プライバシー版では空欄）",
-            "share of AP-days with logs (blank for sensitive sites and in a DP release)",
+            "AP稼働日率",
+            "APがログを出していた日の割合（時間単位の欠測は欠測時間数。要配慮施設・差分プライバシー版では空欄）",
+            "AP-days with logs; hour-long gaps: no_data_hours (blank for sensitive sites, DP release)",
         ),
         "no_data_hours": (
             "欠測時間数",
