@@ -160,3 +160,34 @@ def test_the_report_embeds_its_japanese_font(simulated_quarter):
 def test_no_cjk_font_is_a_clear_error():
     with pytest.raises(figures.FontMissing, match="fonts-noto-cjk"):
         figures.find_cjk_font(["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"])
+
+
+def test_site_labels_never_touch_even_where_sites_crowd():
+    """The planner's finding: labels near 大分駅 touched. Twelve busy sites a few metres apart,
+    long names: the labels drawn are the busiest ones that fit, and no two of them overlap."""
+    from matplotlib import pyplot as plt
+
+    from maps import cartography
+
+    figures.style()
+    fig, ax = plt.subplots(figsize=(6, 6), dpi=100)
+    extent = (131.58, 131.64, 33.22, 33.26)
+    ax.set_xlim(*extent[:2])
+    ax.set_ylim(*extent[2:])
+    sites = [
+        {
+            "site_id": f"S{i:02}",
+            "site_name": f"大分駅前 府内五番街商店街 第{i}広場",
+            "lon": 131.610 + (i % 4) * 0.0015,
+            "lat": 33.240 + (i // 4) * 0.0008,
+            "mean_daily_devices": 1000 - i,
+        }
+        for i in range(12)
+    ]
+    named = cartography.label_sites(ax, sites, extent)
+    assert named[0] == sites[0]["site_name"] and 1 < len(named) < len(sites)
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert len(boxes) == len(named)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    plt.close(fig)
