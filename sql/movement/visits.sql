@@ -3,8 +3,9 @@
 -- time before it; one without closes the session its AP opened last (assoc / start). Any other
 -- event is a moment of presence. Presences of a device at one site (any of its APs, any source)
 -- closer than the gap threshold merge into one visit, so roaming between the APs of a site and
--- one session seen by two sources are one visit. Flaps (see below) are kept, marked: they make
--- no trip and count in no footfall.
+-- one session seen by two sources are one visit; so is a move between an AP's radios (band
+-- steering: see switches). Flaps (see below) are kept, marked: they make no trip and count in no
+-- footfall.
 -- reads: aps
 -- params: events, flap_s, gap_s
 with events as (
@@ -12,18 +13,33 @@ with events as (
     from read_parquet(getvariable('events')) as e
     join aps as a using (ap_id)
 ),
+switches as (
+    -- band steering: a device's association and disassociation at one AP in the same second,
+    -- whichever the file wrote first, are its move to the AP's other radio
+    select device, ap_id, ts
+    from events
+    where kind in ('assoc', 'disassoc')
+    group by device, ap_id, ts
+    having bool_or(kind = 'assoc') and bool_or(kind = 'disassoc')
+),
+steered as (
+    -- the session goes on across a switch: neither of its two events closes or opens one, both
+    -- are moments of presence
+    select
+        e.*,
+        case when w.ts is not null and e.kind in ('assoc', 'disassoc') then 'steer' else e.kind end as session_kind
+    from events as e
+    left join switches as w using (device, ap_id, ts)
+),
 sessions as (
     select
         *,
-        max(case when kind in ('assoc', 'start') then ts end) over w as last_open,
-        max(case when kind in ('disassoc', 'stop') then ts end) over w as last_close,
-        last_value(case when kind in ('assoc', 'start', 'disassoc', 'stop') then kind end ignore nulls)
+        max(case when session_kind in ('assoc', 'start') then ts end) over w as last_open,
+        last_value(case when session_kind in ('assoc', 'start', 'disassoc', 'stop') then session_kind end ignore nulls)
             over w as last_open_or_close
-    from events
-    -- a total order: ties in one second are broken by the order in the file (a band-steered
-    -- client's DISCONNECTED on one radio and CONNECTED on the other, in the same second, close
-    -- the old session and then open the new one), then by kind and duration: reruns give the
-    -- same visits
+    from steered
+    -- a total order: ties in one second are broken by the order in the file, then by kind and
+    -- duration: reruns give the same visits
     window w as (partition by device, ap_id order by ts, file_id, record, kind, duration_s nulls first
                  rows between unbounded preceding and 1 preceding)
 ),
@@ -34,7 +50,7 @@ presences as (
         case
             when kind in ('disassoc', 'stop', 'interim') and duration_s is not null
                 then ts - to_seconds(duration_s)
-            when kind in ('disassoc', 'stop') and last_open_or_close in ('assoc', 'start')
+            when session_kind in ('disassoc', 'stop') and last_open_or_close in ('assoc', 'start')
                 then last_open
             else ts
         end as t0,

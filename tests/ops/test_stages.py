@@ -157,14 +157,16 @@ def test_a_disassociation_without_duration_closes_the_session_its_ap_opened(sett
     assert [(v[4], v[5]) for v in table(settings, settings.visits)] == [(30 * 60, 2), (0, 1)]
 
 
-def test_band_steering_in_one_second_is_one_continuing_visit(settings, sites):
+@pytest.mark.parametrize("switch", [("disassoc", "assoc"), ("assoc", "disassoc")])
+def test_band_steering_in_one_second_is_one_continuing_visit(settings, sites, switch):
     # hostapd logs no duration: DISCONNECTED on the 5 GHz radio and CONNECTED on the 2.4 GHz one
-    # of the same AP in the same second, in that order in the file
+    # of the same AP in the same second, in either order in the file (OpenWrt writes both:
+    # tests/fixtures/real/hostapd/openwrt-issue-16642.log, and the outside review's reversed copy)
     _, aps = sites["大分市役所"]
     rows = [
         (at(0), aps[0], 8, "assoc", None),
-        (at(30), aps[0], 8, "disassoc", None),
-        (at(30), aps[0], 8, "assoc", None),
+        (at(30), aps[0], 8, switch[0], None),
+        (at(30), aps[0], 8, switch[1], None),
         (at(60), aps[0], 8, "disassoc", None),
     ]
     stage_events(settings, rows)
