@@ -3,6 +3,8 @@
 --   Apr  1 08:12:41 OITA-001-AP01 hostapd: phy0-ap0: AP-STA-CONNECTED 80:d6:05:12:34:56 auth_alg=open
 -- OpenWrt `logread` lines carry no host, so the file is named after the AP (<AP名>.log):
 --   Mon Apr  1 08:12:41 2024 daemon.info hostapd: phy0-ap0: AP-STA-DISCONNECTED 80:d6:05:12:34:56
+-- UniFi APs write hostapd's lines with their MAC in the tag, resolved by the registry's AP_MAC:
+--   Jun 30 18:00:00 1c0b8bc42f58,U7-Lite-8.6.11+18870: hostapd: wifi0ap5: STA <mac> IEEE 802.11: ...
 -- reads: raw_lines
 -- params: clocks, file_stem, tz, year_hint
 create or replace temp view parsed as
@@ -21,6 +23,10 @@ with fields as (
                                  ['sta', 'ieee'])
         end as ieee,
         regexp_matches(line, '^\w{3} \w{3}\s+\d{1,2} \d{2}:\d{2}:\d{2} \d{4} ') as logread,
+        -- a UniFi AP writes hostapd's lines too, its MAC in the tag "<ap mac>,<model>-<firmware>:"
+        -- after its name or in the host's place; a comma near the start is the cheap test first
+        case when contains(substr(line, 1, 80), ',')
+             then nullif(regexp_extract(line, '\s([0-9A-Fa-f]{12}),[\w.\-+]+:\s', 1), '') end as ap_mac,
         bsd_stamp(line) as bsd
     from raw_lines
 ),
@@ -39,7 +45,7 @@ typed as (
         -- the file is named after its AP
         case when logread then getvariable('file_stem')
              else coalesce(syslog_host(line), getvariable('file_stem')) end as ap_name,
-        cast(null as varchar) as ap_mac,
+        ap_mac,
         mac_hex(coalesce(nullif(ev.after, ''), nullif(ieee.sta, ''))) as mac,
         coalesce(nullif(ev.after, ''), nullif(ieee.sta, '')) as mac_text,
         case coalesce(nullif(ev.event, ''), nullif(ieee.ieee, ''))

@@ -137,3 +137,17 @@ def test_forwarded_hostapd_lines_without_a_host_take_the_ap_from_the_file_name(p
     ]
     out = parse(lines, name="OITA-001-AP01.log", hint=date(2024, 4, 1))
     assert out.summary() == SESSION and out.result.ignored == 1
+
+
+def test_hostapd_lines_of_a_unifi_ap_take_the_ap_from_the_mac_in_its_tag(parse):
+    """UniFi APs write hostapd's lines with "<ap mac>,<model>-<firmware>:" as the tag, after their
+    name or in the host's place (the shapes of a UCG-Max with U6/U7 APs, seen by the outside
+    review): the AP is the registry's AP_MAC, whatever the host field says."""
+    lines = [
+        "<30>Apr  1 08:12:41 0c8ddba08c03,U7-Lite-8.6.11+18870: hostapd: wifi0ap5: "
+        "STA 80:d6:05:12:34:56 IEEE 802.11: associated (aid 1)",
+        "<30>Apr  1 08:42:41 U7-Lite 0c8ddba08c03,U7-Lite-8.6.11+18870: hostapd: wifi0ap5: "
+        "STA 80:d6:05:12:34:56 IEEE 802.11: disassociated",
+    ]
+    out = parse(lines, name="central.log", hint=date(2024, 4, 1))
+    assert out.summary() == SESSION
