@@ -5,8 +5,11 @@
 --   wevent.ubnt_custom_event(): EVENT_STA_JOIN ath0: 80:d6:05:12:34:56 / 1
 --   Dec 12 15:15:20 host ("U7LT,802aa843ac1d,v3.7.21.5389 libubnt[1441]: ...   (older firmware)
 --   Aug 20 09:11:17 APU7ProOH31 9041b214d6bb,U7-Pro-Outdoor-8.6.11+18870: stahtd[8523]: ...  (newer)
+-- An AP's own log (`logread`, no host field) names no AP: the file is named after it (<AP名>.log),
+-- as for hostapd:
+--   Wed Sep  9 20:08:12 2026 user.info stahtd[6930]: [STA-TRACKER].stahtd_dump_event(): {...}
 -- reads: raw_lines
--- params: clocks, tz, year_hint
+-- params: clocks, file_stem, tz, year_hint
 create or replace temp view parsed as
 with fields as (
     select
@@ -43,7 +46,7 @@ typed as (
         record,
         line,
         syslog_ts(line, bsd, local_time, getvariable('year_hint'), getvariable('tz')) as ts,
-        syslog_host(line) as ap_name,
+        coalesce(syslog_host(line), getvariable('file_stem')) as ap_name,
         ap_mac,
         mac_hex(mac_text) as mac,
         case event

@@ -151,3 +151,20 @@ def test_hostapd_lines_of_a_unifi_ap_take_the_ap_from_the_mac_in_its_tag(parse):
     ]
     out = parse(lines, name="central.log", hint=date(2024, 4, 1))
     assert out.summary() == SESSION
+
+
+def test_a_unifi_aps_own_log_is_named_after_the_ap(parse):
+    """A UniFi AP's `logread` lines carry no host (the outside review's finding 9: both events
+    quarantined no_ap_in_message): the file is named after its AP, as for hostapd."""
+    tracker = (
+        "{stamp} user.info stahtd[6930]: [STA-TRACKER].stahtd_dump_event(): "
+        '{{"op":"event","message_type":"STA_ASSOC_TRACKER","event_type":"{kind}",'
+        '"mac":"80:d6:05:12:34:56","vap":"wifi0ap6","assoc_status":"0"}}'
+    )
+    lines = [
+        "Mon Apr  1 08:12:40 2024 user.info hostapd[6944]: wifi0ap6: STA 80:d6:05:12:34:56 WPA: authorized",
+        tracker.format(stamp="Mon Apr  1 08:12:41 2024", kind="association"),
+        tracker.format(stamp="Mon Apr  1 08:42:41 2024", kind="sta_leave"),
+    ]
+    out = parse(lines, name="OITA-001-AP01.log", hint=date(2024, 4, 1))
+    assert out.summary() == SESSION
