@@ -1,4 +1,5 @@
-"""Aruba controller `stm` syslog: 501100 Assoc success; 501080/501105/501106 deauth."""
+"""Aruba controller `stm` syslog: 501100 Assoc success; 501080/501098/501102/501105/501106/501114
+end it."""
 
 import re
 

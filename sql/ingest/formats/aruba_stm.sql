@@ -1,5 +1,6 @@
 -- Aruba controller `stm` syslog, one row per line. 501100 "Assoc success" opens a session;
--- 501080 / 501105 / 501106 (deauth to / from the station) close it. The AP is written
+-- 501080 / 501105 / 501106 / 501114 (deauth to / from the station, 501114 as the controller logs
+-- it), 501098 (moved out) and 501102 (disassoc from the station) close it. The AP is written
 -- <ip>-<bssid>-<ap name>, so it is found by BSSID, else by name:
 --   Apr  1 08:12:41 2024 10.20.0.2 stm[3345]: <501100> <NOTI> |AP OITA-001-AP01@10.20.1.11 stm|
 --   Assoc success @ 08:12:41.123456: 80:d6:05:12:34:56: AP 10.20.1.11-0c:8d:db:a0:8c:03-OITA-001-AP01
@@ -43,16 +44,20 @@ typed as (
         nullif(ap.bssid, '') as ap_mac,
         mac_hex(mac_text) as mac,
         case when code = '501100' then 'assoc'
-             when code in ('501080', '501098', '501102', '501105', '501106') then 'disassoc' end as kind,
+             when code in ('501080', '501098', '501102', '501105', '501106', '501114') then 'disassoc' end as kind,
         cast(null as smallint) as rssi,
         cast(null as integer) as duration_s,
         code,
         mac_text,
         'stm' as program,
         code as event,
-        -- the controller (AOS 8: `<NOTI> <wcp2>`): wanted only for an AP-less line or a clock
+        -- the controller (AOS 8: `<NOTI> <wcp2>`), else the syslog host before `stm[` (an AOS 6
+        -- AP logging itself, `... 2014 10.192.18.109 stm[681]: <501100> <NOTI> |AP ...`, even behind
+        -- a receiver's prefix): wanted only for an AP-less line or a clock
         case when ap.name = '' or getvariable('clocks')
-             then nullif(regexp_extract(line, '<NOTI> <([\w.\-]+)', 1), '') end as host,
+             then coalesce(nullif(regexp_extract(line, '<[A-Z]{4}> <([\w.\-]+)', 1), ''),
+                           nullif(regexp_extract(line, ':\d{2}(?:\s+\d{4})?\s+([^\s\[]+)\s+stm\[', 1), ''))
+        end as host,
         -- only a source with a clock of its own needs to know (a regex it would cost every line)
         getvariable('clocks') and naive_stamp(line) as naive
     from stamped

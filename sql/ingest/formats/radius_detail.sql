@@ -39,7 +39,11 @@ records as (
     select
         min(line_no) as record,
         max(line) filter (where is_header) as header,
-        max(kv.value) filter (where kv.name = 'Acct-Status-Type') as status,
+        -- Acct-Status-Type, else the Packet-Type of a record that has none (the auth_log and
+        -- reply_log detail files beside the accounting ones: Access-Request, Access-Accept);
+        -- FreeRADIUS 4 writes enumerated values after '::' (`Acct-Status-Type = ::Start`)
+        ltrim(arg_max(kv.value, kv.name = 'Acct-Status-Type')
+                  filter (where kv.name in ('Acct-Status-Type', 'Packet-Type')), ':') as status,
         max(kv.value) filter (where kv.name = 'Calling-Station-Id') as client,
         max(kv.value) filter (where kv.name = 'Called-Station-Id') as called,
         max(kv.value) filter (where kv.name = 'Acct-Session-Id') as session_id,

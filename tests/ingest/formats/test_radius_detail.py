@@ -91,3 +91,27 @@ def test_a_record_without_client_or_with_garbage_is_quarantined(parse):
         (1, "bad_mac", "radius_detail", "radius", "Start", "wlc01"),
         (12, "bad_mac", "radius_detail", "radius", "Start", "wlc01"),
     ]
+
+
+def test_freeradius_4_enumerations_after_two_colons_are_read_like_version_3(parse):
+    """FreeRADIUS 4 writes `Acct-Status-Type = ::Start` and adds `Packet-Type = ::Accounting-Request`."""
+    v4 = [line.replace("= Start", "= ::Start") for line in record("Start", epoch=1711926761)]
+    v4.insert(1, "\tPacket-Type = ::Accounting-Request")
+    stop = [line.replace("= Stop", "= ::Stop") for line in record("Stop", seconds=1800, epoch=1711928561)]
+    out = parse(v4 + stop, name="detail-20240401")
+    assert out.summary() == [
+        ("start", "OITA-001-01", "2024-03-31T23:12:41+00:00", None),
+        ("stop", "OITA-001-01", "2024-03-31T23:42:41+00:00", 1800),
+    ]
+
+
+def test_an_auth_detail_file_is_recognised_and_its_requests_ignored_by_packet_type(parse):
+    """auth_log / reply_log write detail files of Access-Requests beside the accounting ones."""
+    request = ["Mon Apr  1 08:12:41 2024", "\tPacket-Type = Access-Request", '\tUser-Name = "u"']
+    request += ['\tCalling-Station-Id = "80-D6-05-12-34-56"', "\tTimestamp = 1711926761", ""]
+    no_type = ["Mon Apr  1 08:12:42 2024", '\tUser-Name = "u"', ""]
+    out = parse(request * 2 + no_type, name="auth-detail-20240401")
+    assert out.result.fmt == "radius_detail"
+    assert out.events == []
+    assert out.result.ignored_by == {"radius Access-Request": 2}
+    assert out.result.quarantined == {"not_radius_detail": 1}

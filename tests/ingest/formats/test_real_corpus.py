@@ -244,6 +244,111 @@ EXPECTED = {
     "meraki/elastic-urls.log": ("syslog", [], {"urls": 3}, {}),
     "radius/freeradius-tests-detail-one.txt": ("radius_detail", [], {}, {"bad_mac": 1}),
     "radius/mikrotik-detail-hybrid-parser.txt": ("radius_detail", [], {}, {"missing_mac": 2}),
+    # Aruba and RADIUS files added together (SOURCES.md, the same block)
+    "aruba/sjtu-wifilog-01-assoc-disassoc.log": (
+        "aruba_stm",
+        [
+            (22, "assoc", "REAL-AR-01", "2014-01-30T14:48:51Z"),
+            (23, "assoc", "REAL-AR-01", "2014-01-30T14:48:51Z"),
+            (28, "disassoc", "REAL-AR-01", "2014-01-30T14:48:51Z"),
+            (29, "disassoc", "REAL-AR-01", "2014-01-30T14:48:51Z"),
+        ],
+        {"authmgr": 21, "mobileip": 1, "stm 501093": 1, "stm 501095": 2, "stm 501109": 1},
+        {},
+    ),
+    "aruba/sjtu-wifilog-02-auth-failed.log": (
+        "aruba_stm",
+        [
+            (4, "assoc", "REAL-AR-02", "2014-01-30T14:54:07Z"),
+            (7, "assoc", "REAL-AR-02", "2014-01-30T14:54:07Z"),
+            (17, "disassoc", "REAL-AR-02", "2014-01-30T14:54:08Z"),
+            (18, "disassoc", "REAL-AR-02", "2014-01-30T14:54:08Z"),
+            (20, "disassoc", "REAL-AR-01", "2014-01-30T14:49:00Z"),
+        ],
+        {"authmgr": 10, "mobileip": 1, "stm 501093": 1, "stm 501095": 2, "stm 501109": 1},
+        {},
+    ),
+    "aruba/sjtu-wifilog-03-ageout.log": (
+        "aruba_stm",
+        [
+            (1, "disassoc", "REAL-AR-01", "2014-01-30T14:49:00Z"),  # 501114, as the controller logs it
+            (2, "disassoc", "REAL-AR-01", "2014-01-30T14:49:00Z"),
+            (5, "disassoc", "REAL-AR-02", "2014-01-30T14:54:17Z"),
+            (6, "disassoc", "REAL-AR-02", "2014-01-30T14:54:17Z"),
+            (7, "disassoc", "REAL-AR-02", "2014-01-30T14:54:17Z"),
+        ],
+        {"authmgr": 1, "stm 501044": 2, "stm 501109": 1},
+        {},
+    ),
+    "aruba/sjtu-wifilog-04-roam-midnight.log": (
+        "aruba_stm",
+        [
+            (5, "disassoc", "REAL-AR-03", "2014-01-30T15:00:14Z"),
+            (6, "assoc", "REAL-AR-04", "2014-01-30T15:00:14Z"),
+            (7, "assoc", "REAL-AR-04", "2014-01-30T15:00:14Z"),
+            (9, "disassoc", "REAL-AR-03", "2014-01-30T15:00:14Z"),
+        ],
+        {"authmgr": 9, "stm 501093": 1, "stm 501095": 2},
+        {},
+    ),
+    "aruba/sjtu-wifilog-05-max-retries.log": (
+        "aruba_stm",
+        [
+            (3, "disassoc", "REAL-AR-05", "2014-01-30T15:01:10Z"),
+            (4, "disassoc", "REAL-AR-05", "2014-01-30T15:01:10Z"),
+            (5, "disassoc", "REAL-AR-05", "2014-01-30T15:01:10Z"),
+            (11, "disassoc", "REAL-AR-06", "2014-01-30T14:55:20Z"),
+            (13, "disassoc", "REAL-AR-06", "2014-01-30T14:55:20Z"),
+            (14, "disassoc", "REAL-AR-06", "2014-01-30T14:55:20Z"),
+        ],
+        {"authmgr": 7, "stm 501044": 1, "stm 501109": 1},
+        {},
+    ),
+    "aruba/sjtu-wifilog-06-roam-clock-skew.log": (
+        "aruba_stm",
+        [
+            (5, "assoc", "REAL-AR-08", "2014-01-30T15:01:13Z"),
+            (6, "disassoc", "REAL-AR-07", "2014-01-30T15:01:13Z"),
+            (7, "disassoc", "REAL-AR-07", "2014-01-30T15:01:13Z"),
+            (8, "assoc", "REAL-AR-08", "2014-01-30T15:01:13Z"),
+            (10, "disassoc", "REAL-AR-09", "2014-01-30T14:50:38Z"),
+            (11, "disassoc", "REAL-AR-09", "2014-01-30T14:50:38Z"),
+        ],
+        {"authmgr": 2, "stm 501093": 1, "stm 501095": 2},
+        {},
+    ),
+    "aruba/sjtu-wifilog-07-file-end.log": (
+        "aruba_stm",
+        [
+            (4, "assoc", "REAL-AR-10", "2014-01-30T16:16:49Z"),
+            (5, "assoc", "REAL-AR-10", "2014-01-30T16:16:49Z"),
+        ],
+        {"authmgr": 15, "mobileip": 1, "stm 501093": 1, "stm 501095": 2},
+        {},
+    ),
+    "radius/freeradius-docs-v4-detail-byname.txt": ("radius_detail", [], {"radius Access-Request": 1}, {}),
+    "radius/logging-elk-radius-auth-detail.log": ("radius_detail", [], {"radius Access-Request": 3}, {}),
+    "radius/logging-elk-radius-detail.log": (
+        "radius_detail",
+        [
+            (1, "start", "REAL-RD-01", "2017-04-11T09:05:32Z"),
+            (16, "stop", "REAL-RD-01", "2017-04-11T09:10:42Z"),
+            (38, "start", "REAL-RD-01", "2017-05-05T05:53:01Z"),
+            (53, "start", "REAL-RD-01", "2017-05-05T05:53:07Z"),
+            (68, "stop", "REAL-RD-01", "2017-05-05T05:53:20Z"),
+        ],
+        {},
+        {},
+    ),
+    "radius/logging-elk-radius-reply-detail.log": ("radius_detail", [], {"radius Access-Accept": 3}, {}),
+    # a Cisco WLC sending the client's IP: the MAC from Acct-Session-Id, the AP from an IP Called-Station-Id
+    "radius/radius-to-js-cisco-wlc.txt": (
+        "radius_detail",
+        [(1, "start", "REAL-RD-02", "2017-03-01T01:21:42Z")],
+        {},
+        {},
+    ),
+    "radius/telegraf-radius-parser-dialogic.txt": ("radius_detail", [], {}, {"bad_mac": 1}),
     "unifi/wazuh-decoders-unifi-syslog.log": (
         "unifi",
         [
@@ -336,3 +441,17 @@ def test_a_source_serving_one_site_gives_its_ap_less_events_and_its_own_clock(
         (4, "assoc", "REAL-CI-01", "2023-09-07T20:30:58Z"),
     ]
     assert counts["quarantined"] == {}
+
+
+def test_an_aos6_controller_and_its_aps_lines_take_their_sources_clock(settings, real_registry, tmp_path):
+    """The campus ran on Asia/Shanghai: the controller (`<NOTI> <SJTU-Local2 ...>`) and the AP that
+    logs itself (syslog host 10.192.18.109, behind the receiver's epoch-ms prefix) both say so."""
+    sources = tmp_path / "sources.csv"
+    sources.write_text("source,tz,ap\nSJTU-Local2,Asia/Shanghai,\n10.192.18.109,Asia/Shanghai,\n")
+    got, _ = parse(settings, real_registry, REAL / "aruba" / "sjtu-wifilog-01-assoc-disassoc.log", sources)
+    assert got == [
+        (22, "assoc", "REAL-AR-01", "2014-01-30T15:48:51Z"),
+        (23, "assoc", "REAL-AR-01", "2014-01-30T15:48:51Z"),
+        (28, "disassoc", "REAL-AR-01", "2014-01-30T15:48:51Z"),
+        (29, "disassoc", "REAL-AR-01", "2014-01-30T15:48:51Z"),
+    ]
