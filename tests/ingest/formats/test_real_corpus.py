@@ -343,6 +343,14 @@ EXPECTED = {
         },
         {},
     ),
+    # UniFi APs' and switches' lines in a Wazuh decoder's comments: no join / leave (EVENT_STA_IP)
+    "unifi/bnc-wazuh-unifi-decoders.log": (
+        "syslog",
+        [],
+        {"debug": 2, "hostapd": 2, "kernel": 1, "mcad": 1, "switch": 7, "wevent": 1},
+        {},
+    ),
+    "unifi/crowdsec-hub-unifi-logs.log": ("syslog", [], {"other": 3, "sshd": 1}, {}),
     "unifi/fluentbit-unifi-parser-test.log": (
         "unifi",
         [(4, "assoc", "REAL-UB-05", "2026-06-03T14:30:31.271000Z")],  # CEF `WiFi Client Connected`
@@ -426,11 +434,14 @@ def test_a_source_serving_one_site_gives_its_ap_less_events_and_its_own_clock(
     assert counts["quarantined"] == {}
 
 
-def test_a_kiwi_syslog_server_forward_is_not_taken_for_a_log(settings, real_registry):
+@pytest.mark.parametrize("name", ["cisco/elastic-ios-kiwi.log", "unifi/crowdsec-hub-unifi-cef.log"])
+def test_files_of_unread_wrappers_are_not_taken_for_a_log(settings, real_registry, name):
     """Kiwi Syslog Server's forwarding wrapper (`<190>Original Address=... 1 <ISO> <host>
-    Kiwi_SyslogNet_Server ...`) around a Cisco line is not read: said, not guessed."""
+    Kiwi_SyslogNet_Server ...`) around a Cisco line, and a UniFi console's CEF messages written
+    bare (rsyslog's `%msg%` template) with no client event among them, are not read: said, not
+    guessed."""
     with pytest.raises(UnknownFormatError):
-        parse(settings, real_registry, REAL / "cisco" / "elastic-ios-kiwi.log")
+        parse(settings, real_registry, REAL / name)
 
 
 @pytest.fixture
