@@ -65,12 +65,11 @@ typed as (
     select
         record,
         line,
-        -- a CASE, not coalesce(): coalesce would compute the syslog stamp on every line
-        case when cef_event is null or cef_ts is null
-             then syslog_ts(line, bsd, local_time, getvariable('year_hint'), getvariable('tz'))
-             else cef_ts end as ts,
-        case when cef_event is not null then cef_ap_name else syslog_host(line) end as ap_name,
-        case when cef_event is not null then cef_ap_mac else ap_mac end as ap_mac,
+        -- coalesce(), not a CASE: the stamp and the host are read on every other line all the same,
+        -- and syslog_host() inside a CASE would be read twice (for ap_name and for host)
+        coalesce(cef_ts, syslog_ts(line, bsd, local_time, getvariable('year_hint'), getvariable('tz'))) as ts,
+        coalesce(cef_ap_name, syslog_host(line)) as ap_name,
+        coalesce(cef_ap_mac, ap_mac) as ap_mac,
         mac_hex(mac_text) as mac,
         case event
             when 'JOIN' then 'assoc' when 'association' then 'assoc' when 'sta_join' then 'assoc'
