@@ -30,7 +30,7 @@ create or replace macro syslog_route(line, own) as
              and (contains(line, 'AP-STA-') or contains(line, 'IEEE 802.11: associated')
                   or contains(line, 'IEEE 802.11: disassociated')) then 'hostapd'
         when own = 'aruba_stm' and contains(line, 'stm[') then 'aruba_stm'
-        when own = 'unifi' and contains(line, 'EVENT_STA_') then 'unifi'
+        when own = 'unifi' and (contains(line, 'EVENT_STA_') or contains(line, '|WiFi Client ')) then 'unifi'
         when own = 'cisco_wlc' and (contains(line, '%CLIENT_ORCH_LOG-') or contains(line, '%APF-')
              or contains(line, '%DOT11-') or contains(line, 'Client Association:')
              or contains(line, 'Client Disassociation:') or contains(line, 'Client Deauthenticated:'))
@@ -41,7 +41,8 @@ create or replace macro syslog_route(line, own) as
              and (contains(line, 'AP-STA-') or contains(line, 'IEEE 802.11: associated')
                   or contains(line, 'IEEE 802.11: disassociated')) then 'hostapd'
         when contains(line, 'stm[') then 'aruba_stm'
-        when contains(line, 'EVENT_STA_') or contains(line, 'STA_ASSOC_TRACKER') then 'unifi'
+        when contains(line, 'EVENT_STA_') or contains(line, 'STA_ASSOC_TRACKER')
+             or contains(line, '|WiFi Client ') then 'unifi'
         when contains(line, '%CLIENT_ORCH_LOG-') or contains(line, '%APF-')
              or contains(line, '%DOT11-') or contains(line, 'Client Association:')
              or contains(line, 'Client Disassociation:') or contains(line, 'Client Deauthenticated:')

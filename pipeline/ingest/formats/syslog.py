@@ -11,10 +11,13 @@ import re
 
 NAME = "syslog"
 # A Cisco controller forwarding without a stamp of the syslog server puts its own name and task
-# first: `<132>wlc-01.example: *sntpReceiveTask: Jul 14 10:00:02.003: %LOG-4-Q_IND: ...`.
+# first: `<132>wlc-01.example: *sntpReceiveTask: Jul 14 10:00:02.003: %LOG-4-Q_IND: ...`; an IOS
+# device with `logging origin-id hostname` its name after the sequence number:
+# `<190>2361044: sw01: Jan 16 2022 22:11:43 AEST: %FOO-6-BAR: ...` (a year before the time, as
+# IOS XE and the Catalyst 9800 write it).
 _STAMP = re.compile(
-    r"^(<\d+>\d?\s*)?(\d+:\s+)?([\w.\-]+: \*?[\w\-]+: )?"
-    r"(\w{3} +\w{3} +\d{1,2} |\w{3} +\d{1,2} +\d{2}:\d{2}:\d{2}"
+    r"^(<\d+>\d?\s*)?(\d+:\s+)?([\w.\-]+: (\*?[\w\-]+: )?)?"
+    r"(\w{3} +\w{3} +\d{1,2} |\w{3} +\d{1,2} +(\d{4} +)?\d{2}:\d{2}:\d{2}"
     r"|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}|\d{9,10}\.\d+ )"
 )
 

@@ -1,10 +1,10 @@
 -- Cisco Meraki Scanning API v3 posts, as JSON Lines (one post a line) or one post per file
 -- (variable json_whole). One row per sighting: the observation's latestRecord (nearestApMac,
 -- nearestApRssi) and every locations[].rssiRecords[] entry, all of kind 'seen'. The record is the
--- post's line number. Times are ISO strings or epoch numbers. Posts of "type": "Bluetooth" are BLE
--- beacons, not Wi-Fi devices: ignored and counted, never devices. Posts a receiver dumped back to
--- back on one line (`}}{"version"`) are split; a JSON document that is no post is ignored (counted
--- by its type), one that is no JSON is quarantined.
+-- post's line number (the line it starts on). Times are ISO strings or epoch numbers. Posts of
+-- "type": "Bluetooth" are BLE beacons, not Wi-Fi devices: ignored and counted, never devices. Posts
+-- a receiver dumped back to back (`}}{"version"`, on one line or in a file read whole) are split; a
+-- JSON document that is no post is ignored (counted by its type), one that is no JSON is quarantined.
 -- reads: raw_lines
 -- params: json_whole, tz
 create or replace temp view parsed as
@@ -17,13 +17,21 @@ with docs as (
         where not getvariable('json_whole')
     )
     union all
-    select 1 as record, line, try(json(line)) as doc
+    -- a file read whole may hold posts dumped back to back too: each is numbered by the line it
+    -- starts on (the lines before it, counted by their line ends)
+    select cast(1 + coalesce(sum(length(line) - length(replace(line, chr(10), ''))) over (
+               order by part rows between unbounded preceding and 1 preceding), 0) as bigint) as record,
+           line, try(json(line)) as doc
     from (
-        select string_agg(line, chr(10) order by record) as line
-        from raw_lines
-        where getvariable('json_whole')
+        select generate_subscripts(parts, 1) as part, unnest(parts) as line
+        from (
+            select string_split(replace(string_agg(line, chr(10) order by record), '}{"version"',
+                                        '}' || chr(30) || '{"version"'), chr(30)) as parts
+            from raw_lines
+            where getvariable('json_whole')
+        )
+        where parts is not null
     )
-    where line is not null
 ),
 posts as (
     -- a post's line is kept only when it is not JSON (for the quarantine): carried into every

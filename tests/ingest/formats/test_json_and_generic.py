@@ -86,6 +86,17 @@ def test_bluetooth_posts_are_no_devices_and_posts_dumped_back_to_back_are_split(
     assert out.result.quarantined == {}
 
 
+def test_a_file_of_posts_dumped_back_to_back_is_read_whole_and_split(parse):
+    """A receiver's dump whose first line is no JSON document is read whole: its posts, back to
+    back, are split all the same, each numbered by the line it starts on."""
+    first = json.dumps(POST, separators=(",", ":"))
+    head, tail = first.split('"data":', 1)
+    lines = [head + '"data":', "", tail + first]  # post 1 over lines 1-3, post 2 after it on line 3
+    out = parse(lines, name="receiver-dump.json")
+    assert out.result.fmt == "meraki_scanning" and out.result.quarantined == {}
+    assert sorted({e["record"] for e in out.events}) == [1, 3] and len(out.events) == 8
+
+
 def test_one_indented_post_per_file(parse):
     out = parse(json.dumps(POST, indent=2).splitlines(), name="post.json")
     assert out.result.fmt == "meraki_scanning" and len(out.events) == 4

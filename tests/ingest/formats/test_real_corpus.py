@@ -21,6 +21,27 @@ from pipeline.ingest.formats import UnknownFormatError
 REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real"
 DAY = date(2024, 4, 1)
 
+# The Scanning API v3 receiver's dump (meraki/scanning-v3-receiver-dump.json): its WiFi posts'
+# sightings, all by AP a8:46:9d:27:56:63 on 2021-11-23 (UTC), by the line each post starts on: the
+# first post over lines 1-5, the eight others back to back on line 5 (two of them Bluetooth posts).
+SCANNING_DUMP = (
+    [(1, t) for t in ("14:01:17", "14:01:32", "14:01:38", "14:01:42", "14:01:42", "14:01:42")]
+    + [(1, t) for t in ("14:01:43", "14:01:49")]
+    + [
+        (5, t)
+        for t in (
+            *["14:02:27"] * 6,
+            *("14:02:33", "14:02:45", "14:02:58", "14:03:10", "14:03:36", "14:03:49"),
+            *("14:03:53", "14:03:53", "14:03:53", "14:03:54", "14:03:58", "14:04:38"),
+            *("14:04:39", "14:04:39", "14:04:41", "14:05:10", "14:05:25", "14:05:25"),
+            *("14:05:25", "14:05:25", "14:05:50", "14:06:10", "14:06:12", "14:06:26"),
+            *("14:06:51", "14:06:57", "14:06:57", "14:06:57", "14:06:57", "14:06:59"),
+            *("14:06:59", "14:07:00", "14:07:22", "14:07:38", "14:07:38", "14:07:38"),
+            *("14:07:53", "14:07:55", "14:07:56"),
+        )
+    ]
+)
+
 EXPECTED = {
     "aruba/airheads-aos8-syslog-format.log": ("aruba_stm", [], {"authmgr": 2}, {"no_ap_in_message": 2}),
     "cisco/elastic-aironet-expand-reason.log": (
@@ -98,6 +119,54 @@ EXPECTED = {
             "SESSION_MGR-5-FAIL": 3,
             "SISF-6-ENTRY_CREATED": 1,
         },
+        {},
+    ),
+    "cisco/elastic-ios-cisco-ios.log": (
+        "syslog",
+        [],
+        {
+            "CCH323-6-CALL_PRESERVED": 1,
+            "FMANFP-6-IPACCESSLOGDP": 2,
+            "FMANFP-6-IPACCESSLOGP": 6,
+            "IPV6-6-ACCESSLOGP": 1,
+            "IPV6_ACL-6-ACCESSLOGSP": 1,
+            "OSPF-4-NOVALIDKEY": 1,
+            "SEC-6-IPACCESSLOGDP": 2,
+            "SEC-6-IPACCESSLOGNP": 1,
+            "SEC-6-IPACCESSLOGP": 5,
+            "SEC-6-IPACCESSLOGRL": 2,
+            "SEC-6-IPACCESSLOGRP": 1,
+            "SEC-6-IPACCESSLOGSP": 1,
+            "SEC_LOGIN-5-LOGIN_SUCCESS": 1,
+            "SYS-6-LOGOUT": 1,
+            "UTC": 2,  # IOS XR `RP/0/RP0/CPU0:Oct 7 ... UTC: ipv4_acl_mgr[310]: %ACL-IPV4_ACL-6-...`
+        },
+        {},
+    ),
+    # IOS `logging origin-id hostname`: `<190>2361044: sw01: Jan 16 2022 22:11:43 AEST:`
+    "cisco/elastic-ios-date-format-tzoffset.log": ("syslog", [], {"FOO-6-BAR": 4}, {}),
+    "cisco/elastic-ios-syslog.log": (
+        "syslog",
+        [],
+        {
+            "DOT1X-5-FAIL": 2,
+            "FMANFP-6-IPV6ACCESSLOGP": 2,
+            "ILPOWER-5-IEEE_DISCONNECT": 1,
+            "ILPOWER-5-SENSE_POWER_INVALID": 2,
+            "IOSXE-6-PLATFORM": 2,
+            "LINEPROTO-5-UPDOWN": 1,
+            "SEC-6-IPACCESSLOGDP": 1,
+            "SYS-5-CONFIG_I": 3,
+            "UTC": 2,
+            "rt401-rk30409": 4,  # `NTP Core (NOTICE): ...` and `last message repeated` name no program
+        },
+        {},
+    ),
+    "cisco/elastic-issue-14666.log": ("cisco_wlc", [], {}, {"no_ap_in_message": 1}),
+    "cisco/otelcol-custom-testdata.log": (
+        "cisco_wlc",
+        [(2, "assoc", "REAL-CI-02", "2023-12-15T11:49:14.582000Z")],  # AP by `AP Name: CiscoAP-Down`
+        {"SW_MATM-4-MACFLAP_NOTIF": 1, "SYS-6-CLOCKUPDATE": 1, "other": 2},
         {},
     ),
     "hostapd/bridger-issue-8.log": (
@@ -242,6 +311,12 @@ EXPECTED = {
     "meraki/elastic-ip-flow.log": ("syslog", [], {"ip_flow_end": 4, "ip_flow_start": 4}, {}),
     "meraki/elastic-security-events.log": ("syslog", [], {"security_event": 1}, {}),
     "meraki/elastic-urls.log": ("syslog", [], {"urls": 3}, {}),
+    "meraki/scanning-v3-receiver-dump.json": (
+        "meraki_scanning",
+        [(record, "seen", "REAL-MR-07", f"2021-11-23T{t}Z") for record, t in SCANNING_DUMP],
+        {"scanning Bluetooth": 2},  # BLE beacons: never devices
+        {},
+    ),
     "radius/freeradius-tests-detail-one.txt": ("radius_detail", [], {}, {"bad_mac": 1}),
     "radius/mikrotik-detail-hybrid-parser.txt": ("radius_detail", [], {}, {"missing_mac": 2}),
     # Aruba and RADIUS files added together (SOURCES.md, the same block)
@@ -373,6 +448,27 @@ EXPECTED = {
         },
         {},
     ),
+    # UniFi APs' and switches' lines in a Wazuh decoder's comments: no join / leave (EVENT_STA_IP)
+    "unifi/bnc-wazuh-unifi-decoders.log": (
+        "syslog",
+        [],
+        {"debug": 2, "hostapd": 2, "kernel": 1, "mcad": 1, "switch": 7, "wevent": 1},
+        {},
+    ),
+    "unifi/crowdsec-hub-unifi-logs.log": ("syslog", [], {"other": 3, "sshd": 1}, {}),
+    "unifi/fluentbit-unifi-parser-test.log": (
+        "unifi",
+        [(4, "assoc", "REAL-UB-05", "2026-06-03T14:30:31.271000Z")],  # CEF `WiFi Client Connected`
+        {"kernel": 1, "mcad": 1, "systemd": 1},
+        {},
+    ),
+    "unifi/sc4s-test-ubiquiti-unifi.log": ("syslog", [], {"kernel": 1, "logread": 2, "switch": 2}, {}),
+    "unifi/ubnt-community-usg-logs.log": (
+        "unifi",
+        [(3, "disassoc", "REAL-UB-04", "2017-11-24T05:15:14Z")],  # ("U7LT,802aa8001122,v3.9.3.7537"), -05:00
+        {"kernel": 3, "syslog": 1, "system": 1},
+        {},
+    ),
 }
 
 
@@ -455,3 +551,29 @@ def test_an_aos6_controller_and_its_aps_lines_take_their_sources_clock(settings,
         (28, "disassoc", "REAL-AR-01", "2014-01-30T15:48:51Z"),
         (29, "disassoc", "REAL-AR-01", "2014-01-30T15:48:51Z"),
     ]
+
+
+@pytest.mark.parametrize("name", ["cisco/elastic-ios-kiwi.log", "unifi/crowdsec-hub-unifi-cef.log"])
+def test_files_of_unread_wrappers_are_not_taken_for_a_log(settings, real_registry, name):
+    """Kiwi Syslog Server's forwarding wrapper (`<190>Original Address=... 1 <ISO> <host>
+    Kiwi_SyslogNet_Server ...`) around a Cisco line, and a UniFi console's CEF messages written
+    bare (rsyslog's `%msg%` template) with no client event among them, are not read: said, not
+    guessed."""
+    with pytest.raises(UnknownFormatError):
+        parse(settings, real_registry, REAL / name)
+
+
+@pytest.fixture
+def land_and_ingest(request):
+    """The suite's `parse` fixture (lands a file and ingests it, keeping its quarantine), under
+    another name: this module's parse() reads a file in memory only."""
+    return request.getfixturevalue("parse")
+
+
+def test_a_quarantined_9800_line_keeps_neither_its_user_nor_its_client(land_and_ingest):
+    """The 9800 line names its user and SSID: its quarantine row keeps neither, nor the MAC."""
+    lines = (REAL / "cisco" / "elastic-issue-14666.log").read_text().splitlines()
+    out = land_and_ingest(lines, name="wlc-20250723.log")
+    assert out.result.quarantined == {"no_ap_in_message": 1} and len(out.quarantine) == 1
+    kept = repr(out.quarantine)
+    assert not any(word in kept for word in ("musterm8", "COMAPNY", "1234.abcd.5678", "12:34:ab:cd:56:78"))

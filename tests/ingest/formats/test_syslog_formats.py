@@ -168,3 +168,54 @@ def test_a_unifi_aps_own_log_is_named_after_the_ap(parse):
     ]
     out = parse(lines, name="OITA-001-AP01.log", hint=date(2024, 4, 1))
     assert out.summary() == SESSION
+
+
+def test_an_ios_xe_feed_naming_its_host_after_the_sequence_number_is_read(parse):
+    """`logging origin-id hostname`: `<190>2361044: wlc9800: Apr  1 2024 08:10:00.000 JST: ...`. A
+    file whose first 20 lines are other messages in this layout is a syslog feed, not unknown."""
+    other = (
+        "<189>{n}: wlc9800: Apr  1 2024 08:10:{n:02d}.000 JST: %SYS-5-CONFIG_I: Configured from "
+        "console by admin on vty0 (192.0.2.1)"
+    )
+    client = (
+        "<190>2400: wlc9800: Apr  1 2024 08:12:41.000 JST: %CLIENT_ORCH_LOG-6-CLIENT_ADDED_TO_RUN_STATE: "
+        "Chassis 1 R0/0: wncd: Username entry (x) joined with ssid (S) for device with MAC: "
+        "80d6.0512.3456 on channel (36) AP Name: OITA-001-AP01"
+    )
+    out = parse([other.format(n=n) for n in range(24)] + [client], name="wlc9800.log", hint=date(2024, 4, 1))
+    assert out.result.fmt == "syslog" and out.result.ignored_by == {"SYS-5-CONFIG_I": 24}
+    assert [s[:3] for s in out.summary()] == [("assoc", "OITA-001-01", "2024-03-31T23:12:41+00:00")]
+
+
+def test_unifi_network_cef_client_events_name_their_ap_and_time(parse):
+    """UniFi Network consoles send `WiFi Client Connected` / `Disconnected` as CEF: the AP is the
+    UNIFI[last]ConnectedToDevice* fields (the syslog host is the console), the time UNIFIutcTime."""
+    cef = "<14>Apr  1 08:{m} UDM CEF:0|Ubiquiti|UniFi Network|9.3.33|{id}|WiFi Client {what}|1|"
+    lines = [
+        "<4>Apr  1 08:10:00 UDM UDM kernel: [LAN_LOCAL-default-A]IN=br0 OUT= MAC= SRC=192.0.2.9",
+        cef.format(m="12:41", id=400, what="Connected")
+        + "UNIFIcategory=Monitoring UNIFIconnectedToDeviceName=OITA-001-AP01 UNIFIconnectedToDeviceMac="
+        "0c:8d:db:a0:8c:03 UNIFIclientAlias=Phone 34:56 UNIFIclientMac=80:d6:05:12:34:56 UNIFIwifiName="
+        "OITA City UNIFIutcTime=2024-03-31T23:12:41.000Z msg=Phone 34:56 connected to OITA City",
+        cef.format(m="42:41", id=401, what="Disconnected")
+        + "UNIFIcategory=Monitoring UNIFIlastConnectedToDeviceName=Lobby AP UNIFIlastConnectedToDeviceMac="
+        "0c:8d:db:a0:8c:03 UNIFIclientMac=80:d6:05:12:34:56 UNIFIutcTime=2024-03-31T23:42:41Z "
+        "msg=Phone 34:56 disconnected from OITA City",
+        cef.format(m="43:00", id=402, what="Roamed") + "UNIFIclientMac=80:d6:05:12:34:56 msg=roamed",
+    ]
+    out = parse(lines, name="udm.log", hint=date(2024, 4, 1))
+    assert out.result.fmt == "unifi"
+    assert out.summary() == SESSION
+    assert out.result.ignored_by == {"kernel": 1, "cef Roamed": 1} and out.result.quarantined == {}
+
+
+def test_a_cef_client_event_deep_in_a_consoles_feed_is_routed_to_unifi(parse):
+    gateway = "<4>Apr  1 08:10:{s:02d} UDM UDM kernel: [LAN_LOCAL-default-A]IN=br0 OUT= MAC= SRC=192.0.2.9"
+    client = (
+        "<14>Apr  1 08:12:41 UDM CEF:0|Ubiquiti|UniFi Network|10.4.57|400|WiFi Client Connected|1|"
+        "UNIFIconnectedToDeviceName=OITA-001-AP01 UNIFIconnectedToDeviceMac=0c:8d:db:a0:8c:03 "
+        "UNIFIclientMac=80:d6:05:12:34:56 UNIFIutcTime=2024-03-31T23:12:41Z msg=connected"
+    )
+    out = parse([gateway.format(s=s) for s in range(24)] + [client], name="udm.log", hint=date(2024, 4, 1))
+    assert out.result.fmt == "syslog" and out.result.ignored_by == {"kernel": 24}
+    assert out.summary() == SESSION[:1]
