@@ -50,8 +50,9 @@ _REPLACE = r"\g<1>" + MASK + r"\g<2>\g<3>"
 
 def mask_macs(text: str) -> str:
     """The text with every full or partial MAC address masked, in any spelling the parsers read."""
-    # twice: a match keeps the character after a MAC, which may be the one before the next MAC
-    return _RUN.sub(_REPLACE, _RUN.sub(_REPLACE, _FIELD.sub(r"\1masked", text)))
+    # twice: a match keeps the character after a MAC, which may be the one before the next MAC;
+    # mac= values last (a value cut at a space must not leave the rest of its MAC behind)
+    return _FIELD.sub(r"\1masked", _RUN.sub(_REPLACE, _RUN.sub(_REPLACE, text)))
 
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")

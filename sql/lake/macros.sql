@@ -10,15 +10,15 @@ create or replace macro mac_hex(txt) as
 -- in (cut ones too: 4 octets still name a device), any other spelling mac_digits reads whose 12
 -- digits are not followed by more, and any mac= field value; dates and 8-digit numbers stay.
 -- pipeline/ingest/masking.py applies the same pattern (MAC_RUN) to text made in Python, twice
--- (a match keeps the character after a MAC, which may be the one before the next).
+-- (a match keeps the character after a MAC, which may be the one before the next), mac= values last.
 create or replace macro mac_run() as
     '(^|[^0-9A-Za-z])(?:(?:[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){3,}|[0-9A-Fa-f]{2}(?:\.[0-9A-Fa-f]{2}){5,}|[0-9A-Fa-f]{2}(?: [0-9A-Fa-f]{2}){5,}|[0-9A-Fa-f]{4}(?:[:.-][0-9A-Fa-f]{4}){2,}|[0-9A-Fa-f]{6}[:.-][0-9A-Fa-f]{6}|[0-9A-Fa-f]{12})(\b|[G-Zg-z_])|[0-9A-Fa-f](?:[:. -]*[0-9A-Fa-f]){11}($|[:. -]*(?:$|[^0-9A-Fa-f:. -])))';
 create or replace macro mask_macs(txt) as
     regexp_replace(
         regexp_replace(
-            regexp_replace(txt, '(mac=[''"]?)[^''"\s]*', '\1masked', 'gi'),
+            regexp_replace(txt, mac_run(), '\1xx:xx:xx:xx:xx:xx\2\3', 'g'),
             mac_run(), '\1xx:xx:xx:xx:xx:xx\2\3', 'g'),
-        mac_run(), '\1xx:xx:xx:xx:xx:xx\2\3', 'g');
+        '(mac=[''"]?)[^''"\s]*', '\1masked', 'gi');
 
 -- A line with nothing but white space (a regex: trim() would copy every line of the file).
 create or replace macro blank_line(txt) as txt is null or regexp_full_match(txt, '\s*');
