@@ -65,6 +65,15 @@ def safe_name(name: str) -> str:
     return mask_macs(_EMAIL.sub("masked@masked", name))
 
 
+_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://\S+")
+
+
+def safe_text(text: str) -> str:
+    """A message that may quote a raw line (DuckDB's errors do) with its MACs, e-mail addresses
+    and URLs masked."""
+    return mask_macs(_EMAIL.sub("masked@masked", _URL.sub("masked-url", text)))
+
+
 def canonical(text: str) -> str | None:
     """The 12 lower-case hex digits of a MAC in any spelling the parsers read, or None."""
     digits = re.sub("[" + re.escape(MAC_SEPARATORS) + "]", "", text).lower()

@@ -26,7 +26,7 @@ from pipeline import lake
 from pipeline.config import Settings
 from pipeline.ingest import formats, optout, pseudonym
 from pipeline.ingest.blocks import stage_blocks
-from pipeline.ingest.masking import mask_macs, safe_ap_name, safe_label, safe_labels, safe_name
+from pipeline.ingest.masking import safe_ap_name, safe_label, safe_labels, safe_name, safe_text
 from pipeline.ingest.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def _reading(settings: Settings, label: str, fmt: str):
                 "files at once; the file stays pending."
             ) from None
         # DuckDB quotes the offending line in its messages: mask it and drop the chained original.
-        raise IngestError(f"{label} could not be read as {fmt}: {mask_macs(str(error))}") from None
+        raise IngestError(f"{label} could not be read as {fmt}: {safe_text(str(error))}") from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise IngestError(
             f"{label} could not be read: the gzip stream is truncated or damaged "

@@ -252,3 +252,13 @@ def test_every_kept_ap_name_has_the_ap_name_shape(name):
     assert (AP_NAME.fullmatch(shown) and shown == name and "@" not in shown) or re.fullmatch(
         MASKED + r":[0-9a-f]{10}", shown
     )
+
+
+def test_a_message_quoting_a_line_loses_its_macs_mails_and_urls():
+    """DuckDB's errors quote the offending line; the message keeps the rest of it."""
+    from pipeline.ingest.masking import safe_text
+
+    said = safe_text(
+        'could not convert "https://portal.example.jp/?mac=80:d6:05:12:34:61 taro@example.jp" line 3'
+    )
+    assert said == 'could not convert "masked-url masked@masked" line 3'
