@@ -81,7 +81,7 @@ def canonical(text: str) -> str | None:
 
 
 MASKED = "masked"  # what stands for a value that may identify someone
-LABEL_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.%/-]{0,39}")
+LABEL_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.%/-]{0,59}")  # a label is 60 characters at most
 AP_NAME = re.compile(r"[\w -]{1,64}")  # letters of any script (大分駅), digits, `_`, `-`, space
 _HOST = re.compile(r"\.[A-Za-z]")  # example.jp, rc.local: a host name's shape
 _IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
