@@ -211,7 +211,7 @@ def _safe_quarantine(key: Callable[[], bytes | None]) -> Callable[[pa.Table], pa
     def digest(name: str) -> str | None:
         if not held:
             held.append(key())
-        return held[0] and pseudonym.text_digest(held[0], "ap_name", name)
+        return pseudonym.text_digest(held[0], "ap_name", name) if held[0] else None
 
     def safe(rows: pa.Table) -> pa.Table:
         for column, rule in (("program", safe_label), ("ap_name", lambda name: safe_ap_name(name, digest))):
