@@ -168,6 +168,14 @@ def pseudonym(key: bytes, mac: int) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
+def text_digest(key: bytes, purpose: str, text: str) -> str:
+    """10 hex digits of HMAC-SHA256(key, purpose NUL text): a value that must not be kept (an
+    unknown AP's name that looks like an e-mail) replaced by what still tells equal values apart.
+    The purpose keeps these digests apart from the pseudonyms made with the same key."""
+    message = purpose.encode() + b"\0" + text.encode("utf-8", "surrogateescape")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:10]
+
+
 def hmac_pads(key: bytes) -> dict:
     """The key as HMAC-SHA256 uses it (RFC 2104: zero-padded to the 64-byte block, XOR 0x36 and
     0x5c), for the SQL macro `pseudonym(mac, ipad, opad)` that computes `pseudonym` for a whole

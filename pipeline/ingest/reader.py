@@ -12,6 +12,7 @@ import gzip
 import logging
 import threading
 import zlib
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,12 +20,13 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import lake
 from pipeline.config import Settings
 from pipeline.ingest import formats, optout, pseudonym
 from pipeline.ingest.blocks import stage_blocks
-from pipeline.ingest.masking import mask_macs, safe_name
+from pipeline.ingest.masking import safe_ap_name, safe_label, safe_labels, safe_name, safe_text
 from pipeline.ingest.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -89,7 +91,7 @@ def _reading(settings: Settings, label: str, fmt: str):
                 "files at once; the file stays pending."
             ) from None
         # DuckDB quotes the offending line in its messages: mask it and drop the chained original.
-        raise IngestError(f"{label} could not be read as {fmt}: {mask_macs(str(error))}") from None
+        raise IngestError(f"{label} could not be read as {fmt}: {safe_text(str(error))}") from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise IngestError(
             f"{label} could not be read: the gzip stream is truncated or damaged "
@@ -125,6 +127,7 @@ def _ingest_file(
 
     events = {}  # day -> its Parquet, written as blocks arrive and put in place at the end
     quarantine = lake.ParquetStream(settings.quarantine / f"{file_id}.parquet")
+    safe_rows = _safe_quarantine(lambda: key_for(hint))
 
     def emit(day, table):
         if day not in events:
@@ -147,7 +150,7 @@ def _ingest_file(
             "ingest/staging/events",
             {"file_id": file_id},
             emit,
-            quarantine.write,
+            lambda rows: quarantine.write(safe_rows(rows)),
             denylist,
         )
         by_day = {day: out.close() for day, out in sorted(events.items())}
@@ -165,7 +168,7 @@ def _ingest_file(
         counts["ignored"],
         {day: counts["devices"][day] for day in by_day},
         counts["opted_out"],
-        counts["ignored_by"],
+        safe_labels(counts["ignored_by"]),
     )
 
 
@@ -194,5 +197,29 @@ def parse_file(
     events = pa.concat_tables(parts).combine_chunks()
     return events.sort_by([("record", "ascending"), ("ts", "ascending"), ("device", "ascending")]), {
         **counts,
+        "ignored_by": safe_labels(counts["ignored_by"]),
         "format": fmt,
     }
+
+
+def _safe_quarantine(key: Callable[[], bytes | None]) -> Callable[[pa.Table], pa.Table]:
+    """What makes a block's quarantined rows safe to keep: each program a safe label, each AP name
+    kept when it has an AP name's shape, else a marker and its digest under key() (the key of the
+    file's day, asked for only then; None when that key is destroyed: the marker alone)."""
+    held: list[bytes | None] = []
+
+    def digest(name: str) -> str | None:
+        if not held:
+            held.append(key())
+        return pseudonym.text_digest(held[0], "ap_name", name) if held[0] else None
+
+    def safe(rows: pa.Table) -> pa.Table:
+        for column, rule in (("program", safe_label), ("ap_name", lambda name: safe_ap_name(name, digest))):
+            coded = pc.dictionary_encode(rows.column(column)).combine_chunks()  # each value once
+            values = pa.array([rule(v) for v in coded.dictionary.to_pylist()], pa.string())
+            rows = rows.set_column(
+                rows.schema.get_field_index(column), column, pc.take(values, coded.indices)
+            )
+        return rows
+
+    return safe

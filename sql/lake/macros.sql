@@ -6,14 +6,19 @@ create or replace macro mac_digits(txt) as
 create or replace macro mac_hex(txt) as
     case when regexp_full_match(mac_digits(txt), '[0-9a-f]{12}') then mac_digits(txt) end;
 
--- Every spelling of a MAC the parsers read (mac_digits: any of ':', '-', '.', ' ' between hex
--- digits) is masked before text may leave memory: 8 or more hex digits with separators between
--- them (a cut MAC still names a device), and any mac= field value. pipeline/ingest/masking.py applies the
--- same pattern (MAC_RUN) to text made in Python.
+-- Every MAC the parsers read is masked before text may leave memory: the shapes a MAC is written
+-- in (cut ones too: 4 octets still name a device), any other spelling mac_digits reads whose 12
+-- digits are not followed by more, and any mac= field value; dates and 8-digit numbers stay.
+-- pipeline/ingest/masking.py applies the same pattern (MAC_RUN) to text made in Python, twice
+-- (a match keeps the character after a MAC, which may be the one before the next), mac= values last.
+create or replace macro mac_run() as
+    '(^|[^0-9A-Za-z])(?:(?:[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){3,}|[0-9A-Fa-f]{2}(?:\.[0-9A-Fa-f]{2}){5,}|[0-9A-Fa-f]{2}(?: [0-9A-Fa-f]{2}){5,}|[0-9A-Fa-f]{4}(?:[:.-][0-9A-Fa-f]{4}){2,}|[0-9A-Fa-f]{6}[:.-][0-9A-Fa-f]{6}|[0-9A-Fa-f]{12})(\b|[G-Zg-z_])|[0-9A-Fa-f](?:[:. -]*[0-9A-Fa-f]){11}($|[:. -]*(?:$|[^0-9A-Fa-f:. -])))';
 create or replace macro mask_macs(txt) as
     regexp_replace(
-        regexp_replace(txt, '(mac=[''"]?)[^''"\s]*', '\1masked', 'gi'),
-        '(^|[^0-9A-Za-z])[0-9A-Fa-f](?:[:\-. ]*[0-9A-Fa-f]){7,}', '\1xx:xx:xx:xx:xx:xx', 'g');
+        regexp_replace(
+            regexp_replace(txt, mac_run(), '\1xx:xx:xx:xx:xx:xx\2\3', 'g'),
+            mac_run(), '\1xx:xx:xx:xx:xx:xx\2\3', 'g'),
+        '(mac=[''"]?)[^''"\s]*', '\1masked', 'gi');
 
 -- A line with nothing but white space (a regex: trim() would copy every line of the file).
 create or replace macro blank_line(txt) as txt is null or regexp_full_match(txt, '\s*');
