@@ -140,12 +140,6 @@ def test_date_stamped_file_names_are_shown_whole(planted):
     assert "/in/site-20261126.log (" in said  # parse's figures
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sql/ingest/staging/resolved.sql hands the AP name over already cut to ASCII [\\w.\\-:] "
-    "(`taro@localhost` -> `tarolocalhost`, `大分駅 臨時 AP-2` -> `AP-2`); it must hand over "
-    "coalesce(ap_name, ap_mac) as logged for masking.safe_ap_name to judge (another change's file)",
-)
 def test_an_unknown_ap_name_is_judged_as_logged(tmp_path):
     """A name in any script is kept whole; an e-mail without a dot in its domain is no AP name."""
     settings = make_settings(tmp_path, FOOTFALL_MAX_QUARANTINE_RATE="1")

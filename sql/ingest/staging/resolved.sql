@@ -49,11 +49,10 @@ select
     fate as reason,
     program,
     event,
-    -- an AP's name as logged, for the operator who must add it to the registry: a name's
-    -- characters only, MACs masked
-    case when fate not in ('ignored', 'empty_line')
-         then left(mask_macs(regexp_replace(coalesce(ap_name, ap_mac), '[^\w.\-:]', '', 'g')), 64)
-    end as ap_label
+    -- an AP's name as logged, for the operator who must add it to the registry; made safe on its
+    -- way out (pipeline/ingest/reader.py, masking.safe_ap_name): kept in an AP name's shape, else a
+    -- keyed digest
+    case when fate not in ('ignored', 'empty_line') then left(coalesce(ap_name, ap_mac), 256) end as ap_label
 from judged
 union all
 select
