@@ -102,9 +102,10 @@ def test_a_file_over_the_limit_fails_every_night_until_read_again_under_a_fixed_
         assert _staged_events(settings) == 8
     assert not (settings.quarantine / f"{file_id}.parquet").exists()
     assert _catalog(settings, "select * from file_quarantine") == []
-    assert _catalog(settings, "select file_id, action, acted_by from file_actions") == [
-        (file_id, "reingest", "ops-test")
-    ] * 2
+    assert (
+        _catalog(settings, "select file_id, action, acted_by from file_actions")
+        == [(file_id, "reingest", "ops-test")] * 2
+    )
     by_day = footfall(root, "reingest", "--day", DAY)
     assert by_day.returncode == 0 and f"read again {file_id}: 8 events" in by_day.stdout
 
@@ -128,7 +129,9 @@ def test_a_file_over_the_limit_accepted_with_a_reason_lets_its_night_build(scrat
     assert (action, by, reason) == ("accept", "sato", "WifiAP-77 is a test AP")
     assert '"limit": 0.1' in figures and '"rate": 0.25' in figures
     # a stricter limit later does not undo it; a worse share would not pass (the share accepted)
-    assert actions.over_limit(make_settings(root, FOOTFALL_MAX_QUARANTINE_RATE="0.05"), date(2024, 4, 1)) == []
+    assert (
+        actions.over_limit(make_settings(root, FOOTFALL_MAX_QUARANTINE_RATE="0.05"), date(2024, 4, 1)) == []
+    )
 
 
 def test_a_wrong_zone_in_the_sources_file_is_said_by_its_line_before_any_file_is_read(scratch):
@@ -138,6 +141,36 @@ def test_a_wrong_zone_in_the_sources_file_is_said_by_its_line_before_any_file_is
     for args in (["ingest", str(log), "--day", DAY], ["parse", str(log), "--registry", SAMPLE_REGISTRY]):
         done = footfall(root, *args, FOOTFALL_SOURCES=str(sources))
         assert done.returncode == 1, done.stderr
-        assert f"{sources} (FOOTFALL_SOURCES), line 3: tz 'Asia/Tokio' is not an IANA time zone" in done.stderr
+        assert (
+            f"{sources} (FOOTFALL_SOURCES), line 3: tz 'Asia/Tokio' is not an IANA time zone" in done.stderr
+        )
         assert "Traceback" not in done.stderr and "Not implemented" not in done.stderr
     assert _catalog(settings, "select count(*) from files where error is not null") == [(0,)]
+
+
+def test_a_file_no_format_recognised_is_read_again_as_the_format_named(scratch):
+    root, _, settings = scratch
+    # a RADIUS detail record whose Acct-Status-Type comes after the 20 lines detection reads
+    padding = [f'\tVendor-Attribute-{n} = "x"' for n in range(25)]
+    record = [
+        "Mon Apr  1 08:12:41 2024",
+        *padding,
+        "\tAcct-Status-Type = Start",
+        '\tCalling-Station-Id = "80-D6-05-12-34-56"',
+        '\tCalled-Station-Id = "0C-8D-DB-A0-8C-03:OITA_CITY_FREE_Wi-Fi"',
+        '\tAcct-Session-Id = "S1"',
+        "\tNAS-IP-Address = 10.20.0.1",
+        "",
+    ]
+    detail = root / "detail-20240401"
+    detail.write_text("\n".join(record) + "\n")
+    refused = footfall(root, "ingest", str(detail), "--day", DAY)
+    assert refused.returncode == 1 and "no supported log format recognised" in refused.stderr
+    wrong = footfall(root, "reingest", str(detail), "--format", "nonsense")
+    assert wrong.returncode == 1 and "unknown format 'nonsense'" in wrong.stderr
+    again = footfall(root, "reingest", str(detail), "--format", "radius_detail")  # named by its content
+    assert again.returncode == 0, again.stderr
+    assert "1 events, 0 quarantined" in again.stdout
+    assert _catalog(settings, "select format, forced_format, error from files") == [
+        ("radius_detail", "radius_detail", None)
+    ]
