@@ -58,7 +58,8 @@ def _known_errors():
     from pipeline.marts.quality_report import QualityGateError
     from pipeline.ingest.pseudonym import KeyDestroyedError
     from pipeline.ingest.registry import RegistryError
-    from pipeline.ingest.formats import UnknownFormatError
+    from pipeline.ingest.formats import SourcesError, UnknownFormatError
+    from pipeline.ingest.actions import ActionError
     from pipeline.ops.stages import NoDataError
     from pipeline.ops.integrity import CorruptPartitionError
     from pipeline.ingest.optout import OptOutKeyError
@@ -76,6 +77,8 @@ def _known_errors():
         KeyDestroyedError,
         RegistryError,
         UnknownFormatError,
+        SourcesError,
+        ActionError,
         NoDataError,
         FileNotFoundError,
         IngestError,

@@ -58,7 +58,7 @@ def parse(
 
     from pipeline.ingest.reader import IngestError, parse_file
     from pipeline.ingest.registry import RegistryError, load_registry
-    from pipeline.ingest.formats import FORMATS, UnknownFormatError
+    from pipeline.ingest.formats import FORMATS, UnknownFormatError, load_sources
 
     if format != "auto" and format not in FORMATS:
         raise typer.BadParameter(f"unknown format {format!r}; one of: auto, {', '.join(sorted(FORMATS))}")
@@ -66,6 +66,7 @@ def parse(
         settings = load_settings()
         settings = settings.with_(tz=tz) if tz else settings
         reg = load_registry(registry)
+        load_sources(settings.sources)  # a wrong row is said once, before any file is read
     except (ValueError, RegistryError) as error:
         _fail(str(error))
     key = secrets.token_bytes(32)  # throwaway: never stored, gone with the process
@@ -128,3 +129,50 @@ def show(
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(table.column_names)
     _write_rows(out, table)
+
+
+@app.command()
+def reingest(
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(help="Landed files: the file id the messages print, or a file of the same content."),
+    ] = None,
+    day: Annotated[
+        str | None, typer.Option(help="Every landed file with events of this service day.")
+    ] = None,
+    format: Annotated[str | None, typer.Option("--format", help="Read them as this format.")] = None,
+    by: Annotated[str | None, typer.Option(help="Who asks (default: your login name).")] = None,
+) -> None:
+    """Read landed files again with the registry in force now (after `footfall registry load`):
+    each file's staged events and quarantine are replaced, never added twice; logged in the
+    catalog. Then run the night of each day it names (`footfall nightly --day D`)."""
+    from pipeline.ingest.actions import operator
+    from pipeline.ops import stages
+
+    if not files and not day:
+        raise typer.BadParameter("give file ids (or files) to read again, or --day D")
+    settings = load_settings()
+    done = _run(stages.reingest, settings, files or [], _day(day) if day else None, operator(by), format)
+    for f in done.files:
+        typer.echo(f"read again {f.file_id}: {f.events:,} events, {f.quarantined:,} quarantined")
+    nights = " && ".join(f"footfall nightly --day {d}" for d in done.days) or "-"
+    typer.echo(f"days to build again: {', '.join(done.days) or '-'}; now run: {nights}")
+
+
+@app.command()
+def accept(
+    file_id: Annotated[str, typer.Argument(help="The file id the night's message names.")],
+    reason: Annotated[str, typer.Option(help="Why the file is good enough as it is (kept in the catalog).")],
+    by: Annotated[str | None, typer.Option(help="Who decides (default: your login name).")] = None,
+) -> None:
+    """Accept a file whose quarantined share passed FOOTFALL_MAX_QUARANTINE_RATE as it is: the
+    nights of its days build with its good records (recorded with who, when and why)."""
+    from pipeline.ingest.actions import accept as accept_file, file_ids, operator
+
+    settings = load_settings()
+    ids = _run(file_ids, settings, [file_id])
+    rate = _run(accept_file, settings, ids[0], reason, operator(by))
+    typer.echo(
+        f"accepted {ids[0]} with {rate:.1%} of its client records quarantined; "
+        "run the night of its days again (`footfall nightly --day D`)"
+    )

@@ -122,5 +122,11 @@ def _record_landing(settings: Settings, con, tmp: Path, source: Path, name: str,
     if row is not None and row[1] is not None:
         con.execute("update files set error = null where file_id = ?", [file_id])
     elif row is not None:
-        log.info("skip %s: already landed as %s", name, file_id)
+        log.warning(
+            "%s: the same content was landed before as %s: not read again. To read it again "
+            "(after a registry fix): `footfall reingest %s`",
+            safe_name(name),
+            file_id,
+            file_id,
+        )
     return row is None or row[1] is not None

@@ -17,6 +17,7 @@ from pipeline.ingest.masking import safe_name
 from pipeline.ingest.reader import RECORDING, FileResult, IngestError, ingest_file
 from pipeline.ingest.registry import Registry, registry_for
 from pipeline.lake import catalog
+from pipeline.lake.atomic import sidecar
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,28 @@ def _quarantine_rate(result: FileResult) -> float:
     return quarantined / usable if usable else 0.0
 
 
+def _drop_stale(settings: Settings, con, result: FileResult) -> list[date]:
+    """What an earlier reading of the file staged and this one did not (a file read again under a
+    fixed registry): its events of days it no longer holds, its quarantine when none is left,
+    and its rows of counts. The days it held events of before."""
+    before = [
+        row[0]
+        for row in con.execute("select day from file_days where file_id = ?", [result.file_id]).fetchall()
+    ]
+    for day in set(before) - set(result.events_by_day):
+        stale = settings.day_partition(settings.events, day) / f"{result.file_id}.parquet"
+        stale.unlink(missing_ok=True)
+        sidecar(stale).unlink(missing_ok=True)
+    if not result.quarantined:
+        (settings.quarantine / f"{result.file_id}.parquet").unlink(missing_ok=True)
+    for table in ("file_days", "file_quarantine", "file_ignored"):
+        con.execute(f"delete from {table} where file_id = ?", [result.file_id])
+    return before
+
+
 def _record(settings: Settings, result: FileResult) -> None:
     with catalog.connect(settings) as con:
+        catalog.mark_days(con, _drop_stale(settings, con, result))
         for day, n in result.events_by_day.items():
             con.execute(
                 "insert or replace into file_days values (?, ?, ?, ?, ?)",
@@ -100,9 +121,12 @@ def ingest_one(
     Raises IngestError when it cannot be read (recorded, retried when landed again) or when its
     quarantined share passes the policy (its good records are staged all the same)."""
     started = time.monotonic()
+    formats.load_sources(settings.sources)  # a wrong sources file is the settings, not this file
+    with RECORDING, catalog.connect(settings) as con:
+        forced = con.execute("select forced_format from files where file_id = ?", [file_id]).fetchall()
     try:
         registry = registry or registry_for(settings, hint)
-        result = ingest_file(settings, registry, file_id, path, hint=hint)
+        result = ingest_file(settings, registry, file_id, path, forced[0][0] if forced else None, hint)
     except (IngestError, formats.UnknownFormatError) as error:
         with RECORDING, catalog.connect(settings) as con:
             con.execute("update files set error = ? where file_id = ?", [str(error), file_id])
@@ -128,7 +152,9 @@ def ingest_one(
             f"records quarantined {result.quarantined}, over the limit of "
             f"{settings.max_quarantine_rate:.0%} (FOOTFALL_MAX_QUARANTINE_RATE); its "
             "good records are staged, the quarantined ones (line numbers, reasons) are "
-            f"in {settings.quarantine}"
+            f"in {settings.quarantine}/{file_id}.parquet; the nights of its days fail until it is "
+            f"read again below the limit (`footfall reingest {file_id}`) or accepted "
+            f'(`footfall accept {file_id} --reason "..."`)'
         )
     return IngestedFile(
         file_id,
@@ -158,6 +184,7 @@ def ingest_pending(settings: Settings) -> Ingested:
     other file was ingested, each named with what to do."""
     done: list[IngestedFile] = []
     problems = []
+    formats.load_sources(settings.sources)  # said once, before any file is read
     pending = pending_files(settings)
     registries: dict[date, Registry] = {}  # files of one day share the registry in force on it
     for _, _, hint in pending:
@@ -180,7 +207,8 @@ def ingest_pending(settings: Settings) -> Ingested:
         raise IngestError(
             f"{len(problems)} file(s) need attention: "
             + " | ".join(problems)
-            + ". Fix the source or the registry, then land the file again."
+            + ". Fix the registry (`footfall registry load`) or the source, then read the file "
+            "again: `footfall reingest FILE_ID` (landing the same content again does not)."
         )
     return Ingested(
         len(done),

@@ -155,6 +155,8 @@ def rebuild(settings: Settings) -> Rebuilt:
             "registries loaded with `footfall registry load`: load them again with their "
             "--effective days (until then FOOTFALL_REGISTRY is in force)",
             "the run log (runs) of earlier nights",
+            "the operator's decisions on files (file_actions): a file accepted over the quarantine "
+            'limit fails its next night again: `footfall accept FILE_ID --reason "..."` again',
         ]
     return rebuilt
 

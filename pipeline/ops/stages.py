@@ -24,7 +24,7 @@ from typing import TypeVar
 import pyarrow as pa
 
 from pipeline import lake
-from pipeline.ingest import pseudonym
+from pipeline.ingest import actions, formats, pseudonym
 from pipeline.lake import catalog, locks
 from pipeline.marts import dependents
 from pipeline.movement import model
@@ -61,7 +61,9 @@ class DayWithoutData(NoDataError):
 # or damaged catalog or keystore waits for the operator (`footfall check --repair`).
 BAD_INPUT = (
     NoDataError,
+    actions.ActionError,
     reader.IngestError,
+    formats.SourcesError,
     quality_report.QualityGateError,
     locks.DayBusyError,
     catalog.CatalogError,
@@ -180,6 +182,16 @@ def ingest_paths(
         return landing.land(settings, paths, year_hint=day), run.ingest_pending(settings)
 
 
+def reingest(
+    settings: Settings, refs: list[str], day: date | None, by: str, fmt: str | None = None
+) -> actions.Reingested:
+    """`footfall reingest`: read landed files again with the registry in force now (holding the
+    ingest lock: no night lands or ingests meanwhile); the days whose nights must run again."""
+    with locks.named_lock(settings, INGEST_LOCK):
+        ids = actions.file_ids(settings, refs, day)
+        return actions.reingest(settings, ids, by, fmt)
+
+
 def _settle(settings: Settings) -> None:
     """Wait for every landing and ingest under way (another night's file may hold events of this
     day), then ingest what is still pending; another night's bad file is left to that night."""
@@ -200,6 +212,7 @@ def movement(settings: Settings, day: date) -> Movement | Closed:
     """Visits and trips of the day's devices, from the staged events."""
     started = time.monotonic()
     _settle(settings)
+    actions.check_gate(settings, day)  # a file over the quarantine limit holds the day back
     events = lake.day_files(settings.events, day)
     if not events and _closed(settings, day):
         log.warning(

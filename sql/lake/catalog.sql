@@ -120,3 +120,17 @@ create table if not exists optout (
 );
 -- Records of opted-out devices dropped at ingestion (a count only: never staged or quarantined).
 alter table files add column if not exists opted_out bigint;
+-- A file's format as the operator forced it (`footfall reingest --format`), and the quarantined
+-- share of its client records the operator accepted (`footfall accept`): the night's quarantine
+-- gate passes it while its share stays at or below that.
+alter table files add column if not exists forced_format varchar;
+alter table files add column if not exists accepted_rate double;
+-- The operator's decisions on landed files, append-only: read again, accepted over the limit.
+create table if not exists file_actions (
+    file_id varchar not null,
+    action varchar not null,          -- reingest | accept
+    acted_at timestamptz not null,
+    acted_by varchar not null,        -- the operator's login name (or --by)
+    reason varchar,                   -- the operator's words (accept)
+    figures json                      -- counts only: the share accepted and the limit; the format forced
+);

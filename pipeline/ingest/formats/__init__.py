@@ -33,6 +33,7 @@ import pyarrow.csv as pacsv
 from pipeline import lake
 from pipeline.config import Settings
 from pipeline.ingest.masking import safe_name
+from pipeline.ingest.sources import SourcesError, load_sources
 from pipeline.lake.sql import check_variables
 from pipeline.ingest.registry import Registry
 from pipeline.ingest.formats import (
@@ -47,6 +48,8 @@ from pipeline.ingest.formats import (
     syslog,
     unifi,
 )
+
+__all__ = ["SourcesError", "load_sources"]  # the sources file is read with the formats
 
 # Most specific first: detection takes the first format that recognises a file.
 FORMATS = {
@@ -67,10 +70,12 @@ FORMATS = {
 # Syslog formats: a file of any of them is routed line by line (sql/ingest/staging/routed.sql), so one
 # file may hold several formats and other programs' lines (ignored, counted by program).
 ROUTED = ("meraki_syslog", "aruba_stm", "cisco_wlc", "unifi", "hostapd")
-SOURCES_SCHEMA = pa.schema([("source", pa.string()), ("tz", pa.string()), ("ap", pa.string())])
 SNIFF_LINES = 20
 LINE_ENDS = (b"\n", b"\r")  # LF first: a CR ends a block only where no LF is in sight
 BLOCK_BYTES = 16 << 20  # a block of the file in memory at a time (with its parsed records)
+MAX_LINE_BYTES = 1 << 20  # a longer line is quarantined (line_size_over_maximum), unless its
+# format allows more (MAX_LINE_BYTES of its module: a Scanning API post of thousands of sightings)
+BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark (Excel, Windows tools): skipped before line 1
 _SPLIT = dict(  # pyarrow's CSV reader as a parallel line splitter: one binary column, no quoting
     read_options=pacsv.ReadOptions(column_names=["bytes"], block_size=8 << 20),
     parse_options=pacsv.ParseOptions(
@@ -104,11 +109,12 @@ def _open(path: Path):
 
 
 def first_lines(path: Path, n: int = SNIFF_LINES) -> list[str]:
-    """The first n lines of a plain or gzip file, decoded leniently."""
-    lines = []
+    """The first n lines of a plain or gzip file, decoded leniently (a UTF-8 BOM skipped)."""
+    lines: list[str] = []
     try:
         with _open(path) as handle:
             for raw in handle:
+                raw = raw if lines else raw.removeprefix(BOM)
                 lines.append(raw[:4096].decode("utf-8", errors="replace"))
                 if len(lines) >= n:
                     break
@@ -162,10 +168,11 @@ def blocks(path: Path, cut: tuple[bytes, ...] | None, size: int | None = None) -
     4 blocks (a malformed file: a RADIUS file without blank lines, binary garbage without line
     ends), a block ends at a line end, or else anywhere: memory stays bounded, and what is broken
     there is quarantined."""
-    carry, size = b"", size or BLOCK_BYTES
+    carry, size, start = b"", size or BLOCK_BYTES, True
     with _open(path) as handle:
         while data := handle.read(size):
-            data = carry + data if carry else data
+            data = carry + data if carry else data.removeprefix(BOM) if start else data
+            start = False
             end = _end_of_last(data, cut) if cut else -1
             if end < 0 and cut and len(data) > 4 * size:
                 end = _end_of_last(data, LINE_ENDS)
@@ -199,23 +206,6 @@ def numbered_lines(block: bytes, first: int) -> pa.Table:
     return pa.table({"record": records, "bytes": lines})
 
 
-def load_sources(path: Path | None) -> pa.Table:
-    """The log sources file (CSV: source,tz,ap): a syslog host, controller or NAS with its own
-    clock (an IANA zone) and, for a source serving one site, the AP (AP_ID or AP名) its AP-less
-    client events count at. No file: no rows."""
-    if path is None:
-        return SOURCES_SCHEMA.empty_table()
-    table = pacsv.read_csv(
-        path,
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in SOURCES_SCHEMA.names},
-            include_columns=SOURCES_SCHEMA.names,
-            include_missing_columns=True,
-        ),
-    )
-    return table.cast(SOURCES_SCHEMA)
-
-
 def _variables(settings: Settings, module, path: Path, fmt: str, hint: date, first: list[str]) -> dict:
     routes = [fmt] if fmt in ROUTED and fmt != detect_lines(first) else list(ROUTED)
     return {
@@ -225,6 +215,7 @@ def _variables(settings: Settings, module, path: Path, fmt: str, hint: date, fir
         "year_hint": hint,
         "file_stem": path.name.split(".")[0],
         "json_whole": False,
+        "max_line_bytes": getattr(module, "MAX_LINE_BYTES", MAX_LINE_BYTES),
         "fmt": fmt,
         "file_fmt": fmt,
         "routes": routes,  # fmt changes per format within a routed block

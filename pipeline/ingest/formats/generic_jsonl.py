@@ -3,6 +3,7 @@
 import json
 
 NAME = "generic_jsonl"
+MAX_LINE_BYTES = 16 << 20  # JSON lines may be long (a block's size); syslog lines stay at 1 MB
 
 
 def sniff(lines: list[str]) -> bool:

@@ -3,6 +3,8 @@
 import json
 
 NAME = "meraki_scanning"
+MAX_LINE_BYTES = 16 << 20  # a post of thousands of sightings on one line (a block's size)
+SNIFFED = 4096  # detection sees the first this many characters of a line
 
 
 def sniff(lines: list[str]) -> bool:
@@ -14,6 +16,8 @@ def sniff(lines: list[str]) -> bool:
 def variables(lines: list[str]) -> dict:
     """One post per line (JSON Lines), unless the first line alone is not a JSON document."""
     first = next((line for line in lines if line.strip()), "")
+    if len(first) >= SNIFFED and not first.endswith("\n"):
+        return {"json_whole": False}  # a line longer than detection reads: a post on one line
     first = first.split('}{"version"')[0] + ("}" if '}{"version"' in first else "")  # back to back
     try:
         json.loads(first)

@@ -3,12 +3,15 @@
 --   2024-04-01T08:12:41+09:00,OITA-001-AP01,80:d6:05:12:34:56,assoc,-52,
 -- ts: ISO-8601 (no zone: the city's zone) or epoch seconds; ap: AP_ID, AP名 or a BSSID;
 -- kind: start, stop, interim, assoc, disassoc or seen; rssi and duration_s may be empty.
--- No field is quoted; the header line is required and skipped.
+-- No field is quoted; the header line is required and skipped: it is no record (neither counted
+-- as ignored nor quarantined), nor is the header of another file appended to this one.
 -- reads: raw_lines
 -- params: tz
 create or replace temp view parsed as
 with fields as (
-    select record, line, string_split(line, ',') as f from raw_lines
+    select record, line, string_split(line, ',') as f
+    from raw_lines
+    where not starts_with(lower(line), 'ts,ap,client_mac,kind')
 ),
 typed as (
     select
@@ -30,7 +33,6 @@ judged as (
         kind, rssi, duration_s,
         case
             when blank_line(line) then 'empty_line'
-            when starts_with(line, 'ts,') then 'ignored'
             when len(f) < 4 then 'too_few_fields'
             when kind not in ('start', 'stop', 'interim', 'assoc', 'disassoc', 'seen') then 'bad_kind'
             when ts is null then 'bad_time'
