@@ -53,11 +53,15 @@ select
     -- characters only, MACs masked
     case when fate not in ('ignored', 'empty_line')
          then left(mask_macs(regexp_replace(coalesce(ap_name, ap_mac), '[^\w.\-:]', '', 'g')), 64)
-    end as ap_label
+    end as ap_label,
+    -- the line routes to the format that parsed it (false: a syslog block read straight holds a
+    -- line of another format or program, and is routed after all)
+    own
 from judged
 union all
 select
     record, cast(null as varchar), cast(null as timestamptz), cast(null as varchar),
     cast(null as ubigint), cast(null as varchar), cast(null as smallint), cast(null as integer),
-    cast(null as date), reason, cast(null as varchar), cast(null as varchar), cast(null as varchar)
+    cast(null as date), reason, cast(null as varchar), cast(null as varchar), cast(null as varchar),
+    true
 from raw_rejects;
