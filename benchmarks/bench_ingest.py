@@ -1,13 +1,16 @@
 """Ingest of one big syslog file against its floor: DuckDB merely reading the same file's lines.
 
-    .venv/bin/python benchmarks/bench_ingest.py [--lines 10000000] [--format meraki_syslog]
+    .venv/bin/python benchmarks/bench_ingest.py [--lines 10000000] [--format meraki_syslog] [--runs 1]
     .venv/bin/python benchmarks/bench_ingest.py --unfiltered [--lines 2000000] [--format hostapd]
 
 The file is one simulated day of the sample city in the given format, its lines repeated until
 there are --lines of them (the parser's work per line does not depend on repeats). Beside the
 floor, the write bound: DuckDB reading the lines and writing one event-shaped row per line to
-Parquet, nothing parsed (measure.BOUND_SQL). Floor, bound and ingest each run in a fresh process
-that times itself, so its time and peak memory (VmHWM) are its own. Writes
+Parquet, nothing parsed (measure.BOUND_SQL). Beside ingest, its peer: a plain Polars script doing
+the same to the same file (benchmarks/peer_polars.py; hostapd and meraki_syslog). Floor, bound,
+ingest and peer each run in a fresh process that times itself (wall, and CPU: user + system of all
+its threads, steadier on a shared machine), so its time and peak memory (VmHWM) are its own;
+--runs N runs the four N times, alternated, and reports medians. Writes
 benchmarks/results/ingest-<lines>[-<format>].json. Not part of `make test`.
 
 --unfiltered measures, side by side and each in a fresh process, an all-client-event feed and
@@ -22,11 +25,13 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import tempfile
 from datetime import date
 from pathlib import Path
 
 from measure import HWM, run_child
+from peer_polars import PARSERS
 
 from pipeline.ingest.formats import FORMATS
 
@@ -36,22 +41,24 @@ DAY = date(2024, 4, 1)
 # Each side runs in a fresh process, times itself and reports its own peak memory (measure.HWM).
 FLOOR = (
     """
-import json, sys
+import json, sys, time
 sys.path.insert(0, sys.argv[2])
 from measure import floor_seconds
+cpu = time.process_time()
 seconds, lines = floor_seconds([sys.argv[1]])
-print(json.dumps({"seconds": seconds, "out": lines, "peak_mb": """
+print(json.dumps({"seconds": seconds, "cpu_s": time.process_time() - cpu, "out": lines, "peak_mb": """
     + HWM
     + """}))
 """
 )
 BOUND = (
     """
-import json, sys
+import json, sys, time
 sys.path.insert(0, sys.argv[2])
 from measure import bound_seconds
+cpu = time.process_time()
 seconds = bound_seconds(sys.argv[1], sys.argv[3])
-print(json.dumps({"seconds": seconds, "out": 0, "peak_mb": """
+print(json.dumps({"seconds": seconds, "cpu_s": time.process_time() - cpu, "out": 0, "peak_mb": """
     + HWM
     + """}))
 """
@@ -67,8 +74,25 @@ from pipeline.ingest.registry import load_registry
 settings = load_settings({"FOOTFALL_HOME": sys.argv[2], "FOOTFALL_KEYSTORE": sys.argv[3]})
 registry = load_registry(settings.registry)
 started, cpu = time.perf_counter(), time.process_time()
-out = reader.ingest_file(settings, registry, "bench", Path(sys.argv[1]), fmt=sys.argv[4],
-                         hint=date(2024, 4, 1)).records
+result = reader.ingest_file(settings, registry, "bench", Path(sys.argv[1]), fmt=sys.argv[4],
+                            hint=date(2024, 4, 1))
+print(json.dumps({"seconds": time.perf_counter() - started, "cpu_s": time.process_time() - cpu,
+                  "out": result.records, "events": sum(result.events_by_day.values()), "peak_mb": """
+    + HWM
+    + """}))
+"""
+)
+
+# The peer: benchmarks/peer_polars.py on the same file, the registry read before the clock starts.
+PEER = (
+    """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+import peer_polars
+aps = peer_polars.registry_aps()
+started, cpu = time.perf_counter(), time.process_time()
+out = peer_polars.ingest(Path(sys.argv[1]), sys.argv[4], Path(sys.argv[3]), 2024, aps)
 print(json.dumps({"seconds": time.perf_counter() - started, "cpu_s": time.process_time() - cpu,
                   "out": out, "peak_mb": """
     + HWM
@@ -164,6 +188,72 @@ def unfiltered(args) -> dict:
     }
 
 
+def _runs(args, path: Path, tmp: Path) -> dict:
+    """Floor, bound, ingest and (where it reads the format) the peer, args.runs times, alternated."""
+    here = str(Path(__file__).resolve().parent)
+    runs: dict[str, list] = {"floor": [], "bound": [], "ingest": [], "polars": []}
+    for n in range(args.runs):
+        runs["floor"].append(run_child(FLOOR, str(path), here))
+        runs["bound"].append(run_child(BOUND, str(path), here, str(tmp / "bound.parquet")))
+        lake = (str(tmp / f"lake{n}"), str(tmp / f"keys{n}"))
+        runs["ingest"].append(run_child(INGEST, str(path), *lake, args.format))
+        if args.format in PARSERS:
+            runs["polars"].append(run_child(PEER, str(path), here, str(tmp / "peer.parquet"), args.format))
+    return {name: done for name, done in runs.items() if done}
+
+
+def against_floor_and_peer(args) -> dict:
+    """Ingest of one file against the floor, the write bound and the Polars peer, in one run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        path = build_file(tmp, args.lines, args.format)
+        runs = _runs(args, path, tmp)
+        size = path.stat().st_size
+    med = {
+        name: {key: statistics.median(run[key] for run in done) for key in ("seconds", "cpu_s", "peak_mb")}
+        for name, done in runs.items()
+    }
+    ingest, floor, bound = med["ingest"], med["floor"], med["bound"]
+    report = {
+        "date": date.today().isoformat(),
+        "machine": platform.platform(),
+        "format": args.format,
+        "lines": int(runs["floor"][0]["out"]),
+        "records": int(runs["ingest"][0]["out"]),
+        "events": int(runs["ingest"][0]["events"]),
+        "bytes": size,
+        "runs": args.runs,
+        "floor_s": round(floor["seconds"], 2),
+        "bound_s": round(bound["seconds"], 2),
+        "ingest_s": round(ingest["seconds"], 2),
+        "floor_cpu_s": round(floor["cpu_s"], 2),
+        "bound_cpu_s": round(bound["cpu_s"], 2),
+        "ingest_cpu_s": round(ingest["cpu_s"], 2),
+        "bound_over_floor": round(bound["seconds"] / floor["seconds"], 2),
+        "ingest_over_floor": round(ingest["seconds"] / floor["seconds"], 2),
+        "ingest_over_bound": round(ingest["seconds"] / bound["seconds"], 2),
+        "ingest_over_bound_cpu": round(ingest["cpu_s"] / bound["cpu_s"], 2),
+        "lines_per_s": round(int(runs["ingest"][0]["out"]) / ingest["seconds"]),
+        "peak_rss_mb": round(ingest["peak_mb"]),
+        "floor_peak_rss_mb": round(floor["peak_mb"]),
+    }
+    if "polars" in med:  # the peer, measured in the same run
+        peer = med["polars"]
+        report |= {
+            "polars_s": round(peer["seconds"], 2),
+            "polars_cpu_s": round(peer["cpu_s"], 2),
+            "polars_events": int(runs["polars"][0]["out"]),
+            "polars_peak_rss_mb": round(peer["peak_mb"]),
+            "ingest_over_polars": round(ingest["seconds"] / peer["seconds"], 2),
+            "ingest_over_polars_cpu": round(ingest["cpu_s"] / peer["cpu_s"], 2),
+        }
+    report["each_run"] = {
+        name: [{key: round(run[key], 2) for key in ("seconds", "cpu_s")} for run in done]
+        for name, done in runs.items()
+    }
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=10_000_000)
@@ -173,6 +263,7 @@ def main() -> None:
         action="store_true",
         help="an all-client feed against one where 9 lines in 10 are other programs'",
     )
+    parser.add_argument("--runs", type=int, default=1, help="floor, bound, ingest, peer N times, alternated")
     args = parser.parse_args()
     if args.unfiltered:
         args.format = args.format or "hostapd"
@@ -184,32 +275,7 @@ def main() -> None:
         print(json.dumps(report, indent=2))
         return
     args.format = args.format or "meraki_syslog"
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        path = build_file(tmp, args.lines, args.format)
-        here = str(Path(__file__).resolve().parent)
-        floor = run_child(FLOOR, str(path), here)
-        bound = run_child(BOUND, str(path), here, str(tmp / "bound.parquet"))
-        ingest = run_child(INGEST, str(path), str(tmp / "lake"), str(tmp / "keys"), args.format)
-        floor_s, floor_mb, floor_lines = floor["seconds"], floor["peak_mb"], floor["out"]
-        ingest_s, ingest_mb, records = ingest["seconds"], ingest["peak_mb"], ingest["out"]
-        report = {
-            "date": date.today().isoformat(),
-            "machine": platform.platform(),
-            "format": args.format,
-            "lines": int(floor_lines),
-            "records": int(records),
-            "bytes": path.stat().st_size,
-            "floor_s": round(floor_s, 2),
-            "bound_s": round(bound["seconds"], 2),
-            "ingest_s": round(ingest_s, 2),
-            "bound_over_floor": round(bound["seconds"] / floor_s, 2),
-            "ingest_over_floor": round(ingest_s / floor_s, 2),
-            "ingest_over_bound": round(ingest_s / bound["seconds"], 2),
-            "lines_per_s": round(int(records) / ingest_s),
-            "peak_rss_mb": round(ingest_mb),
-            "floor_peak_rss_mb": round(floor_mb),
-        }
+    report = against_floor_and_peer(args)
     RESULTS.mkdir(exist_ok=True)
     suffix = "" if args.format == "meraki_syslog" else f"-{args.format}"
     (RESULTS / f"ingest-{args.lines}{suffix}.json").write_text(json.dumps(report, indent=2) + "\n")

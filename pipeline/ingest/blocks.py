@@ -90,11 +90,10 @@ def stage_blocks(
                 "on p.day = r.day and p.mac = r.mac where r.reason is null"
             ).fetchall()[0][0]
             opted_out += _drop_opted_out(con, optout[1])
-        if quarantine is not None:
-            rows = lake.query(con, "ingest/staging/quarantine", params)
-            if rows.num_rows:
-                quarantine(rows)
+        held = sum(reasons.values())
         records += _count_block(con, reasons, ignored_by)
+        if quarantine is not None and sum(reasons.values()) > held:  # the block quarantined some
+            quarantine(lake.query(con, "ingest/staging/quarantine", params))
     # locally administered (randomised) MACs: bit 1 of the first octet; counted, never stored
     devices = {
         day: (n, randomised)

@@ -131,6 +131,20 @@ create or replace macro zoned_ts(stamp, hint, tz) as
                             cast(hint as timestamp)) end
         + to_microseconds(coalesce(try_cast(rpad(left(substr(stamp.frac, 2), 6), 6, '0') as bigint), 0)));
 
+-- A zoned stamp's naive local time: in the year it carries (before or after the time), else the
+-- file's day's year (zoned_instant moves it with year_near). A column computed once before
+-- zoned_instant, as bsd_naive is before bsd_instant: zoned_ts parses it up to five times.
+create or replace macro zoned_naive(stamp, hint) as
+    try_strptime(coalesce(nullif(stamp.y1, ''), nullif(stamp.y, ''), cast(year(hint) as varchar))
+                 || ' ' || stamp.md || ' ' || stamp.hms, '%Y %b %d %H:%M:%S');
+
+-- zoned_ts from the zoned stamp and its naive time (zoned_naive), both columns: the same instant.
+create or replace macro zoned_instant(stamp, naive, hint, tz) as
+    timezone(coalesce(zone_of(stamp.zone), tz),
+        case when coalesce(nullif(stamp.y1, ''), stamp.y) <> '' then naive
+             else year_near(naive, cast(hint as timestamp)) end
+        + to_microseconds(coalesce(try_cast(rpad(left(substr(stamp.frac, 2), 6), 6, '0') as bigint), 0)));
+
 -- Whether a line's stamp is a naive local time (no ISO zone or offset): such a time is read in the
 -- city's zone here, and moved to its source's zone when the source has one.
 create or replace macro naive_stamp(line) as
@@ -156,12 +170,14 @@ create or replace macro needs_zoned(line, bsd) as
 
 -- The time of a line whose stamp may carry a year before the time and a zone word (Cisco), UTC:
 -- from its BSD stamp `bsd` (bsd_stamp) and naive time (bsd_naive), or its zoned stamp `zoned`
--- (zoned_stamp) where needs_zoned (NULL elsewhere). All are columns computed once before this.
-create or replace macro zoned_syslog_ts(line, bsd, naive, zoned, hint, tz) as
+-- (zoned_stamp) where needs_zoned (NULL elsewhere) and that stamp's naive time `zoned_time`
+-- (zoned_naive). All are columns computed once before this.
+create or replace macro zoned_syslog_ts(line, bsd, naive, zoned, zoned_time, hint, tz) as
     coalesce(
         try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))', 1), '') as timestamptz),
         timezone(tz, try_cast(nullif(regexp_extract(line, '^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s', 1), '') as timestamp)),
-        case when zoned is null then bsd_instant(bsd, naive, hint, tz) else zoned_ts(zoned, hint, tz) end);
+        case when zoned is null then bsd_instant(bsd, naive, hint, tz)
+             else zoned_instant(zoned, zoned_time, hint, tz) end);
 
 -- The host field of a BSD syslog line (after the stamp), e.g. the AP's name when APs log directly;
 -- NULL when the first word is a tag (`hostapd:`): the line was forwarded without a host.

@@ -91,9 +91,15 @@ ROUTED_LINES = lake.sql_text("ingest/staging/routed")
 _CANONICAL = (
     "create or replace temp view {view} as select cast(getvariable('fmt') as varchar) "
     "as source, record, ts, ap_name, ap_mac, mac, kind, rssi, duration_s, reason, program, "
-    "event, host, naive from parsed"
+    "event, host, naive, {own} as own from parsed"
 )
-_AS_CANONICAL = _CANONICAL.format(view="parsed_out")
+_AS_CANONICAL = _CANONICAL.format(view="parsed_out", own="true")
+# A syslog block read straight as the file's own format: `own` says whether each line routes to
+# that format (syslog_route), tested on the line the parse has decoded anyway.
+_STRAIGHT = _CANONICAL.format(
+    view="parsed_out",
+    own="coalesce(syslog_route(line, getvariable('file_fmt')) = getvariable('file_fmt'), false)",
+)
 _DAY_IN_NAME = re.compile(r"(20\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])")
 
 
@@ -235,7 +241,8 @@ def resolve_blocks(
     first = first_lines(path)
     known = load_sources(settings.sources)
     clocks = any(known.column("tz").drop_null().to_pylist())
-    for name, value in {**_variables(settings, module, path, fmt, hint, first), "clocks": clocks}.items():
+    variables = {**_variables(settings, module, path, fmt, hint, first), "clocks": clocks}
+    for name, value in variables.items():
         con.execute(f"set variable {name} = ?", [value])  # names are ours, values bound
     check_variables(con, block_sql(fmt))  # these files run straight, not through lake.run
     con.register("aps", registry.aps)
@@ -251,8 +258,10 @@ def resolve_blocks(
         "create or replace temp table ignored_lines (reason varchar, program varchar, n bigint)"
     )  # a routed block's other programs
     if fmt in ROUTED or fmt == "syslog":
+        # read straight while blocks are all of the file's format, from the first if its first lines are
+        state = {"straight": fmt in FORMAT_SQL and fmt in variables["routes"] and _all_own(con, first)}
         for number, lines in enumerate(_numbered_blocks(path, cut)):
-            _run_routed(con, lines, resolved, fmt)
+            _run_routed(con, lines, resolved, fmt, state)
             del lines
             yield number
         return
@@ -287,39 +296,56 @@ def detect_lines(lines: list[str]) -> str | None:
     return next((name for name, module in FORMATS.items() if module.sniff(lines)), None)
 
 
-def _run_routed(con, lines: pa.Table, resolved: str, fmt: str) -> None:
+def _run_routed(con, lines: pa.Table, resolved: str, fmt: str, state: dict) -> None:
     """Route a block of a syslog feed: each format present parses its own lines, other programs'
-    lines are labelled; together they are `parsed_out`, then `resolved`. A block whose lines all
-    route to the file's own format (a single-format file) is read straight, as one format's file:
-    the same records, without copying every line into `routed` first."""
+    lines are labelled; together they are `parsed_out`, then `resolved`.
+
+    While state["straight"] (the blocks before were all of the file's own format), a block is
+    read straight, as one format's file: the same records, without copying every line into
+    `routed`, the views made once for the blocks that follow (state["views"]), and each line's
+    route tested beside its parse (`own`: no second decode of the lines). A block where a line
+    of another format or program turns up is routed after all, and so are the blocks after it
+    until one is all of the file's format again."""
     con.register("raw_block", lines)
     try:
+        if state["straight"]:
+            if not state.get("views"):
+                con.execute("delete from ignored_lines")
+                con.execute("set variable fmt = ?", [fmt])
+                for sql in (RAW_LINES, FORMAT_SQL[fmt], _STRAIGHT):
+                    con.execute(sql)
+                state["views"] = True
+            con.execute(resolved)
+            if not con.execute("select count(*) from resolved where not own").fetchall()[0][0]:
+                return
+        state["straight"] = state["views"] = False  # routed.sql redefines raw_lines
         con.execute(RAW_LINES)
-        if fmt in FORMAT_SQL and con.execute(_ALL_OWN).fetchall()[0][0]:
-            con.execute("delete from ignored_lines")
-            con.execute("set variable fmt = ?", [fmt])
-            for sql in (FORMAT_SQL[fmt], _AS_CANONICAL, resolved):
-                con.execute(sql)
-            return
         con.execute(ROUTED_LINES)
-        _parse_routed(con)
+        one_format = _parse_routed(con) == [fmt]
         con.execute(resolved)
+        state["straight"] = one_format and fmt in FORMAT_SQL and not _ignored(con)
     finally:
         con.unregister("raw_block")
 
 
-# Every line of the block routes to the file's own format (no line to label or hand elsewhere):
-# one pass of the string tests, stopped at the first line that does not.
-_ALL_OWN = (
-    "select list_contains(getvariable('routes'), getvariable('file_fmt')) and not exists ("
-    "select 1 from raw_lines where not coalesce("
-    "syslog_route(line, getvariable('file_fmt')) = getvariable('file_fmt'), false))"
-)
+def _all_own(con, lines: list[str]) -> bool:
+    """Whether these lines (the file's first) all route to the file's own format (syslog_route):
+    an unfiltered feed is routed from its first block, not parsed straight first."""
+    return con.execute(
+        "select coalesce(bool_and(coalesce(syslog_route(line, getvariable('file_fmt')) = "
+        "getvariable('file_fmt'), false)), true) from unnest(?::varchar[]) as t(line)",
+        [[line.rstrip("\r\n") for line in lines]],
+    ).fetchall()[0][0]
 
 
-def _parse_routed(con) -> None:
+def _ignored(con) -> int:
+    """The routed block's lines of other programs (and empty ones)."""
+    return con.execute("select coalesce(sum(n), 0) from ignored_lines").fetchall()[0][0]
+
+
+def _parse_routed(con) -> list[str]:
     """The routed block's other programs counted (`ignored_lines`), each format present parsed
-    from its own lines, and all of them as `parsed_out`."""
+    from its own lines, and all of them as `parsed_out`; returns the formats present."""
     # other programs' lines are only counted, by program: they never reach `resolved`
     con.execute(
         "create or replace temp table ignored_lines as "
@@ -340,7 +366,7 @@ def _parse_routed(con) -> None:
             "select record, line from routed where fmt = getvariable('fmt')"
         )
         con.execute(FORMAT_SQL[name])
-        con.execute(_CANONICAL.format(view="parsed_fmt"))
+        con.execute(_CANONICAL.format(view="parsed_fmt", own="true"))
         if len(present) > 1:
             con.execute("insert into parsed_all by name select * from parsed_fmt")
     con.execute(
@@ -350,6 +376,7 @@ def _parse_routed(con) -> None:
         if not present
         else "create or replace temp view parsed_out as select * from parsed_fmt"
     )
+    return present
 
 
 def _optional_sql(name: str) -> str | None:

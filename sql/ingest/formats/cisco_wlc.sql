@@ -50,11 +50,17 @@ stamped as (
            bsd_naive(bsd, getvariable('year_hint')) as local_time
     from fields
 ),
+zoned_local as (
+    -- the zoned stamp's naive time as a column: zoned_instant uses it several times inside a CASE
+    select *, zoned_naive(zoned, getvariable('year_hint')) as zoned_time
+    from stamped
+),
 typed as (
     select
         record,
         line,
-        zoned_syslog_ts(line, bsd, local_time, zoned, getvariable('year_hint'), getvariable('tz')) as ts,
+        zoned_syslog_ts(line, bsd, local_time, zoned, zoned_time, getvariable('year_hint'),
+                        getvariable('tz')) as ts,
         ap_name,
         ap_mac,
         mac_hex(mac_text) as mac,
@@ -75,7 +81,7 @@ typed as (
         -- only a source with a clock of its own needs to know (a regex it would cost every line)
         getvariable('clocks') and naive_stamp(line) and zone_of(zoned.zone) is null
             as naive
-    from stamped
+    from zoned_local
 ),
 judged as (
     select

@@ -4,7 +4,8 @@
 -- Epoch timestamps are UTC; the AP is the device-name field before "events".
 -- Sessions: association opens, disassociation closes with duration='<seconds>';
 -- wpa_auth / 8021x_auth / splash_auth show the client is there (kind 'seen').
--- String functions, not regexes, find the fields: this is the hot path of every night.
+-- String functions find the leading fields, patterns with a literal first the last ones (strpos and
+-- substr count characters from the line's start): this is the hot path of every night.
 -- reads: raw_lines
 -- params: none
 create or replace temp view parsed as
@@ -14,9 +15,7 @@ with located as (
         line,
         strpos(line, ' events type=') as header_end,
         strpos(line, 'client_mac=''') as client_at,
-        strpos(line, ' mac=''') as mac_at,
-        strpos(line, 'rssi=''') as rssi_at,
-        strpos(line, 'duration=''') as duration_at
+        strpos(line, ' mac=''') as mac_at
     from raw_lines
 ),
 fields as (
@@ -30,11 +29,11 @@ fields as (
             when client_at > 0 then split_part(substr(line, client_at + 12, 40), '''', 1)
             when mac_at > 0 then split_part(substr(line, mac_at + 6, 40), '''', 1)
         end as mac_text,
-        case when rssi_at > 0
-             then try_cast(split_part(substr(line, rssi_at + 6, 12), '''', 1) as smallint) end as rssi,
-        case when duration_at > 0
-             then try_cast(split_part(substr(line, duration_at + 10, 24), '''', 1) as double)
-        end as duration
+        -- the last fields: a pattern with its literal first, not strpos and substr, which count
+        -- the characters of all the line before them (the same value: up to 12 / 24 characters,
+        -- cut at the quote; '' where there is none, which casts to NULL)
+        try_cast(regexp_extract(line, 'rssi=''([^'']{0,12})', 1) as smallint) as rssi,
+        try_cast(regexp_extract(line, 'duration=''([^'']{0,24})', 1) as double) as duration
     from located
 ),
 words as (
@@ -44,7 +43,9 @@ words as (
         -- round the microseconds) and the AP name
         split_part(split_part(header, ' ', -2), '.', 1) as epoch_s,
         split_part(split_part(header, ' ', -2), '.', 2) as epoch_frac,
-        split_part(header, ' ', -1) as ap_word
+        split_part(header, ' ', -1) as ap_word,
+        -- mac_hex(mac_text) as a column first: inside its CASE the digits would be made twice
+        mac_digits(mac_text) as mac_digits
     from fields
 ),
 typed as (
@@ -55,7 +56,7 @@ typed as (
             + to_microseconds(coalesce(try_cast(rpad(left(epoch_frac, 6), 6, '0') as bigint), 0)) as ts,
         nullif(ap_word, '') as ap_name,
         cast(null as varchar) as ap_mac,
-        mac_hex(mac_text) as mac,
+        case when regexp_full_match(mac_digits, '[0-9a-f]{12}') then mac_digits end as mac,
         case type
             when 'association' then 'assoc'
             when 'disassociation' then 'disassoc'
@@ -74,8 +75,9 @@ judged as (
     select
         *,
         case
-            when blank_line(line) then 'empty_line'
-            when type is null or type = '' then 'not_meraki_event'
+            -- a blank line has no type: the regex of blank_line runs on those lines only
+            when type is null or type = ''
+                then case when blank_line(line) then 'empty_line' else 'not_meraki_event' end
             when kind is null then 'ignored'
             when ts is null or not epoch_shaped then 'bad_time'
             when mac_text is null then 'missing_mac'

@@ -52,11 +52,15 @@ select
     -- an AP's name as logged, for the operator who must add it to the registry; made safe on its
     -- way out (pipeline/ingest/reader.py, masking.safe_ap_name): kept in an AP name's shape, else a
     -- keyed digest
-    case when fate not in ('ignored', 'empty_line') then left(coalesce(ap_name, ap_mac), 256) end as ap_label
+    case when fate not in ('ignored', 'empty_line') then left(coalesce(ap_name, ap_mac), 256) end as ap_label,
+    -- the line routes to the format that parsed it (false: a syslog block read straight holds a
+    -- line of another format or program, and is routed after all)
+    own
 from judged
 union all
 select
     record, cast(null as varchar), cast(null as timestamptz), cast(null as varchar),
     cast(null as ubigint), cast(null as varchar), cast(null as smallint), cast(null as integer),
-    cast(null as date), reason, cast(null as varchar), cast(null as varchar), cast(null as varchar)
+    cast(null as date), reason, cast(null as varchar), cast(null as varchar), cast(null as varchar),
+    true
 from raw_rejects;

@@ -55,6 +55,7 @@ select
     program,
     cast(null as varchar) as event,
     cast(null as varchar) as host,
-    false as naive
+    false as naive,
+    true as own
 from routed
 where fmt is null;

@@ -179,10 +179,14 @@ def test_files_ingested_two_at_once_stage_what_one_at_a_time_does(day_files, tmp
     assert staged[0] == staged[1]
 
 
-def test_blocks_read_straight_and_routed_give_what_the_whole_file_gives(settings, registry, monkeypatch):
+@pytest.mark.parametrize("first", [50, 0, 1])
+def test_blocks_read_straight_and_routed_give_what_the_whole_file_gives(
+    settings, registry, monkeypatch, first
+):
     # A hostapd file whose middle holds other programs' lines: in tiny blocks, most blocks hold
-    # only hostapd's station events (read straight as hostapd) and some the others too (routed);
-    # read whole, the one block is routed. The events, quarantine and counts are the same.
+    # only hostapd's station events (read straight as hostapd) and some the others too (routed:
+    # found while read straight, or from the file's first lines); read whole, the one block is
+    # routed. The events, quarantine and counts are the same.
     client = [
         f"Apr  1 08:{n % 60:02d}:41 OITA-001-AP01 hostapd: phy0-ap0: AP-STA-"
         f"{'CONNECTED' if n % 2 == 0 else 'DISCONNECTED'} 80:d6:05:12:34:{n // 2:02x}"
@@ -198,7 +202,7 @@ def test_blocks_read_straight_and_routed_give_what_the_whole_file_gives(settings
     ]
     path = settings.home / "hostapd_20240401.log"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(client[:50] + others + client[50:]) + "\n")
+    path.write_text("\n".join(client[:first] + others + client[first:]) + "\n")
     whole = reader.ingest_file(settings, registry, "whole", path, hint=DAY)
     monkeypatch.setattr(formats, "BLOCK_BYTES", 256)  # 3 lines a block
     tiny = reader.ingest_file(settings, registry, "tiny", path, hint=DAY)

@@ -1,6 +1,6 @@
 """The cheap paths of the syslog stamps give the same instant as the full ones, for every stamp
 shape the parsers read: Cisco's zoned stamp only where needs_zoned says the BSD stamp may not say it
-all, and a BSD stamp's naive time computed once (bsd_naive) before year_near."""
+all, and a stamp's naive time computed once (bsd_naive, zoned_naive) before year_near."""
 
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ stamped as (
     select *, case when needs_zoned(line, bsd) then zoned_stamp(line) end as zoned,
            bsd_naive(bsd, date '2024-11-28') as local_time
     from stamps
-)
-select zoned_syslog_ts(line, bsd, local_time, zoned, date '2024-11-28', 'Asia/Tokyo'),
+),
+zoned_local as (select *, zoned_naive(zoned, date '2024-11-28') as zoned_time from stamped)
+select zoned_syslog_ts(line, bsd, local_time, zoned, zoned_time, date '2024-11-28', 'Asia/Tokyo'),
        coalesce(
            try_cast(nullif(regexp_extract(line, '^(?:<\\d+>\\d?\\s*)?(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?(?:Z|[+-]\\d{2}:?\\d{2}))', 1), '') as timestamptz),
            timezone('Asia/Tokyo', try_cast(nullif(regexp_extract(line, '^(?:<\\d+>\\d?\\s*)?(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?)\\s', 1), '') as timestamp)),
            zoned_ts(zoned_stamp(line), date '2024-11-28', 'Asia/Tokyo'))
-from stamped
+from zoned_local
 """
 
 
@@ -100,3 +101,16 @@ def test_bsd_naive_then_instant_is_one_parse(macros, month, day, year, frac, hin
     assert one == two
     if year:
         assert naive.year == int(year)
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(line=cisco_lines(), hint=st.dates())
+def test_zoned_naive_then_instant_is_zoned_ts(macros, line, hint):
+    """zoned_instant over a zoned_naive column (one parse of the time) gives zoned_ts's instant
+    (which parses it again for each use inside its CASE), on any day of the file."""
+    one, two = macros.execute(
+        "with s as (select zoned_stamp(?) as z), n as (select z, zoned_naive(z, ?) as t from s) "
+        "select zoned_ts(z, ?, 'Asia/Tokyo'), zoned_instant(z, t, ?, 'Asia/Tokyo') from n",
+        [line, hint, hint, hint],
+    ).fetchall()[0]
+    assert one == two, line
