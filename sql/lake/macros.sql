@@ -54,6 +54,18 @@ create or replace macro syslog_route(line, own) as
             then 'cisco_wlc'
     end;
 
+-- The program that wrote another program's syslog line, named for the count of ignored lines: a
+-- Cisco mnemonic %FAC-SEV-NAME, an RFC 5424 app name, else the syslog tag before ': '; NULL when
+-- the line shows none. (coalesce computes every argument: each regex that cannot match is skipped
+-- by a string test.)
+create or replace macro program_label(line) as
+    left(coalesce(
+        case when contains(line, '%')
+             then nullif(regexp_extract(line, '%([A-Z][A-Z0-9_]*-\d-[A-Z0-9_]+)', 1), '') end,
+        case when starts_with(line, '<')
+             then nullif(regexp_extract(line, '^<\d+>1 \d{9,10}\.\d+ \S+ (\w+)', 1), '') end,
+        nullif(regexp_extract(line, '\s([A-Za-z][\w.\-/]*?)(?:\[[\w\-]*\])*:\s', 1), '')), 60);
+
 -- The service day of a UTC instant: local date after moving the day boundary to midnight.
 create or replace macro service_day(ts, tz, start_hour) as
     cast(timezone(tz, ts) - to_hours(start_hour) as date);

@@ -6,6 +6,7 @@ import gzip
 import pytest
 
 from pipeline.ingest import landing
+from pipeline.lake import catalog
 from pipeline.ingest import run
 from pipeline.ingest import reader
 from tests.ingest.formats.test_syslog_formats import HOSTAPD_SYSLOG
@@ -66,3 +67,30 @@ def test_nul_bytes_and_binary_garbage_are_quarantined(settings):
     )
     totals = land_and_ingest(settings, "nul-20240401.log", data)
     assert totals.quarantined == 1 and totals.events == 12
+
+
+def test_other_programs_unreadable_lines_are_ignored_not_quarantined(settings):
+    """The outside review's finding: dnsmasq lines over 1 MB or with a Shift_JIS host name and a
+    kernel line of cut UTF-8, in an OpenWrt feed, were quarantined and failed the night's
+    quarantine gate. Another program's line is ignored and counted by its program however it is
+    written; a hostapd line that cannot be read stays quarantined (it may be a station event)."""
+    lines = GOOD.split(b"\n")[:-1]
+    other = [
+        b"Apr  1 08:12:50 OITA-001-AP01 dnsmasq-dhcp[2985]: DHCPACK(br-lan) 192.168.1.20 "
+        + MAC_TEXT.encode()
+        + b" "
+        + b"y" * 1_200_000,
+        b"Apr  1 08:12:51 OITA-001-AP01 dnsmasq-dhcp[2985]: DHCPACK(br-lan) 192.168.1.21 "
+        + MAC_TEXT.encode()
+        + " 田中のiPhone".encode("cp932"),
+        b"Apr  1 08:12:52 OITA-001-AP01 kernel: [15084.641567] ieee80211 phy0: \xe3\x81",
+    ]
+    broken_client = (
+        b"Apr  1 08:40:00 OITA-001-AP01 hostapd: phy0-ap0: AP-STA-CONNECTED \xff" + MAC_TEXT.encode()
+    )
+    data = b"\n".join(lines[:1] + other + lines[1:] + lines * 10 + [broken_client]) + b"\n"
+    totals = land_and_ingest(settings, "openwrt-20240401.log", data)
+    assert totals.events == 22 and totals.quarantined == 1  # the hostapd line only: under 10 %
+    with catalog.connect(settings) as con:
+        ignored = dict(con.execute("select program, records from file_ignored").fetchall())
+    assert ignored["dnsmasq-dhcp"] == 2 and ignored["kernel"] == 1

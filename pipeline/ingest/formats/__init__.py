@@ -225,6 +225,7 @@ def _variables(settings: Settings, module, path: Path, fmt: str, hint: date, fir
         "fmt": fmt,
         "file_fmt": fmt,
         "routes": routes,  # fmt changes per format within a routed block
+        "routed_feed": fmt in ROUTED or fmt == "syslog",  # another program's unreadable line is ignored
         # Times decades off, or beyond tomorrow, cannot be real: they are quarantined.
         "oldest_ts": OLDEST.replace(tzinfo=settings.zone),
         "newest_ts": datetime.now(settings.zone) + timedelta(days=1),

@@ -1,13 +1,15 @@
 -- Parsed records of one block with access point, service day and fate resolved. One row per
 -- record: reason is NULL for a usable event, else why it is dropped ('ignored', 'empty_line') or
--- quarantined (anything else). Unreadable lines (raw_rejects) are records too, quarantined.
+-- quarantined (anything else). Unreadable lines (raw_rejects) are records too, quarantined, but
+-- in a syslog feed (routed_feed) one whose readable beginning names another program and routes to
+-- no format read here is that program's line: ignored and counted, as any other of its lines.
 -- No text of a line is kept: a record is described by the allow-listed fields that cannot
 -- identify anyone (format, program, event type, AP name, time), for the quarantine.
 -- The AP is found by BSSID / radio MAC first, then by the name the controller logs (AP名), then
 -- by AP_ID (the generic layouts), then by the source (syslog host, controller) when the registry's
 -- sources serve one site; a client event that names no AP at all is `no_ap_in_message`.
 -- reads: ap_macs, aps, parsed_out, raw_rejects, source_aps
--- params: day_start_hour, newest_ts, oldest_ts, tz
+-- params: day_start_hour, file_fmt, newest_ts, oldest_ts, routed_feed, routes, tz
 create or replace temp table resolved as
 with parsed as (
     select * from parsed_out
@@ -61,6 +63,20 @@ union all
 select
     record, cast(null as varchar), cast(null as timestamptz), cast(null as varchar),
     cast(null as ubigint), cast(null as varchar), cast(null as smallint), cast(null as integer),
-    cast(null as date), reason, cast(null as varchar), cast(null as varchar), cast(null as varchar),
-    true
-from raw_rejects;
+    cast(null as date), case when other_program then 'ignored' else reason end,
+    case when other_program then label end, cast(null as varchar), cast(null as varchar),
+    not other_program
+from (
+    -- another program: one named, that is none of the programs whose lines are read here (their
+    -- unreadable lines stay quarantined: an event may stand beyond the readable beginning)
+    select
+        record,
+        reason,
+        label,
+        getvariable('routed_feed') and label is not null
+        and label not in ('hostapd', 'stm', 'wevent', 'stahtd', 'events')
+        and not regexp_matches(label, '^(CLIENT_ORCH_LOG|APF|DOT11)-')
+        and not coalesce(list_contains(getvariable('routes'), syslog_route(head, getvariable('file_fmt'))), false)
+            as other_program
+    from (select *, program_label(head) as label from raw_rejects) as labelled
+) as rejects;

@@ -29,14 +29,7 @@ select
     fmt,
     case when fmt is null and blank_line(line) then 'empty_line' when fmt is null then 'ignored' end
         as reason,
-    -- (coalesce computes every argument: each regex that cannot match is skipped by a string test)
-    case when fmt is null then left(coalesce(
-        case when contains(line, '%')
-             then nullif(regexp_extract(line, '%([A-Z][A-Z0-9_]*-\d-[A-Z0-9_]+)', 1), '') end,
-        case when starts_with(line, '<')
-             then nullif(regexp_extract(line, '^<\d+>1 \d{9,10}\.\d+ \S+ (\w+)', 1), '') end,
-        nullif(regexp_extract(line, '\s([A-Za-z][\w.\-/]*?)(?:\[[\w\-]*\])*:\s', 1), ''),
-        'other'), 60) end as program
+    case when fmt is null then coalesce(program_label(line), 'other') end as program
 from chosen;
 
 -- Other programs' lines as canonical records (no row in a block of one format: the shape only).
