@@ -24,7 +24,7 @@ from pipeline.sim.logs import SCENARIOS, Noise, sources_csv
 from pipeline.sim.city import SimulationResult, simulate
 
 FIRST = date(2024, 4, 1)
-DOC = Path(__file__).resolve().parent.parent / "docs" / "accuracy.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "accuracy.md"
 
 
 def _truth(settings, result: SimulationResult, day: date) -> pa.Table:
