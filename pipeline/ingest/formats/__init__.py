@@ -242,7 +242,11 @@ def resolve_blocks(
     first = first_lines(path)
     known = load_sources(settings.sources)
     clocks = any(known.column("tz").drop_null().to_pylist())
-    variables = {**_variables(settings, module, path, fmt, hint, first), "clocks": clocks}
+    # the names the registry finds an AP by (AP名, AP_ID): a RADIUS NAS-Identifier is tried by them
+    names = sorted(
+        {*registry.aps.column("ap_name").drop_null().to_pylist(), *registry.aps.column("ap_id").to_pylist()}
+    )
+    variables = {**_variables(settings, module, path, fmt, hint, first), "clocks": clocks, "ap_names": names}
     for name, value in variables.items():
         con.execute(f"set variable {name} = ?", [value])  # names are ours, values bound
     check_variables(con, block_sql(fmt))  # these files run straight, not through lake.run

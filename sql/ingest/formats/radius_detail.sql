@@ -11,7 +11,7 @@
 --       NAS-IP-Address = 10.20.0.1
 --       Timestamp = 1711926761
 -- reads: raw_lines
--- params: tz, year_hint
+-- params: ap_names, tz, year_hint
 create or replace temp table radius_typed as
 with lines as (
     select record as line_no, line, coalesce(regexp_matches(line, '^\S'), false) as is_header
@@ -74,8 +74,12 @@ typed as (
             case when event_time is not null
                  then zoned_ts(zoned_stamp(event_time || ':'), getvariable('year_hint'), getvariable('tz')) end)
             as ts,
-        -- the AP by name: a Called-Station-Id that is no MAC (an AP's name or IP), else the NAS
+        -- the AP by name: a Called-Station-Id that is no MAC (an AP's name or IP), else the NAS;
+        -- but a NAS-Identifier the registry knows (ap_names) wins over a Called-Station-Id name it
+        -- does not (a MikroTik hotspot writes its hotspot server's name there, the AP's in the NAS's)
         coalesce(case when first_mac(called) is null
+                           and not (nas_id is not null and list_contains(getvariable('ap_names'), nas_id)
+                                    and not list_contains(getvariable('ap_names'), split_part(called, ':', 1)))
                       then nullif(split_part(called, ':', 1), '') end, nas_id) as ap_name,
         coalesce(first_mac(called), nullif(regexp_extract(called, '^([0-9A-Fa-f]{12})(?::|$)', 1), ''))
             as ap_mac,

@@ -115,3 +115,17 @@ def test_an_auth_detail_file_is_recognised_and_its_requests_ignored_by_packet_ty
     assert out.events == []
     assert out.result.ignored_by == {"radius Access-Request": 2}
     assert out.result.quarantined == {"not_radius_detail": 1}
+
+
+def test_a_registered_nas_identifier_wins_over_an_unregistered_called_station_name(parse):
+    """A MikroTik hotspot writes its hotspot server's name in Called-Station-Id and the router's
+    (the AP's) in NAS-Identifier (the outside review's finding 14: unknown_ap). A Called-Station-Id
+    name the registry knows still wins, as before."""
+    hotspot = [
+        line.replace('"wlc01"', '"OITA-001-AP01"')
+        for line in record("Start", called="hs-vlan888-hotspot", session="H")
+    ]
+    named = record("Start", called="OITA-001-AP01", session="N")
+    out = parse(hotspot + named, name="detail-20240401")
+    assert [e["ap_id"] for e in out.events] == ["OITA-001-01", "OITA-001-01"]
+    assert out.result.quarantined == {}
