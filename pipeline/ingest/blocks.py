@@ -15,7 +15,7 @@ import pyarrow as pa
 from pipeline import lake
 from pipeline.config import Settings
 from pipeline.ingest import formats, pseudonym
-from pipeline.ingest.masking import mask_macs
+from pipeline.ingest.masking import safe_labels
 from pipeline.ingest.registry import Registry
 
 
@@ -106,7 +106,7 @@ def stage_blocks(
         "ignored": sum(ignored_by.values()),
         "devices": devices,
         "quarantined": dict(sorted(reasons.items())),
-        "ignored_by": _top(ignored_by),
+        "ignored_by": _top(Counter(safe_labels(ignored_by))),  # made safe before the top are picked
         "opted_out": opted_out,
     }
 
@@ -151,7 +151,7 @@ def _count_block(con, reasons: Counter, ignored_by: Counter) -> int:
             ignored_by["empty line"] += n
         elif reason == "ignored":
             label = " ".join(filter(None, (program or "other", event)))
-            ignored_by[mask_macs(label)[:60]] += n
+            ignored_by[label] += n
         elif reason is not None:  # quarantined
             reasons[reason] += n
     return records

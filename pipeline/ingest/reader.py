@@ -26,7 +26,7 @@ from pipeline import lake
 from pipeline.config import Settings
 from pipeline.ingest import formats, optout, pseudonym
 from pipeline.ingest.blocks import stage_blocks
-from pipeline.ingest.masking import safe_ap_name, safe_label, safe_labels, safe_name, safe_text
+from pipeline.ingest.masking import safe_ap_name, safe_label, safe_name, safe_text
 from pipeline.ingest.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ def _ingest_file(
         counts["ignored"],
         {day: counts["devices"][day] for day in by_day},
         counts["opted_out"],
-        safe_labels(counts["ignored_by"]),
+        counts["ignored_by"],
     )
 
 
@@ -197,7 +197,6 @@ def parse_file(
     events = pa.concat_tables(parts).combine_chunks()
     return events.sort_by([("record", "ascending"), ("ts", "ascending"), ("device", "ascending")]), {
         **counts,
-        "ignored_by": safe_labels(counts["ignored_by"]),
         "format": fmt,
     }
 
